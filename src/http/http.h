@@ -1,0 +1,124 @@
+/* HTTP server base on libmicrohttpd.
+ *
+ * The server reads the whole body (bounded by max_body_bytes, else 413),
+ * authenticates (bearer token -> principal; under /api/v1 a request without a
+ * valid token gets 401 before routing), routes by method + path pattern,
+ * checks the route's roles (403), then calls the handler. The handler fills a
+ * struct http_resp; the server writes it, adds X-Request-Id and logs one JSON
+ * access line.
+ *
+ * Error shape, the same for every failure:
+ *   {"error":{"code":"not_found","message":"...","details":[{"path":"/x","reason":"..."}]}}
+ */
+#ifndef SREBOT_HTTP_HTTP_H
+#define SREBOT_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/problems.h"
+#include "store/store.h"
+
+#define HTTP_MAX_PARAMS 4
+
+struct principal {
+    enum role role;   /* ROLE_NONE when unauthenticated */
+    char name[64];    /* token name, for audit ("env:IF_SRE_ADMIN_TOKEN" for the env token) */
+    int64_t token_id; /* 0 for the env token */
+};
+
+struct http_req {
+    const char *method;
+    const char *path;            /* decoded path, without query */
+    const char *body;            /* NUL-terminated copy, may contain NULs; NULL when empty */
+    size_t body_len;
+    const char *request_id;
+    const struct principal *who;
+    const char *route_pattern;   /* the matched pattern, e.g. "/api/v1/incidents/{id}" */
+    const char *param_names[HTTP_MAX_PARAMS];
+    const char *param_values[HTTP_MAX_PARAMS];
+    size_t nparams;
+    void *conn_;                 /* struct MHD_Connection*, for http_req_header/query */
+};
+
+/* Path parameter by name ("id" for {id}); NULL when absent. */
+const char *http_req_param(const struct http_req *r, const char *name);
+/* Header / query-string value; NULL when absent. */
+const char *http_req_header(const struct http_req *r, const char *name);
+const char *http_req_query(const struct http_req *r, const char *name);
+
+/* Parses the body as JSON (size and depth bounded, duplicate keys rejected).
+ * Checks Content-Type is application/json (415 otherwise). On failure fills
+ * resp with the error and returns NULL. */
+struct http_resp;
+json_t *http_req_json(const struct http_req *r, struct http_resp *resp);
+
+/* Streaming bodies (Server-Sent Events): fill up to max bytes into buf; return
+ * bytes written, 0 to wait (the callback is polled again), -1 to end the stream. */
+typedef long (*http_stream_fn)(void *ctx, uint64_t pos, char *buf, size_t max);
+
+struct http_resp {
+    int status;
+    json_t *json;                /* body (stolen), or NULL */
+    char *raw;                   /* or a raw body (malloc'd, stolen) */
+    size_t raw_len;
+    const unsigned char *static_body; /* or a body that outlives the response */
+    size_t static_len;
+    const char *content_type;    /* default application/json */
+    char headers[8][2][128];     /* extra response headers */
+    size_t nheaders;
+    http_stream_fn stream;       /* or a streamed body */
+    void *stream_ctx;
+    void (*stream_free)(void *ctx);
+};
+
+void http_resp_json(struct http_resp *resp, int status, json_t *body /* stolen */);
+void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+/* The error shape. code is a stable snake_case word: bad_request, unauthorized,
+ * forbidden, not_found, method_not_allowed, conflict, precondition_failed,
+ * precondition_required, payload_too_large, unsupported_media_type,
+ * validation_failed, too_many_requests, unavailable, internal. */
+void http_resp_error(struct http_resp *resp, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 422 (or given status) with problems as details. */
+void http_resp_problems(struct http_resp *resp, int status, const char *code,
+                        const struct problems *p, const char *message);
+/* Maps a store status to a response (503 + Retry-After for STORE_BUSY, ...). */
+void http_resp_store_error(struct http_resp *resp, enum store_status st, const char *what);
+
+typedef void (*http_handler)(struct http_req *req, struct http_resp *resp, void *app);
+
+/* One row of a route table. roles: bitmask of enum role allowed to call it;
+ * 0 means public (no authentication: /healthz, /readyz, /metrics, console assets). */
+struct http_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/incidents/{id}/timeline"; "{name}" matches one segment */
+    unsigned roles;
+    http_handler handler;
+    const char *summary; /* one line, for docs and the OpenAPI document */
+};
+#define ROLES_VIEWER (ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
+#define ROLES_OPERATOR (ROLE_OPERATOR | ROLE_ADMIN)
+#define ROLES_ADMIN (ROLE_ADMIN)
+#define ROLES_PUBLIC 0u
+
+struct http_config {
+    const char *listen;          /* "127.0.0.1:8080" */
+    size_t max_body_bytes;       /* 413 beyond */
+    unsigned max_connections;
+    unsigned connection_timeout_s;
+    unsigned threads;
+};
+
+struct http_server;
+struct app; /* the application context handed to every handler (see src/api/app.h) */
+
+/* routes: NULL-method-terminated table (see src/api/routes.c). */
+int http_server_start(const struct http_config *cfg, const struct http_route *routes,
+                      struct app *app, struct http_server **out, char *err, size_t errlen);
+void http_server_stop(struct http_server *srv);
+/* The bound port (useful with port 0). */
+unsigned http_server_port(const struct http_server *srv);
+
+#endif

@@ -1,0 +1,116 @@
+/* The store: the one way the rest of the system reads and writes durable state.
+ *
+ * Backends (sqlite now, postgres later) implement `struct store_ops`; nothing
+ * outside src/store/ sees a backend type. Callers use the store_* functions below.
+ *
+ * Writes: every write is a `struct store_write` handed to the single writer
+ * thread, which drains a bounded queue, runs many writes in one transaction
+ * (group commit) and wakes each caller once its transaction is durable.
+ * Consecutive writes with the same `apply` function are given to it together, so
+ * a service can fold a whole batch in memory first (see src/ledger/). Each group
+ * runs under a savepoint: when a group fails, it is rolled back and its writes are
+ * retried one by one, so one bad write never fails its neighbours.
+ *
+ * Reads: store_read_acquire() lends a pooled read connection (WAL readers never
+ * block the writer); give it back with store_read_release().
+ *
+ * Status codes: every function returns enum store_status; out-parameters are
+ * written only on STORE_OK.
+ */
+#ifndef SREBOT_STORE_STORE_H
+#define SREBOT_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_status {
+    STORE_OK = 0,
+    STORE_BUSY,      /* write queue full or shutting down: retry later (HTTP 503) */
+    STORE_NOT_FOUND,
+    STORE_CONFLICT,  /* optimistic-concurrency or uniqueness conflict */
+    STORE_INVALID,   /* the write was refused by a domain rule */
+    STORE_ERROR,     /* backend failure; see the error text */
+};
+const char *store_status_name(enum store_status st);
+
+struct store;      /* the store: backend + writer thread + read pool */
+struct store_conn; /* a backend connection: in a write transaction or a pooled reader */
+
+struct store_config {
+    const char *url;           /* "sqlite:/path/to/file.db" (postgres:// later) */
+    unsigned queue_capacity;   /* max queued writes; beyond it submit returns STORE_BUSY */
+    unsigned max_batch;        /* max writes per transaction */
+    unsigned read_pool_size;   /* pooled read connections */
+    unsigned busy_timeout_ms;  /* backend lock wait */
+};
+void store_config_defaults(struct store_config *cfg);
+
+struct store_write;
+/* Runs `n` writes inside the writer's open transaction, on connection `c`.
+ * Sets each write's status (and err) and returns STORE_OK, or returns an error
+ * status to roll the whole group back (the writer then retries each write alone). */
+typedef enum store_status (*store_apply_fn)(struct store_conn *c, struct store_write **writes,
+                                            size_t n);
+
+struct store_write {
+    store_apply_fn apply;
+    void *arg;                  /* the operation's input/output, owned by the caller */
+    enum store_status status;   /* set by apply; final once the write is done */
+    char err[160];
+    /* private to the writer */
+    struct store_write *next_;
+    int done_;
+};
+
+/* Opens the store named by cfg->url, applies migrations, starts the writer. */
+enum store_status store_open(const struct store_config *cfg, struct store **out, char *err,
+                             size_t errlen);
+/* Drains the queue (every queued write is committed), stops the writer, closes. */
+void store_close(struct store *s);
+
+/* Applies pending migrations without starting the writer (`srebot migrate`).
+ * *applied gets the number of migrations run; *version the schema version after. */
+enum store_status store_migrate(const char *url, int *applied, int *version, char *err,
+                                size_t errlen);
+
+/* Queues w and waits until its transaction is durable (or it failed). Returns
+ * STORE_BUSY at once when the queue is full or the store is stopping; else w->status. */
+enum store_status store_write_wait(struct store *s, struct store_write *w);
+
+enum store_status store_read_acquire(struct store *s, struct store_conn **out);
+void store_read_release(struct store *s, struct store_conn *c);
+
+/* Readiness: the writer thread is alive and a trivial write commits. */
+int store_ready(struct store *s);
+
+struct store_stats {
+    unsigned queue_depth, queue_capacity;
+    uint64_t commits, writes_committed, busy_rejections;
+    uint64_t last_batch_size;
+    uint64_t commit_latency_us_sum; /* for averages */
+};
+void store_stats(struct store *s, struct store_stats *out);
+/* Called after every commit (from the writer thread) with batch size and latency;
+ * the HTTP layer hooks its histograms here. */
+void store_set_commit_observer(struct store *s, void (*fn)(size_t batch, uint64_t latency_us));
+
+/* ---- repositories: typed operations; each backend implements all of them ---- */
+
+enum role { ROLE_NONE = 0, ROLE_INGEST = 1, ROLE_VIEWER = 2, ROLE_OPERATOR = 4, ROLE_ADMIN = 8 };
+const char *role_name(enum role r);
+enum role role_parse(const char *s); /* ROLE_NONE when unknown */
+
+struct token_rec {
+    int64_t id;
+    char name[64];
+    enum role role;
+    uint8_t hash[32]; /* SHA-256 of the token; the token itself is never stored */
+    int64_t created_at_ms;
+};
+/* In a write transaction (from an apply function). */
+enum store_status store_token_insert(struct store_conn *c, const struct token_rec *t);
+/* On a read connection. */
+enum store_status store_token_by_hash(struct store_conn *c, const uint8_t hash[32],
+                                      struct token_rec *out);
+
+#endif

@@ -1,0 +1,17 @@
+/* Time helpers. All times in the system are int64 milliseconds since the Unix epoch (UTC). */
+#ifndef SREBOT_UTIL_TIMEUTIL_H
+#define SREBOT_UTIL_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int64_t time_now_ms(void);        /* wall clock */
+int64_t time_mono_ms(void);       /* monotonic, for timeouts and intervals */
+uint64_t time_mono_ns(void);
+
+/* "2026-11-27T02:09:35.123Z"; out must hold 32 bytes. */
+void time_format_rfc3339(int64_t ms, char *out, size_t outlen);
+/* Parses RFC 3339 (Z or +hh:mm offset, optional fraction). Returns 0 on success. */
+int time_parse_rfc3339(const char *s, int64_t *ms);
+
+#endif
