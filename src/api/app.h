@@ -1,0 +1,21 @@
+/* The application context every HTTP handler receives: the services built by
+ * main.c. Handlers call services; services call the store and core. Fields are
+ * added by the module that brings the service (NULL when not running). */
+#ifndef SREBOT_API_APP_H
+#define SREBOT_API_APP_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct app {
+    const struct config *cfg;
+    struct store *store;
+    /* IF_SRE_ADMIN_TOKEN, kept only as its SHA-256 */
+    uint8_t admin_token_hash[32];
+    int has_admin_token;
+    int64_t started_at_ms;
+};
+
+#endif

@@ -1,0 +1,30 @@
+/* The command line: one binary, subcommands. Each subcommand lives in its own
+ * file (src/cli/cmd_*.c) and is listed once in cli_commands[] (src/cli/commands.c).
+ * A command gets argc/argv with argv[0] = its own name, parses with getopt_long,
+ * answers --help, and returns the process exit code. */
+#ifndef SREBOT_CLI_CLI_H
+#define SREBOT_CLI_CLI_H
+
+#include <jansson.h>
+
+struct cli_command {
+    const char *name;    /* "serve", "token", "policy" ... */
+    const char *summary; /* one line for `srebot --help` */
+    int (*run)(int argc, char **argv);
+};
+extern const struct cli_command cli_commands[]; /* NULL-name terminated */
+
+int cli_main(int argc, char **argv);
+
+/* Client side of commands that talk to a running server: --server / IF_SRE_SERVER
+ * (default http://127.0.0.1:8080), token from IF_SRE_TOKEN. Sends body (may be NULL),
+ * returns the HTTP status (or -1 with a message on stderr when unreachable) and the
+ * parsed JSON answer in *out (may be NULL). extra_header: "If-Match: ..." or NULL. */
+int cli_http(const char *server, const char *method, const char *path, json_t *body,
+             const char *extra_header, json_t **out, char *etag, size_t etaglen);
+/* Resolves --server: flag value, else IF_SRE_SERVER, else the default. */
+const char *cli_server(const char *flag_value);
+/* Prints an API error answer ({"error":...}) readably to stderr. */
+void cli_print_error(int status, json_t *answer);
+
+#endif
