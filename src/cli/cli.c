@@ -64,8 +64,10 @@ int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct o
     struct option opts[MAX_SETTINGS + 16];
     size_t n = 0;
     for (const struct config_setting *s = config_settings; s->env; s++)
-        if (s->flag)
-            opts[n++] = (struct option){s->flag, required_argument, NULL, 1000 + (int)n};
+        if (s->flag) {
+            opts[n] = (struct option){s->flag, required_argument, NULL, 1000 + (int)n};
+            n++;
+        }
     size_t nsettings = n;
     for (size_t i = 0; i < nextra && n < MAX_SETTINGS + 14; i++)
         opts[n++] = extra[i];
