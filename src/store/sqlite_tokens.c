@@ -47,7 +47,7 @@ static enum store_status tok_by_hash(struct store_conn *c, const uint8_t hash[32
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     enum store_status res = STORE_OK;
-    struct token_rec t;
+    struct token_rec t = {0};
     if (rc == SQLITE_ROW)
         res = read_row(st, &t) == 0 ? STORE_OK : STORE_ERROR;
     else if (rc == SQLITE_DONE)

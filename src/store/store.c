@@ -182,7 +182,7 @@ static void run_batch(struct store *s, struct store_write **b, size_t n)
     if (st != STORE_OK) {
         /* Nothing of this batch is durable: every write fails (those that
          * already failed keep their own reason). */
-        char why[sizeof c->err];
+        char why[sizeof c->err + 16];
         snprintf(why, sizeof why, "commit failed: %s", c->err);
         s->ops->rollback(c);
         for (size_t i = 0; i < n; i++)
@@ -213,6 +213,14 @@ static void *writer_main(void *arg)
         run_batch(s, s->batch, n);
         uint64_t us = (time_mono_ns() - t0) / 1000;
 
+        /* Observer first, so whoever wakes up next already sees this commit
+         * in the metrics. */
+        pthread_mutex_lock(&s->mu);
+        void (*observer)(size_t, uint64_t) = s->observer;
+        pthread_mutex_unlock(&s->mu);
+        if (observer)
+            observer(n, us);
+
         pthread_mutex_lock(&s->mu);
         s->st.commits++;
         s->st.last_batch_size = n;
@@ -231,12 +239,6 @@ static void *writer_main(void *arg)
             w->done_ = 1; /* from here on, w belongs to its caller again */
         }
         pthread_cond_broadcast(&s->done_cv);
-        void (*observer)(size_t, uint64_t) = s->observer;
-        if (observer) {
-            pthread_mutex_unlock(&s->mu);
-            observer(n, us);
-            pthread_mutex_lock(&s->mu);
-        }
     }
     s->writer_alive = 0;
     pthread_cond_broadcast(&s->done_cv);
