@@ -146,29 +146,41 @@ enum router_result router_find(const struct http_route *routes, const char *meth
                                const char *path, struct route_match *m, char *allow,
                                size_t allowlen)
 {
-    unsigned long best = 0;
+    unsigned long best = 0, best_rest = 0;
     int other_methods = 0;
-    struct route_match cur;
+    struct route_match cur, rest;
     if (allow && allowlen)
         allow[0] = '\0';
     for (const struct http_route *r = routes; r->method; r++) {
         unsigned long score = router_match_pattern(r->pattern, path, &cur);
         if (!score)
             continue;
+        int is_rest = is_rest_pattern(r->pattern);
         if (method_matches(r->method, method)) {
-            if (score > best) {
+            cur.route = r;
+            if (is_rest && score > best_rest) {
+                best_rest = score;
+                rest = cur;
+            } else if (!is_rest && score > best) {
                 best = score;
-                cur.route = r;
                 *m = cur;
             }
-        } else if (!is_rest_pattern(r->pattern)) {
+        } else if (!is_rest) {
             other_methods = 1;
             allow_add(allow, allowlen, r->method);
         }
     }
     if (best)
         return ROUTER_FOUND;
-    return other_methods ? ROUTER_NO_METHOD : ROUTER_NOT_FOUND;
+    /* A catch-all serves only paths no specific route claims: a GET to a
+     * POST-only path is 405, not whatever the catch-all would say. */
+    if (other_methods)
+        return ROUTER_NO_METHOD;
+    if (best_rest) {
+        *m = rest;
+        return ROUTER_FOUND;
+    }
+    return ROUTER_NOT_FOUND;
 }
 
 int router_pattern_valid(const char *pattern)

@@ -8,8 +8,9 @@
  * When several routes match a path, the most specific wins: the one whose first
  * differing segment is literal rather than a parameter (so "/incidents/counts"
  * beats "/incidents/{id}" wherever the rows sit in the table), and a parameter
- * rather than a rest match. Rest ("catch-all") routes never make a path "exist"
- * for the 405 answer: a POST to an unknown path is 404, not 405 from "/{file*}".
+ * rather than a rest match. Rest ("catch-all") routes serve only paths that no
+ * other route claims for any method: a GET to a POST-only path is 405, and a
+ * POST to an unknown path is 404 (not 405 from a GET "/{file*}").
  */
 #ifndef SREBOT_HTTP_ROUTER_H
 #define SREBOT_HTTP_ROUTER_H
