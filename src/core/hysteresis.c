@@ -31,7 +31,7 @@ static int past_clear(const struct hysteresis *h, double v)
 
 enum hyst_event hysteresis_update(struct hysteresis *h, double value)
 {
-    /* NaN compares false everywhere: it counts as neither bad nor good. */
+    /* NaN compares false everywhere: it lands in the dead band (streaks restart). */
     if (beyond_raise(h, value)) {
         h->good_run = 0;
         if (h->bad_run < h->samples)

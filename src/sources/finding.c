@@ -23,7 +23,7 @@ static json_t *source_name(const char *s)
 {
     char out[65];
     size_t n = 0;
-    for (; s[n] && n < 64; n++) {
+    for (; n < 64 && s[n]; n++) {
         unsigned char c = (unsigned char)s[n];
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '.' || c == ':' || c == '/' || c == '-';

@@ -184,7 +184,7 @@ int http_parse_challenge(const char *header, struct auth_challenge *out)
     while (*p == ' ' || *p == '\t')
         p++;
     size_t n = 0;
-    while (isalpha((unsigned char)p[n]) && n < sizeof out->scheme - 1)
+    while (n < sizeof out->scheme - 1 && isalpha((unsigned char)p[n]))
         n++;
     if (n == 0 || (p[n] && p[n] != ' ' && p[n] != '\t'))
         return -1;

@@ -444,7 +444,7 @@ static const char *instance_state(const struct instance *in)
 
 json_t *scheduler_status(struct scheduler *s)
 {
-    json_t *tmp[SCHED_MAX_INSTANCES];
+    json_t *tmp[SCHED_MAX_INSTANCES] = {0};
     size_t n = 0;
     pthread_mutex_lock(&s->mu);
     int64_t now = time_mono_ms();
