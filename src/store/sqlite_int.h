@@ -65,5 +65,6 @@ extern const struct store_ledger_ops sq_ledger_ops;
     "id, class, correlation_key, state, severity, summary, source, finding_count, first_seen,"    \
     " last_seen, updated_at, state_since, resolved_at, suppressed_until, last_status"
 void sq_incident_from_row(sqlite3_stmt *st, struct incident *out);
+extern const struct store_policy_ops sq_policy_ops;
 
 #endif

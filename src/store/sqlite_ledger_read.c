@@ -40,6 +40,7 @@ enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *
     int rc = sqlite3_step(st);
     enum store_status res = STORE_OK;
     struct incident inc;
+    memset(&inc, 0, sizeof inc);
     if (rc == SQLITE_ROW)
         sq_incident_from_row(st, &inc);
     else if (rc == SQLITE_DONE)

@@ -39,7 +39,15 @@ const struct sqlite_migration sqlite_migrations[] = {
      "  id INTEGER PRIMARY KEY CHECK (id = 1),"
      "  at INTEGER NOT NULL"
      ");"},
-    {2, "ledger: incidents, findings, evidence, timeline, outbox, actions, approvals",
+    {2, "policy versions",
+     /* robot_sre_policy: one row per accepted document (docs/policy.md). */
+     "CREATE TABLE policy_versions ("
+     "  version INTEGER PRIMARY KEY CHECK (version >= 1),"
+     "  author TEXT NOT NULL CHECK (length(author) BETWEEN 1 AND 63),"
+     "  created_at INTEGER NOT NULL,"
+     "  document TEXT NOT NULL"
+     ");"},
+    {3, "ledger: incidents, findings, evidence, timeline, outbox, actions, approvals",
      /* States and severities as the core names them (src/core/lifecycle.h,
       * finding.h); severity is 0 info .. 3 critical so it sorts. */
      "CREATE TABLE incidents ("
