@@ -41,6 +41,7 @@ struct store {
     int stopping, writer_alive, writer_started;
     pthread_t writer;
     struct store_write **batch; /* max_batch slots, used by the writer only */
+    sem_t **wakes;              /* the batch's callers to wake, same slots */
 
     /* readiness probe: one shared heartbeat write */
     struct store_write probe;
@@ -234,6 +235,7 @@ static void *writer_main(void *arg)
         s->st.commit_latency_us_sum += us;
         for (size_t i = 0; i < n; i++) {
             struct store_write *w = s->batch[i];
+            s->wakes[i] = w->wake_; /* read now: the probe may be reused once mu drops */
             if (w->status == STORE_OK)
                 s->st.writes_committed++;
             else
@@ -247,11 +249,9 @@ static void *writer_main(void *arg)
             }
         }
         pthread_mutex_unlock(&s->mu);
-        for (size_t i = 0; i < n; i++) {
-            sem_t *wake = s->batch[i]->wake_;
-            if (wake)
-                sem_post(wake); /* from here on, the write belongs to its caller */
-        }
+        for (size_t i = 0; i < n; i++)
+            if (s->wakes[i])
+                sem_post(s->wakes[i]); /* from here on, the write belongs to its caller */
         pthread_mutex_lock(&s->mu);
     }
     s->writer_alive = 0;
@@ -411,6 +411,7 @@ static void store_free(struct store *s)
     free(s->readers);
     free(s->idle);
     free(s->batch);
+    free(s->wakes);
     free(s->url);
     free(s);
 }
@@ -456,9 +457,10 @@ enum store_status store_open(const struct store_config *cfg, struct store **out,
     fill_defaults(&s->cfg, cfg);
     s->url = strdup(cfg->url);
     s->batch = calloc(s->cfg.max_batch, sizeof *s->batch);
+    s->wakes = calloc(s->cfg.max_batch, sizeof *s->wakes);
     s->readers = calloc(s->cfg.read_pool_size, sizeof *s->readers);
     s->idle = calloc(s->cfg.read_pool_size, sizeof *s->idle);
-    if (!s->url || !s->batch || !s->readers || !s->idle) {
+    if (!s->url || !s->batch || !s->wakes || !s->readers || !s->idle) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
