@@ -18,6 +18,13 @@ const ENUMS = {
   transport: ['stdio', 'http'],
   kind: ['log_signature', 'metric_threshold', 'probe'],
 };
+// Enumerations that depend on where the key is.
+function enumFor(key, parts) {
+  if (key === 'provider' && parts[0] === 'channels') return ['inapp', 'webhook', 'slack', 'teams', 'telegram', 'email'];
+  if (key === 'provider' && parts[0] === 'agent_runtime') return ['ollama', 'openai_compatible'];
+  if (key === 'kind' && parts[0] === 'allowlists') return ['Deployment', 'StatefulSet'];
+  return ENUMS[key] || null;
+}
 // Columns for lists of objects that may start empty.
 const COLUMN_HINTS = {
   cronjobs: ['namespace', 'name'],
@@ -52,7 +59,9 @@ function parseNumberish(s) {
 // render(doc, parts, {readOnly, onChange(parts, value), onStructure()})
 export function renderValue(key, value, parts, opts) {
   const path = pointer(parts);
-  const label = humanize(key);
+  // List items are titled by their id, which is shown as written.
+  const label = typeof parts[parts.length - 1] === 'number' ? String(key) : humanize(key);
+  const choices0 = enumFor(key, parts);
   const field = (control, extra) => h('div.field', { dataset: { path } },
     h('label', { for: 'f' + path }, label), control, extra || null,
     h('p.field-error', { id: 'e' + path, role: 'alert' }));
@@ -60,7 +69,7 @@ export function renderValue(key, value, parts, opts) {
 
   if (isSecretRef(value))
     return h('div.field', { dataset: { path } }, h('span.label', label),
-      h('span.secret', { title: 'Secrets are never shown or stored in clear' }, '🔒 ', secretText(value)),
+      h('span.secret', { title: 'Secrets are never shown or stored in clear' }, h('span.secret-tag', 'secret'), ' ', secretText(value)),
       h('p.field-error', { id: 'e' + path, role: 'alert' }));
   if (typeof value === 'boolean')
     return h('div.field.check', { dataset: { path } },
@@ -71,8 +80,8 @@ export function renderValue(key, value, parts, opts) {
   if (typeof value === 'number' || (typeof value === 'string' && typeof opts.wasNumber === 'function' && opts.wasNumber(path)))
     return field(h('input.num', { ...common, type: 'text', inputmode: 'numeric', value: String(value),
       oninput: (e) => opts.onChange(parts, parseNumberish(e.target.value)) }));
-  if (typeof value === 'string' && ENUMS[key]) {
-    const choices = ENUMS[key].includes(value) ? ENUMS[key] : [value, ...ENUMS[key]];
+  if (typeof value === 'string' && choices0) {
+    const choices = choices0.includes(value) ? choices0 : [value, ...choices0];
     return field(h('select', { ...common, value, onchange: (e) => opts.onChange(parts, e.target.value) },
       choices.map((c) => h('option', { value: c, selected: c === value }, c))));
   }
@@ -80,6 +89,7 @@ export function renderValue(key, value, parts, opts) {
     return field(h('input', { ...common, type: 'text', value: value ?? '',
       oninput: (e) => opts.onChange(parts, e.target.value) }));
   if (Array.isArray(value)) {
+    if (!value.length && COLUMN_HINTS[key]) return tableField(key, value, parts, opts, COLUMN_HINTS[key]);
     if (value.every((x) => typeof x === 'string' || typeof x === 'number'))
       return listField(key, value, parts, opts, field, common);
     const cols = flatColumns(key, value);
@@ -92,7 +102,9 @@ export function renderValue(key, value, parts, opts) {
   if (typeof value === 'object')
     return h('fieldset.group', { dataset: { path } }, h('legend', label),
       h('p.field-error', { id: 'e' + path, role: 'alert' }),
-      h('div.group-fields', Object.entries(value).map(([k, v]) => renderValue(k, v, [...parts, k], opts))));
+      Object.keys(value).length
+        ? h('div.group-fields', Object.entries(value).map(([k, v]) => renderValue(k, v, [...parts, k], opts)))
+        : h('p.muted.none', 'None.'));
   return field(h('code', JSON.stringify(value)));
 }
 

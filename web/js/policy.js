@@ -78,6 +78,11 @@ function createPolicyPage(ctx) {
     if (v && typeof v === 'object' && !Array.isArray(v))
       return h('div.group-fields', { dataset: { path: '/' + k } },
         Object.entries(v).map(([key, x]) => renderValue(key, x, [k, key], formOpts)));
+    // A list of objects (channels): one box per item, without a repeated title.
+    if (Array.isArray(v) && v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x) &&
+        Object.values(x).some((y) => y && typeof y === 'object')))
+      return h('div.items', { dataset: { path: '/' + k } },
+        v.map((x, i) => renderValue(x.id || x.name || `#${i + 1}`, x, [k, i], formOpts)));
     return renderValue(k, v, [k], formOpts);
   }
 

@@ -25,6 +25,9 @@ const LEARNING = {
   suggest: 'Repeated unknown log signatures are proposed as rules for an operator to accept.',
   training_auto_create: 'Repeated unknown log signatures become operator rules automatically (for training environments).',
 };
+// Each kind has its own field (docs/policy.md); the others must be absent.
+const KIND_FIELD = { log_signature: 'pattern', metric_threshold: 'expression', probe: 'probe' };
+const KIND_FIELDS = Object.values(KIND_FIELD);
 const DEFAULT_RULE = {
   id: '', builtin: false, enabled: true, kind: 'log_signature', pattern: '',
   class: 'application_services.application_service_degraded', severity: 'warning',
@@ -143,10 +146,10 @@ function createRulesPage(ctx) {
       // Start from the shape of an existing rule so the form follows the server's schema.
       const template = rules.find((r) => !r.builtin) || rules[0];
       rule = structuredClone(DEFAULT_RULE);
-      if (template) {
-        for (const k of Object.keys(rule)) if (!(k in template)) delete rule[k];
-        for (const k of Object.keys(template)) if (!(k in rule)) rule[k] = typeof template[k] === 'number' ? 0 : typeof template[k] === 'boolean' ? false : '';
-      }
+      if (template)
+        for (const k of Object.keys(template))
+          if (!(k in rule) && !KIND_FIELDS.includes(k))
+            rule[k] = typeof template[k] === 'number' ? 0 : typeof template[k] === 'boolean' ? false : '';
       rule.builtin = false;
       index = rules.length;
     } else rule = structuredClone(rules[index]);
@@ -164,7 +167,19 @@ function createRulesPage(ctx) {
         readOnly: readOnly || (!isNew && k === 'id'),
         onChange: (parts, v) => {
           rule[parts[2]] = v;
-          if (parts[2] === 'pattern' || parts[2] === 'expression') runTest();
+          if (parts[2] === 'kind' && KIND_FIELD[v]) {
+            // Swap the kind-specific field, keeping the order of the form.
+            const next = {};
+            for (const [k, x] of Object.entries(rule)) {
+              if (KIND_FIELDS.includes(k)) continue;
+              next[k] = x;
+              if (k === 'kind') next[KIND_FIELD[v]] = '';
+            }
+            editing.rule = next;
+            render();
+            return;
+          }
+          if (parts[2] === 'pattern') runTest();
         },
         onStructure: () => {},
       })));
@@ -174,7 +189,7 @@ function createRulesPage(ctx) {
     const line = h('textarea#rule-test-line', { rows: 3, placeholder: 'Paste a log line to test the pattern…', oninput: () => runTest() });
     const result = h('div.test-result', { role: 'status' });
     function runTest() {
-      const pat = rule.pattern ?? rule.expression ?? '';
+      const pat = rule.pattern ?? '';
       if (!line.value) return mount(result, h('span.muted', 'Paste a line to see what the pattern matches.'));
       const re = jsRegExp(pat);
       if (!re) return mount(result, h('span.bad', 'The pattern does not compile as a JavaScript regular expression.'));
@@ -208,7 +223,7 @@ function createRulesPage(ctx) {
     builtin ? h('p.help', 'Built-in rules ship with srebot and cannot be changed here, only enabled or disabled.') : null,
     fields,
     h('datalist#rule-classes', KNOWN_CLASSES.map((c) => h('option', { value: c }))),
-    h('section.tester', h('h3', 'Test the pattern'),
+    rule.kind !== 'log_signature' ? null : h('section.tester', h('h3', 'Test the pattern'),
       h('p.help', 'Approximate: this runs in your browser with JavaScript regular expressions. The server compiles patterns with vectorscan, whose syntax is PCRE-like; most patterns behave the same.'),
       line, result),
     err,
