@@ -2,6 +2,7 @@
 
 #include "api/ledger_api.h"
 #include "api/ops.h"
+#include "api/policy.h"
 
 /* Roles: ROLES_PUBLIC (no token), ROLES_VIEWER (viewer, operator, admin),
  * ROLES_OPERATOR, ROLES_ADMIN, ROLES_INGEST (ingest, operator, admin),
@@ -32,6 +33,17 @@ const struct http_route api_routes[] = {
     {"POST", "/api/v1/incidents/{id}/evidence", ROLES_OPERATOR, api_incident_evidence_post,
      "Attach evidence to an incident"},
     {"GET", "/api/v1/events", ROLES_VIEWER, api_events, "Server-Sent Events (Last-Event-ID resume)"},
+
+    /* policy (docs/policy.md) */
+    {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},
+    {"PUT", "/api/v1/policy", ROLES_ADMIN, api_policy_put,
+     "Save a new policy version (If-Match required)"},
+    {"POST", "/api/v1/policy/validate", ROLES_ADMIN, api_policy_validate,
+     "Validate a policy document without saving it"},
+    {"GET", "/api/v1/policy/versions", ROLES_VIEWER, api_policy_versions,
+     "Policy versions, newest first"},
+    {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, api_policy_version_get,
+     "One policy version with its document"},
 
     /* console (the catch-all row loses to every more specific pattern) */
     {"GET", "/", ROLES_PUBLIC, console_asset, "Console: index.html"},
