@@ -59,7 +59,50 @@ const state = {};
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
-// ---------------------------------------------------------------- tests
+// ---------------------------------------------------------------- pure functions
+// The console's pure helpers, imported straight from web/js (no browser needed).
+const js = (f) => import(new URL(`../../web/js/${f}`, import.meta.url));
+const { diffLines } = await js('diff.js');
+const { toPoints, jsRegExp } = await js('signals.js');
+const { pointer, pointerParts, stableStringify } = await js('policy-api.js');
+
+test('line diff, evidence points, patterns, JSON pointers (tables)', async () => {
+  const ops = (a, b) => diffLines(a, b).map((l) => l.op + l.text).join('|');
+  const cases = [
+    ['a\nb\nc', 'a\nb\nc', ' a| b| c'],
+    ['a\nb\nc', 'a\nx\nc', ' a|-b|+x| c'],
+    ['a\nb', 'a\nb\nc', ' a| b|+c'],
+    ['a\nb\nc', 'b\nc', '-a| b| c'],
+    ['', 'x', '-|+x'],
+    ['k: 1\nk: 2', 'k: 2\nk: 1', '-k: 1| k: 2|+k: 1'],
+  ];
+  for (const [a, b, want] of cases) check(ops(a, b) === want, `diff ${JSON.stringify([a, b])} = ${ops(a, b)}, want ${want}`);
+  const big = Array.from({ length: 3000 }, (_, i) => 'line ' + i).join('\n');
+  const d = diffLines(big, big.replace('line 1500', 'changed'));
+  check(d.filter((l) => l.op !== ' ').length === 2, 'large diff not minimal');
+  const pts = [
+    [[1, 2, 3], [[0, 1], [1, 2], [2, 3]]],
+    [[[10, '5'], [20, 6]], [[10, 5], [20, 6]]],
+    [[{ t: '2026-01-01T00:00:00Z', v: 1 }], [[Date.parse('2026-01-01T00:00:00Z'), 1]]],
+    [[{ ts: 5, value: 7 }, { x: 1 }, 'junk'], [[5, 7]]],
+    ['not a list', []],
+  ];
+  for (const [inp, want] of pts) {
+    const got = toPoints(inp).map((p) => [p.t, p.v]);
+    check(JSON.stringify(got) === JSON.stringify(want), `toPoints ${JSON.stringify(inp)} = ${JSON.stringify(got)}`);
+  }
+  check(jsRegExp('(?i)panic').test('PANIC: x'), '(?i) flag not honoured');
+  check(jsRegExp('a(') === null, 'bad pattern compiled');
+  check(jsRegExp('') === null, 'empty pattern compiled');
+  const ptrs = [['/a/b', ['a', 'b']], ['/a~1b/c~0d', ['a/b', 'c~d']], ['', []], ['/x/0', ['x', '0']]];
+  for (const [p, parts] of ptrs) {
+    check(JSON.stringify(pointerParts(p)) === JSON.stringify(parts), `pointerParts ${p}`);
+    check(pointer(parts) === p, `pointer ${JSON.stringify(parts)} = ${pointer(parts)}`);
+  }
+  check(stableStringify({ b: 1, a: { d: 1, c: 2 } }, 0) === '{"a":{"c":2,"d":1},"b":1}', 'keys not sorted');
+});
+
+// ---------------------------------------------------------------- browser tests
 
 test('sign in with an API token', async () => {
   await page.goto(BASE + '/');
@@ -134,6 +177,26 @@ test('filter by severity, kept in the URL', async () => {
   await shot('04-filtered');
   await page.click('.clear-filters');
   await page.waitForSelector(`tr[data-id="${state.incA}"]`);
+});
+
+test('keyboard: / searches, j/k select, Enter opens, Esc closes', async () => {
+  await page.click('.page-head h1');
+  await page.keyboard.press('/');
+  check(await page.evaluate(() => document.activeElement?.name === 'q'), '/ did not focus the search box');
+  await page.click('.page-head h1');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  const id = await page.getAttribute('table.incidents tbody tr.sel', 'data-id');
+  check(id, 'no row selected');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.drawer[data-incident="${id}"] .facts`);
+  await page.keyboard.press('ArrowRight'); // focus is on the close button; tabs need focus first
+  await page.focus('[role=tab][data-tab=summary]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('[role=tab][data-tab=signals][aria-selected=true]');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.drawer'));
 });
 
 test('open the drawer and transition the incident', async () => {
