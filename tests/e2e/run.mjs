@@ -51,7 +51,7 @@ page.on('console', (m) => {
   // CSP violations and uncaught errors land here; 4xx answers the tests provoke
   // on purpose (401 on a bad token, 422 on an invalid policy) are expected.
   const t = m.text();
-  if (m.type() === 'error' && !/status of (401|409|412|422)/.test(t)) pageErrors.push('console: ' + t);
+  if (m.type() === 'error' && !/status of (401|403|409|412|422)/.test(t)) pageErrors.push('console: ' + t);
 });
 const shot = (name) => page.screenshot({ path: path.join(ART, name + '.png'), fullPage: false });
 
@@ -318,6 +318,34 @@ test('dark theme and narrow layout render', async () => {
   await page.click('#signout');
   await page.waitForSelector('form.signin-card');
   check(await page.evaluate(() => !sessionStorage.getItem('srebot.token')), 'token kept after sign-out');
+});
+
+test('a viewer sees no write controls, and the server refuses its writes', async () => {
+  const viewer = process.env.SREBOT_VIEWER_TOKEN;
+  check(viewer, 'SREBOT_VIEWER_TOKEN not given');
+  await page.goto(BASE + '/');
+  await page.waitForSelector('form.signin-card');
+  await page.fill('#token', viewer);
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForSelector('.top .role-viewer');
+  await page.goto(BASE + `/#/incidents/${state.incA}`);
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .transitions`);
+  check(!(await page.$('.transition-form')), 'viewer sees transition buttons');
+  await shot('17-viewer-drawer');
+  await page.goto(BASE + '/#/policy');
+  await page.waitForSelector('.field[data-path="/automation/max_actions_per_hour"] input');
+  check(!(await page.$('#policy-save')), 'viewer sees Save');
+  check(await page.isDisabled('.field[data-path="/automation/max_actions_per_hour"] input'), 'policy input editable for a viewer');
+  await page.goto(BASE + '/#/rules');
+  await page.waitForSelector('.rules-section');
+  check(!(await page.$('#rule-add')), 'viewer sees Add rule');
+  const r = await fetch(BASE + `/api/v1/incidents/${state.incA}/transitions`, {
+    method: 'POST', headers: { Authorization: 'Bearer ' + viewer, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: 'resolved', reason: 'viewer attempt' }),
+  });
+  check(r.status === 403, `viewer transition answered ${r.status}`);
+  await page.click('#signout');
+  await page.waitForSelector('form.signin-card');
 });
 
 test('no script errors or CSP violations', async () => {
