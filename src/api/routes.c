@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/ops.h"
+#include "api/sources.h"
 
 /* Roles: ROLES_PUBLIC (no token), ROLES_VIEWER (viewer, operator, admin),
  * ROLES_OPERATOR, ROLES_ADMIN, ROLES_INGEST (ingest, operator, admin),
@@ -12,6 +13,10 @@ const struct http_route api_routes[] = {
     {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
     {"GET", "/metrics", ROLES_PUBLIC, ops_metrics, "Prometheus metrics"},
     {"GET", "/api/v1/whoami", ROLES_ANY, ops_whoami, "The caller's token name and role"},
+
+    /* sources */
+    {"GET", "/api/v1/sources", ROLES_VIEWER, api_sources_list,
+     "Source instances: state, last run, last error, counters"},
 
     /* console (the catch-all row loses to every more specific pattern) */
     {"GET", "/", ROLES_PUBLIC, console_asset, "Console: index.html"},
