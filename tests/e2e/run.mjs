@@ -298,6 +298,17 @@ test('add an operator detector rule', async () => {
   await shot('13-rules-added');
 });
 
+test('sources page lists the running sources', async () => {
+  await page.goto(BASE + '/#/sources');
+  await page.waitForSelector('.sources-body > *:not(.loading)');
+  const r = await api('GET', '/sources');
+  if (r.status === 200 && r.data.items.length)
+    await page.waitForSelector(`tr[data-source="${r.data.items[0].id}"]`);
+  else check(r.status === 200 ? !!(await page.$('.sources-body .empty')) : !!(await page.$('.sources-body .error')),
+    `sources page does not reflect the API (${r.status})`);
+  await shot('16-sources');
+});
+
 test('dark theme and narrow layout render', async () => {
   await page.goto(BASE + '/#/incidents');
   await page.waitForSelector('table.incidents');
@@ -313,7 +324,7 @@ test('dark theme and narrow layout render', async () => {
   await page.waitForTimeout(200);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `page overflows horizontally by ${overflow}px`);
-  await shot('16-narrow');
+  await shot('18-narrow');
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.click('#signout');
   await page.waitForSelector('form.signin-card');
