@@ -274,6 +274,14 @@ test('policy: invalid value shown at its field, then a valid save adds a version
   const diff = await page.textContent('.diff-table');
   check(diff.includes('max_actions_per_hour'), 'diff does not show the changed field');
   await shot('10-policy-history');
+  // Restore the first version: saved as a new version with the old document.
+  page.once('dialog', (d) => d.accept());
+  await page.click(`tr[data-version="${v0}"] .row-actions button`);
+  await page.waitForSelector(`tr[data-version="${v0 + 2}"]`);
+  const restored = await api('GET', '/policy');
+  check(restored.data.version === v0 + 2 &&
+    restored.data.document.automation.max_actions_per_hour === before.data.document.automation.max_actions_per_hour,
+    `restore gave version ${restored.data.version}`);
 });
 
 test('add an operator detector rule', async () => {
