@@ -226,6 +226,13 @@ test('open the drawer and transition the incident', async () => {
   await page.click('[role=tab][data-tab=summary]');
   await page.click('.transition[data-to=triaged]');
   await page.fill('#transition-reason', 'e2e: looking into it');
+  // A live update while typing keeps the text and offers a reload instead.
+  const fold = await api('POST', '/findings', {
+    source: 'e2e', class: 'application_services.http_5xx_burst', correlation_key: `checkout:${run}`,
+    severity: 'warning', status: 'firing', summary: state.summaryA });
+  check(fold.status === 200, `fold answered ${fold.status}`);
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .stale`);
+  check(await page.inputValue('#transition-reason') === 'e2e: looking into it', 'live update wiped the reason');
   await page.click('#transition-confirm');
   await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .drawer-meta .state-triaged`);
   const got = await api('GET', `/incidents/${state.incA}`);
