@@ -72,7 +72,7 @@ json_t *openapi_document(const struct http_route *routes)
         }
         char method[16];
         size_t i = 0;
-        for (; r->method[i] && i < sizeof method - 1; i++)
+        for (; i < sizeof method - 1 && r->method[i]; i++)
             method[i] = (char)(r->method[i] >= 'A' && r->method[i] <= 'Z' ? r->method[i] + 32
                                                                           : r->method[i]);
         method[i] = '\0';
