@@ -47,7 +47,7 @@ static pthread_once_t etags_once = PTHREAD_ONCE_INIT;
 
 static void etags_init(void)
 {
-    for (size_t i = 0; embedded_files[i].path && i < MAX_ETAGS; i++) {
+    for (size_t i = 0; i < MAX_ETAGS && embedded_files[i].path; i++) {
         char hex[SHA256_HEX_LEN];
         crypto_sha256_hex(embedded_files[i].data, embedded_files[i].len, hex);
         snprintf(etags[i], ETAG_LEN, "\"%.20s\"", hex);
