@@ -36,8 +36,10 @@ static void entry_free(struct logwin_entry *e)
     free(e->key);
     free(e->class);
     free(e->severity);
-    for (unsigned i = 0; i < LOGWIN_EXCERPTS; i++)
+    for (unsigned i = 0; i < LOGWIN_EXCERPTS; i++) {
         free(e->snippets[i].text);
+        free(e->snippets[i].file);
+    }
     free(e);
 }
 
@@ -99,10 +101,13 @@ json_t *logwin_excerpts(const struct logwin_entry *e)
     unsigned first = (e->snip_next + LOGWIN_EXCERPTS - e->snip_count) % LOGWIN_EXCERPTS;
     for (unsigned k = 0; k < e->snip_count; k++) {
         unsigned i = (first + k) % LOGWIN_EXCERPTS;
-        if (e->snippets[i].text)
-            json_array_append_new(arr, json_pack("{s:I, s:s}", "offset",
-                                                 (json_int_t)e->snippets[i].offset, "text",
-                                                 e->snippets[i].text));
+        if (!e->snippets[i].text)
+            continue;
+        json_t *o = json_pack("{s:I, s:s}", "offset", (json_int_t)e->snippets[i].offset, "text",
+                              e->snippets[i].text);
+        if (o && e->snippets[i].file)
+            json_object_set_new(o, "file", json_string(e->snippets[i].file));
+        json_array_append_new(arr, o);
     }
     return arr;
 }
@@ -165,6 +170,11 @@ static void keep_snippet(struct logwin_entry *e, const struct logwin_hit *h)
         return;
     logsig_sanitize(e->snippets[i].text, LOGWIN_SNIPPET_MAX + 1, h->snippet, h->snippet_len);
     e->snippets[i].offset = h->offset;
+    /* Most snippets of a key come from one file: copy its name only when it changes. */
+    if (!h->file || !e->snippets[i].file || strcmp(e->snippets[i].file, h->file) != 0) {
+        free(e->snippets[i].file);
+        e->snippets[i].file = h->file ? dup_str(h->file) : NULL;
+    }
     e->snip_next = (i + 1) % LOGWIN_EXCERPTS;
     if (e->snip_count < LOGWIN_EXCERPTS)
         e->snip_count++;

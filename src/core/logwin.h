@@ -34,7 +34,8 @@ struct logwin_entry {
     int64_t bucket_epoch[LOGWIN_BUCKETS];
     uint32_t bucket_count[LOGWIN_BUCKETS];
     struct {
-        uint64_t offset; /* where the matching line starts in its file */
+        char *file;      /* the file it came from */
+        uint64_t offset; /* where the matching line starts in it */
         char *text;      /* valid UTF-8, at most LOGWIN_SNIPPET_MAX bytes */
     } snippets[LOGWIN_EXCERPTS];
     unsigned snip_next, snip_count;
@@ -52,6 +53,7 @@ struct logwin_hit {
     unsigned threshold;
     const char *snippet;  /* the matching line with context; any bytes */
     size_t snippet_len;
+    const char *file;     /* may be NULL */
     uint64_t offset;
 };
 
@@ -68,7 +70,8 @@ int logwin_hit(struct logwin *w, const struct logwin_hit *h, int64_t now_ms,
 
 /* Matches of the entry inside its window ending at now_ms. */
 unsigned logwin_count(const struct logwin_entry *e, int64_t now_ms);
-/* The kept lines, oldest first: [{"offset":n,"text":"..."}] (new reference). */
+/* The kept lines, oldest first: [{"file":"..","offset":n,"text":".."}] (new
+ * reference; "file" only when known). */
 json_t *logwin_excerpts(const struct logwin_entry *e);
 
 /* Calls resolved(ctx, e) for every firing key whose window is now empty, then
