@@ -5,7 +5,11 @@
 #ifndef SREBOT_CLI_CLI_H
 #define SREBOT_CLI_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
+#include <stdio.h>
+
+#include "core/config.h"
 
 struct cli_command {
     const char *name;    /* "serve", "token", "policy" ... */
@@ -26,5 +30,21 @@ int cli_http(const char *server, const char *method, const char *path, json_t *b
 const char *cli_server(const char *flag_value);
 /* Prints an API error answer ({"error":...}) readably to stderr. */
 void cli_print_error(int status, json_t *answer);
+
+/* Parses the config table's flags (and the command's extra options) from argv,
+ * then loads the configuration (flag > env > default). Returns 0 to go on, 1 when
+ * --help was printed, -1 on error (message printed). on_extra gets each extra
+ * option; it returns non-zero to reject. */
+int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct option *extra,
+                       size_t nextra, int (*on_extra)(int opt, const char *arg, void *ctx),
+                       void *ctx, void (*help)(FILE *out));
+/* Prints the settings table (flags, env vars, defaults) for a command's --help. */
+void cli_settings_help(FILE *out);
+
+/* Creates the data directory (and parents) if missing; prints and returns -1 on error. */
+int cli_ensure_data_dir(const struct config *cfg);
+
+/* `serve` is the composition root and lives in src/main.c. */
+int serve_main(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* The store: the one way the rest of the system reads and writes durable state.
  *
- * Backends (sqlite now, postgres later) implement `struct store_ops`; nothing
+ * Backends (sqlite now, postgres later) implement `struct store_backend_ops`
+ * (src/store/backend.h, private to src/store/), chosen by the URL scheme; nothing
  * outside src/store/ sees a backend type. Callers use the store_* functions below.
  *
  * Writes: every write is a `struct store_write` handed to the single writer
@@ -41,7 +42,8 @@ struct store_config {
     unsigned queue_capacity;   /* max queued writes; beyond it submit returns STORE_BUSY */
     unsigned max_batch;        /* max writes per transaction */
     unsigned read_pool_size;   /* pooled read connections */
-    unsigned busy_timeout_ms;  /* backend lock wait */
+    unsigned busy_timeout_ms;  /* backend lock wait; also the read-pool wait */
+    unsigned ready_timeout_ms; /* store_ready: deadline for the probe write to commit */
 };
 void store_config_defaults(struct store_config *cfg);
 
@@ -80,7 +82,9 @@ enum store_status store_write_wait(struct store *s, struct store_write *w);
 enum store_status store_read_acquire(struct store *s, struct store_conn **out);
 void store_read_release(struct store *s, struct store_conn *c);
 
-/* Readiness: the writer thread is alive and a trivial write commits. */
+/* Readiness: the writer thread is alive and a trivial write (a heartbeat row)
+ * commits within cfg->ready_timeout_ms. 1 when ready, 0 otherwise. Safe to call
+ * from many threads at once: concurrent callers share one probe write. */
 int store_ready(struct store *s);
 
 struct store_stats {
@@ -88,6 +92,7 @@ struct store_stats {
     uint64_t commits, writes_committed, busy_rejections;
     uint64_t last_batch_size;
     uint64_t commit_latency_us_sum; /* for averages */
+    uint64_t writes_failed;         /* writes whose final status was not STORE_OK */
 };
 void store_stats(struct store *s, struct store_stats *out);
 /* Called after every commit (from the writer thread) with batch size and latency;
@@ -112,5 +117,22 @@ enum store_status store_token_insert(struct store_conn *c, const struct token_re
 /* On a read connection. */
 enum store_status store_token_by_hash(struct store_conn *c, const uint8_t hash[32],
                                       struct token_rec *out);
+/* Every token in id order; fn returns nonzero to stop early. */
+enum store_status store_token_list(struct store_conn *c,
+                                   int (*fn)(const struct token_rec *t, void *ud), void *ud);
+
+/* ---- audit chain (see src/core/audit.h for the hash) ----
+ * Appends one record, stamped with the wall clock, in the current write
+ * transaction (call it from an apply function, next to the change it records).
+ * actor/action/subject: at most 256 bytes each; detail_json: JSON text (or NULL),
+ * at most 64 KiB. STORE_INVALID when a bound is exceeded. */
+enum store_status store_audit_append(struct store_conn *c, const char *actor, const char *action,
+                                     const char *subject, const char *detail_json);
+/* Walks the whole chain (on a read connection, in bounded memory). Returns
+ * STORE_OK when the walk completed: *first_broken_seq is 0 when every record is
+ * intact, else the seq of the first altered or missing record, and `reason`
+ * says what is wrong. *checked gets the number of records read. */
+enum store_status store_audit_verify(struct store_conn *c, int64_t *first_broken_seq,
+                                     int64_t *checked, char *reason, size_t reasonlen);
 
 #endif

@@ -1,0 +1,103 @@
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: srebot COMMAND [OPTIONS]\n\nSRE Smart Bot " SREBOT_VERSION
+                 ": keeps small clusters and hosts healthy.\n\ncommands:\n");
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\nRun 'srebot COMMAND --help' for a command's options.\n");
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        argv[1] = "version";
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, argv[1]) == 0) {
+            optind = 1; /* each command runs its own getopt_long from the start */
+            return c->run(argc - 1, argv + 1);
+        }
+    fprintf(stderr, "srebot: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
+
+/* ---- settings from the config table, shared by every command that opens the store ---- */
+
+#define MAX_SETTINGS 64
+
+static const char *env_lookup(const char *name) { return getenv(name); }
+
+void cli_settings_help(FILE *out)
+{
+    fprintf(out, "settings (flag / environment, default):\n");
+    for (const struct config_setting *s = config_settings; s->env; s++) {
+        char flag[40] = "";
+        if (s->flag)
+            snprintf(flag, sizeof flag, "--%s", s->flag);
+        fprintf(out, "  %-18s %-40s %s\n%23s(default: %s)\n", flag, s->env, s->help, "",
+                s->secret ? "unset" : (*s->def ? s->def : "empty"));
+    }
+}
+
+int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct option *extra,
+                       size_t nextra, int (*on_extra)(int opt, const char *arg, void *ctx),
+                       void *ctx, void (*help)(FILE *out))
+{
+    struct option opts[MAX_SETTINGS + 16];
+    size_t n = 0;
+    for (const struct config_setting *s = config_settings; s->env; s++)
+        if (s->flag) {
+            opts[n] = (struct option){s->flag, required_argument, NULL, 1000 + (int)n};
+            n++;
+        }
+    size_t nsettings = n;
+    for (size_t i = 0; i < nextra && n < MAX_SETTINGS + 14; i++)
+        opts[n++] = extra[i];
+    opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[n] = (struct option){0, 0, 0, 0};
+
+    const char *names[MAX_SETTINGS], *values[MAX_SETTINGS];
+    size_t nflags = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (opt == 'h') {
+            help(stdout);
+            return 1;
+        }
+        if (opt >= 1000 && opt < 1000 + (int)nsettings) {
+            if (nflags < MAX_SETTINGS) {
+                names[nflags] = opts[opt - 1000].name;
+                values[nflags++] = optarg;
+            }
+            continue;
+        }
+        if (opt == '?' || !on_extra || on_extra(opt, optarg, ctx)) {
+            help(stderr);
+            return -1;
+        }
+    }
+    char err[512];
+    if (config_load(cfg, names, values, nflags, env_lookup, err, sizeof err)) {
+        fprintf(stderr, "srebot: %s\n", err);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,14 @@
+/* The one table of subcommands. */
+#include "cli/cli.h"
+
+int cmd_version(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+
+const struct cli_command cli_commands[] = {
+    {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
+    {"migrate", "apply store schema migrations and exit", cmd_migrate},
+    {"config", "print the effective configuration or the settings table", cmd_config},
+    {"version", "print the version", cmd_version},
+    {NULL, NULL, NULL},
+};

@@ -1,0 +1,84 @@
+/* The private backend contract: what a store backend (sqlite now, postgres
+ * later) provides. Nothing outside src/store/ includes this file.
+ *
+ * A backend hands out connections that embed `struct store_conn` as their first
+ * member; the backend-neutral code (store.c: queue, writer, read pool; the
+ * repository dispatch files) only ever calls through `ops`. Repositories come in
+ * per-area tables (tokens, audit, ...): adding an area means one table struct
+ * here, one pointer in store_backend_ops, one file per backend implementing it.
+ *
+ * Transactions on the writer connection, as the writer drives them:
+ *   begin (exclusive write transaction) { savepoint ... release | rollback_to } commit
+ * Savepoints are not nested: there is at most one open at a time.
+ * Every op returns a store_status and, on failure, leaves a message in c->err.
+ */
+#ifndef SREBOT_STORE_BACKEND_H
+#define SREBOT_STORE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/audit.h"
+#include "store/store.h"
+
+struct store_backend_ops;
+
+struct store_conn {
+    const struct store_backend_ops *ops;
+    int readonly;
+    char err[256]; /* last error on this connection */
+};
+
+struct store_token_ops {
+    enum store_status (*insert)(struct store_conn *c, const struct token_rec *t);
+    enum store_status (*by_hash)(struct store_conn *c, const uint8_t hash[32],
+                                 struct token_rec *out);
+    enum store_status (*list)(struct store_conn *c, int (*fn)(const struct token_rec *, void *),
+                              void *ud);
+};
+
+/* The chain logic is backend-neutral (store_audit.c + core/audit.c); a backend
+ * only stores rows and the head (last seq and hash, kept in the same
+ * transaction as the row so that removing trailing rows is detectable). */
+struct store_audit_ops {
+    /* Head of the chain: 0 and zeros when empty. */
+    enum store_status (*head)(struct store_conn *c, int64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
+    /* Inserts r and moves the head to (r->seq, r->hash). */
+    enum store_status (*append)(struct store_conn *c, const struct audit_record *r);
+    /* Calls fn for every row in seq order (row fields valid during the call only);
+     * fn returns nonzero to stop. */
+    enum store_status (*scan)(struct store_conn *c,
+                              int (*fn)(const struct audit_record *r, void *ud), void *ud);
+};
+
+struct store_backend_ops {
+    const char *name;   /* "sqlite" */
+    const char *scheme; /* URL prefix that selects it: "sqlite:" */
+
+    /* Opens one connection. readonly connections serve the read pool. */
+    enum store_status (*open)(const char *url, int readonly, const struct store_config *cfg,
+                              struct store_conn **out, char *err, size_t errlen);
+    void (*close)(struct store_conn *c); /* accepts NULL */
+    /* Applies pending migrations, each in its own transaction. */
+    enum store_status (*migrate)(struct store_conn *c, int *applied, int *version);
+
+    enum store_status (*begin)(struct store_conn *c);
+    enum store_status (*savepoint)(struct store_conn *c);
+    enum store_status (*release)(struct store_conn *c);
+    enum store_status (*rollback_to)(struct store_conn *c); /* and release */
+    enum store_status (*commit)(struct store_conn *c);
+    enum store_status (*rollback)(struct store_conn *c);
+    /* A consistent read snapshot over several statements (read connections). */
+    enum store_status (*snapshot_begin)(struct store_conn *c);
+    enum store_status (*snapshot_end)(struct store_conn *c);
+    /* A trivial durable write (one heartbeat row), for store_ready. */
+    enum store_status (*heartbeat)(struct store_conn *c, int64_t now_ms);
+
+    const struct store_token_ops *tokens;
+    const struct store_audit_ops *audit;
+};
+
+/* The table of backends, by URL scheme (backends.c). NULL when none matches. */
+const struct store_backend_ops *store_backend_for_url(const char *url);
+
+#endif

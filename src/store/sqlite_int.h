@@ -1,0 +1,62 @@
+/* Private to the SQLite backend (src/store/sqlite*.c): the connection type and
+ * the helpers every sqlite_<area>.c repository file uses.
+ *
+ * Statements are prepared once per connection and cached, keyed by the address
+ * of the SQL text: pass string literals (static storage), never a built string.
+ * A statement from sq_stmt() is reset and unbound; call sq_done() when finished
+ * with it so a read statement does not pin its snapshot (which would hold back
+ * WAL checkpoints).
+ */
+#ifndef SREBOT_STORE_SQLITE_INT_H
+#define SREBOT_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/backend.h"
+
+struct sq_slot {
+    const char *sql;
+    sqlite3_stmt *st;
+};
+
+struct sq_conn {
+    struct store_conn base; /* first: a struct store_conn * is a struct sq_conn * */
+    sqlite3 *db;
+    struct sq_slot *slots; /* open-addressing table keyed by SQL text address */
+    size_t cap, used;
+};
+
+static inline struct sq_conn *sq_of(struct store_conn *c)
+{
+    return (struct sq_conn *)c;
+}
+
+/* The cached statement for sql, reset and with no bindings; NULL on error
+ * (the message is in c->base.err). */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, const char *sql);
+static inline void sq_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+}
+/* Maps an SQLite result code to a store status and records the message:
+ * BUSY/LOCKED -> STORE_BUSY, UNIQUE/PRIMARY KEY -> STORE_CONFLICT, other
+ * constraints -> STORE_INVALID, the rest -> STORE_ERROR. */
+enum store_status sq_fail(struct sq_conn *c, int rc, const char *what);
+/* Steps a statement that returns no rows, then resets it. */
+enum store_status sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *what);
+
+/* The migration list (sqlite_schema.c): versions 1, 2, 3, ... in order. */
+struct sqlite_migration {
+    int version;
+    const char *name;
+    const char *sql; /* one or more statements, run in one transaction */
+};
+extern const struct sqlite_migration sqlite_migrations[];
+extern const size_t sqlite_migrations_count;
+
+enum store_status sq_migrate(struct store_conn *c, int *applied, int *version);
+
+extern const struct store_token_ops sq_token_ops;
+extern const struct store_audit_ops sq_audit_ops;
+
+#endif

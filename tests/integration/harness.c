@@ -1,0 +1,337 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *bin(void)
+{
+    const char *b = getenv("SREBOT_BIN");
+    return b ? b : "build/srebot";
+}
+
+static unsigned free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
+        getsockname(fd, (struct sockaddr *)&a, &len)) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int spawn(struct it_daemon *d)
+{
+    d->port = free_port();
+    snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%u", d->port);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(d->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+        }
+        char listen[64], data[300];
+        snprintf(listen, sizeof listen, "IF_SRE_LISTEN=127.0.0.1:%u", d->port);
+        snprintf(data, sizeof data, "IF_SRE_DATA_DIR=%s", d->data_dir);
+        putenv(listen);
+        putenv(data);
+        putenv("IF_SRE_ADMIN_TOKEN=" IT_ADMIN);
+        putenv("IF_SRE_LOG_LEVEL=info");
+        for (const char *const *e = d->env; e && *e; e++)
+            putenv((char *)*e);
+        const char *argv[32] = {bin(), "serve"};
+        int n = 2;
+        for (const char *const *a = d->args; a && *a && n < 31; a++)
+            argv[n++] = *a;
+        argv[n] = NULL;
+        execv(bin(), (char *const *)argv);
+        _exit(127);
+    }
+    d->pid = pid;
+    /* Wait until /healthz answers (or the daemon dies). */
+    for (int i = 0; i < 300; i++) {
+        struct it_resp r;
+        if (it_request(d, "GET", "/healthz", NULL, NULL, NULL, &r) == 200) {
+            it_resp_free(&r);
+            return 0;
+        }
+        it_resp_free(&r);
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            d->pid = 0;
+            fprintf(stderr, "harness: daemon exited during start-up (see %s)\n", d->stderr_path);
+            return -1;
+        }
+        sleep_ms(50);
+    }
+    fprintf(stderr, "harness: daemon did not become healthy\n");
+    return -1;
+}
+
+int it_start(struct it_daemon *d, const char *const *env, const char *const *args)
+{
+    memset(d, 0, sizeof *d);
+    d->env = env;
+    d->args = args;
+    snprintf(d->data_dir, sizeof d->data_dir, "/tmp/srebot-it-XXXXXX");
+    if (!mkdtemp(d->data_dir))
+        return -1;
+    snprintf(d->stderr_path, sizeof d->stderr_path, "%s/daemon.log", d->data_dir);
+    return spawn(d);
+}
+
+int it_restart(struct it_daemon *d) { return spawn(d); }
+
+static void check_sanitizers(struct it_daemon *d)
+{
+    static const char *const reports[] = {"AddressSanitizer", "LeakSanitizer",
+                                          "runtime error:", "ThreadSanitizer", NULL};
+    for (const char *const *r = reports; *r; r++)
+        if (it_stderr_contains(d, *r)) {
+            FILE *f = fopen(d->stderr_path, "r");
+            char line[1024];
+            while (f && fgets(line, sizeof line, f))
+                fputs(line, stderr);
+            if (f)
+                fclose(f);
+            fail_msg("sanitizer report (%s) in daemon stderr %s", *r, d->stderr_path);
+        }
+}
+
+int it_stop(struct it_daemon *d)
+{
+    if (!d->pid)
+        return -1;
+    kill(d->pid, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 600; i++) {
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+            break;
+        if (i == 599) {
+            kill(d->pid, SIGKILL);
+            waitpid(d->pid, &status, 0);
+        }
+        sleep_ms(50);
+    }
+    d->pid = 0;
+    check_sanitizers(d);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+void it_kill9(struct it_daemon *d)
+{
+    if (!d->pid)
+        return;
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, NULL, 0);
+    d->pid = 0;
+}
+
+static void remove_tree(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+void it_cleanup(struct it_daemon *d)
+{
+    if (d->pid)
+        it_kill9(d);
+    if (d->data_dir[0] && !getenv("SREBOT_KEEP_TEST_DATA"))
+        remove_tree(d->data_dir);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct it_resp *r = ud;
+    size_t len = size * n;
+    char *grown = realloc(r->body, r->len + len + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + r->len, p, len);
+    r->body = grown;
+    r->len += len;
+    r->body[r->len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct it_resp *r = ud;
+    size_t len = size * n, used = strlen(r->headers);
+    if (used + len + 1 < sizeof r->headers) {
+        memcpy(r->headers + used, p, len);
+        r->headers[used + len] = '\0';
+    }
+    return len;
+}
+
+long it_request(struct it_daemon *d, const char *method, const char *path, const char *token,
+                const char *body, const char *const *headers, struct it_resp *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = -1;
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    char url[2048], auth[256];
+    snprintf(url, sizeof url, "%s%s", d->base_url, path);
+    struct curl_slist *h = NULL;
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    int has_ct = 0;
+    for (const char *const *x = headers; x && *x; x++) {
+        h = curl_slist_append(h, *x);
+        if (strncasecmp(*x, "Content-Type:", 13) == 0)
+            has_ct = 1;
+    }
+    if (body && !has_ct)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+        if (out->body) {
+            json_error_t err;
+            out->json = json_loadb(out->body, out->len, 0, &err);
+        }
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return out->status;
+}
+
+void it_resp_free(struct it_resp *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    r->body = NULL;
+    r->json = NULL;
+}
+
+int it_resp_header(const struct it_resp *r, const char *name, char *out, size_t outlen)
+{
+    size_t nlen = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        const char *eol = strstr(line, "\r\n");
+        if (!eol)
+            eol = line + strlen(line);
+        if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
+            const char *v = line + nlen + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(out, outlen, "%.*s", (int)(eol - v), v);
+            return 0;
+        }
+        line = *eol ? eol + 2 : eol;
+    }
+    return -1;
+}
+
+int it_stderr_contains(struct it_daemon *d, const char *needle)
+{
+    FILE *f = fopen(d->stderr_path, "r");
+    if (!f)
+        return 0;
+    char line[8192];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+int it_run_cli(struct it_daemon *d, const char *const *env, const char *const *args, char *out,
+               size_t outlen)
+{
+    int pipefd[2];
+    if (pipe(pipefd))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], 1);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        static char data[300], server[128];
+        snprintf(data, sizeof data, "IF_SRE_DATA_DIR=%s", d->data_dir);
+        snprintf(server, sizeof server, "IF_SRE_SERVER=%s", d->base_url);
+        putenv(data);
+        putenv(server);
+        for (const char *const *e = env; e && *e; e++)
+            putenv((char *)*e);
+        const char *argv[32] = {bin()};
+        int n = 1;
+        for (const char *const *a = args; a && *a && n < 31; a++)
+            argv[n++] = *a;
+        argv[n] = NULL;
+        execv(bin(), (char *const *)argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    size_t used = 0;
+    char buf[4096];
+    ssize_t got;
+    while ((got = read(pipefd[0], buf, sizeof buf)) > 0) {
+        if (out && used + (size_t)got < outlen) {
+            memcpy(out + used, buf, (size_t)got);
+            used += (size_t)got;
+        }
+    }
+    if (out && outlen)
+        out[used < outlen ? used : outlen - 1] = '\0';
+    close(pipefd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

@@ -1,0 +1,564 @@
+/* The store contract: what every backend must do, run against a URL
+ * (SREBOT_STORE_TEST_URL, or a fresh SQLite file): migrations, group commit
+ * under concurrent writers, back-pressure, savepoint isolation, draining on
+ * close, readiness, the read pool, tokens and the audit chain. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+static int setup(void **state)
+{
+    struct fixture *f = malloc(sizeof *f);
+    fixture_init(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_cleanup(*state);
+    free(*state);
+    return 0;
+}
+
+/* ---------------------------------------------------------- migrations */
+
+static void migrations_from_empty_then_noop(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    int applied = -1, version = -1;
+    assert_int_equal(store_migrate(f->url, &applied, &version, err, sizeof err), STORE_OK);
+    assert_true(version >= 1);
+    assert_int_equal(applied, version); /* from empty: every migration ran */
+
+    int applied2 = -1, version2 = -1;
+    assert_int_equal(store_migrate(f->url, &applied2, &version2, err, sizeof err), STORE_OK);
+    assert_int_equal(applied2, 0);
+    assert_int_equal(version2, version);
+
+    struct store *s = fixture_open(f, 0, 0); /* open migrates too: still a no-op */
+    assert_non_null(s);
+    assert_int_equal(token_write(s, "after-migrate", ROLE_VIEWER), STORE_OK);
+    store_close(s);
+    assert_int_equal(store_migrate(f->url, &applied2, &version2, err, sizeof err), STORE_OK);
+    assert_int_equal(applied2, 0);
+}
+
+static void bad_url_is_rejected(void **state)
+{
+    (void)state;
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.url = "mysql://nope";
+    struct store *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(&cfg, &s, err, sizeof err), STORE_INVALID);
+    assert_null(s);
+    assert_non_null(strstr(err, "unsupported store URL"));
+    int a = 7, v = 7;
+    assert_int_equal(store_migrate("sqlite:", &a, &v, err, sizeof err), STORE_INVALID);
+    assert_int_equal(a, 7); /* out-params untouched on failure */
+}
+
+/* -------------------------------------------------------------- tokens */
+
+static int collect_names(const struct token_rec *t, void *ud)
+{
+    char *buf = ud;
+    strcat(buf, t->name); /* test-only; buf is large enough */
+    strcat(buf, ",");
+    return 0;
+}
+
+static void tokens_insert_lookup_list(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    assert_int_equal(token_write(s, "alice", ROLE_ADMIN), STORE_OK);
+    assert_int_equal(token_write(s, "bob", ROLE_INGEST), STORE_OK);
+
+    struct token_op dup;
+    memset(&dup, 0, sizeof dup);
+    dup.w.apply = token_apply;
+    token_make(&dup.rec, "alice", ROLE_VIEWER);
+    dup.rec.hash[0] ^= 1; /* another token value, same name */
+    assert_int_equal(store_write_wait(s, &dup.w), STORE_CONFLICT);
+    assert_true(dup.w.err[0] != '\0');
+
+    struct token_op bad;
+    memset(&bad, 0, sizeof bad);
+    bad.w.apply = token_apply;
+    token_make(&bad.rec, "", ROLE_VIEWER);
+    assert_int_equal(store_write_wait(s, &bad.w), STORE_INVALID);
+
+    struct store_conn *c = NULL;
+    assert_int_equal(store_read_acquire(s, &c), STORE_OK);
+    struct token_rec want, got;
+    token_make(&want, "alice", ROLE_ADMIN);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_token_by_hash(c, want.hash, &got), STORE_OK);
+    assert_string_equal(got.name, "alice");
+    assert_int_equal(got.role, ROLE_ADMIN);
+    assert_memory_equal(got.hash, want.hash, 32);
+    assert_int_equal(got.created_at_ms, want.created_at_ms);
+    assert_true(got.id > 0);
+
+    uint8_t unknown[32] = {0};
+    struct token_rec untouched;
+    memset(&untouched, 0x5a, sizeof untouched);
+    assert_int_equal(store_token_by_hash(c, unknown, &untouched), STORE_NOT_FOUND);
+    assert_int_equal(untouched.id, 0x5a5a5a5a5a5a5a5a);
+
+    char names[256] = "";
+    assert_int_equal(store_token_list(c, collect_names, names), STORE_OK);
+    assert_string_equal(names, "alice,bob,");
+    store_read_release(s, c);
+    store_close(s);
+}
+
+static void roles_round_trip(void **state)
+{
+    (void)state;
+    static const enum role all[] = {ROLE_INGEST, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(role_parse(role_name(all[i])), all[i]);
+    assert_int_equal(role_parse("root"), ROLE_NONE);
+    assert_int_equal(role_parse(NULL), ROLE_NONE);
+    assert_string_equal(store_status_name(STORE_BUSY), "busy");
+}
+
+/* -------------------------------------------------------- group commit */
+
+#define WRITERS 8
+#define PER_WRITER 2000
+
+struct writer_arg {
+    struct store *s;
+    int id;
+    int failures;
+};
+
+static void *writer_main(void *p)
+{
+    struct writer_arg *a = p;
+    char name[64];
+    for (int i = 0; i < PER_WRITER; i++) {
+        snprintf(name, sizeof name, "w%d-%d", a->id, i);
+        if (token_write(a->s, name, ROLE_VIEWER) != STORE_OK)
+            a->failures++;
+    }
+    return NULL;
+}
+
+static void group_commit_under_concurrent_writers(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    pthread_t th[WRITERS];
+    struct writer_arg args[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        args[i] = (struct writer_arg){.s = s, .id = i};
+        pthread_create(&th[i], NULL, writer_main, &args[i]);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].failures, 0);
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.writes_committed, WRITERS * PER_WRITER);
+    assert_int_equal(st.writes_failed, 0);
+    assert_int_equal(st.queue_depth, 0);
+    /* Batching happened: with 8 callers always waiting, a commit carries
+     * several writes; one commit per write would mean no group commit. */
+    assert_true(st.commits * 2 < WRITERS * PER_WRITER);
+    store_close(s);
+
+    /* Durable: a new process (here: a new open) sees every acknowledged write. */
+    s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    assert_int_equal(token_count(s), WRITERS * PER_WRITER);
+    store_close(s);
+}
+
+/* -------------------------------------------------------- back-pressure */
+
+struct queued {
+    struct store *s;
+    pthread_t th;
+    char name[32];
+    enum store_status st;
+};
+
+static void *queued_main(void *p)
+{
+    struct queued *q = p;
+    q->st = token_write(q->s, q->name, ROLE_VIEWER);
+    return NULL;
+}
+
+static void start_queued(struct queued *q, struct store *s, const char *name)
+{
+    q->s = s;
+    q->st = STORE_ERROR;
+    snprintf(q->name, sizeof q->name, "%s", name);
+    pthread_create(&q->th, NULL, queued_main, q);
+}
+
+static void back_pressure_when_queue_full(void **state)
+{
+    struct fixture *f = *state;
+    enum { CAP = 4 };
+    struct store *s = fixture_open(f, CAP, 0);
+    assert_non_null(s);
+    struct gate g;
+    gate_close(&g, s); /* the writer is busy: nothing leaves the queue */
+
+    struct queued q[CAP];
+    for (int i = 0; i < CAP; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "q%d", i);
+        start_queued(&q[i], s, name);
+    }
+    assert_int_equal(wait_queue_depth(s, CAP), 0);
+
+    /* Full: refused at once, and the queue does not grow. */
+    int64_t t0 = time_mono_ms();
+    for (int i = 0; i < 100; i++) {
+        struct token_op op;
+        memset(&op, 0, sizeof op);
+        op.w.apply = token_apply;
+        token_make(&op.rec, "refused", ROLE_VIEWER);
+        assert_int_equal(store_write_wait(s, &op.w), STORE_BUSY);
+        assert_int_equal(op.w.status, STORE_BUSY);
+        assert_non_null(strstr(op.w.err, "full"));
+    }
+    assert_true(time_mono_ms() - t0 < 1000);
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.queue_depth, CAP);
+    assert_int_equal(st.queue_capacity, CAP);
+    assert_int_equal(st.busy_rejections, 100);
+
+    gate_open(&g);
+    assert_int_equal(g.result, STORE_OK);
+    for (int i = 0; i < CAP; i++) {
+        pthread_join(q[i].th, NULL);
+        assert_int_equal(q[i].st, STORE_OK);
+    }
+    assert_int_equal(token_count(s), CAP);
+    store_close(s);
+}
+
+/* ---------------------------------------------------- savepoint isolation */
+
+static unsigned group_calls, single_calls;
+
+static enum store_status counting_token_apply(struct store_conn *c, struct store_write **w,
+                                              size_t n)
+{
+    if (n > 1)
+        group_calls++;
+    else
+        single_calls++;
+    return token_apply(c, w, n);
+}
+
+struct iso {
+    struct token_op op;
+    struct store *s;
+    pthread_t th;
+};
+
+static void *iso_main(void *p)
+{
+    struct iso *it = p;
+    store_write_wait(it->s, &it->op.w);
+    return NULL;
+}
+
+static void one_failing_write_fails_alone(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    assert_int_equal(token_write(s, "taken", ROLE_VIEWER), STORE_OK);
+
+    struct gate g;
+    gate_close(&g, s);
+    group_calls = single_calls = 0;
+    enum { N = 5 };
+    static const char *const names[N] = {"n0", "n1", "taken", "n3", "n4"};
+    struct iso it[N];
+    for (int i = 0; i < N; i++) {
+        memset(&it[i], 0, sizeof it[i]);
+        it[i].s = s;
+        it[i].op.w.apply = counting_token_apply;
+        token_make(&it[i].op.rec, names[i], ROLE_OPERATOR);
+        if (i == 2)
+            it[i].op.rec.hash[0] ^= 0xff; /* a new value under a taken name */
+        pthread_create(&it[i].th, NULL, iso_main, &it[i]);
+        assert_int_equal(wait_queue_depth(s, (unsigned)i + 1), 0); /* keep the order */
+    }
+    gate_open(&g);
+    for (int i = 0; i < N; i++)
+        pthread_join(it[i].th, NULL);
+
+    /* One group of 5 failed, then each write ran alone. */
+    assert_int_equal(group_calls, 1);
+    assert_int_equal(single_calls, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(it[i].op.w.status, i == 2 ? STORE_CONFLICT : STORE_OK);
+    assert_true(it[2].op.w.err[0] != '\0');
+    assert_int_equal(token_count(s), 1 + N - 1);
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.writes_failed, 1);
+    store_close(s);
+}
+
+/* A write that reports its own status without failing the group commits
+ * with its neighbours and keeps that status. */
+static enum store_status mark_second_invalid(struct store_conn *c, struct store_write **w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct token_op *op = (struct token_op *)w[i];
+        if (strcmp(op->rec.name, "skip") == 0) {
+            w[i]->status = STORE_INVALID;
+            snprintf(w[i]->err, sizeof w[i]->err, "skipped by rule");
+            continue;
+        }
+        enum store_status st = store_token_insert(c, &op->rec);
+        if (st != STORE_OK)
+            return st;
+    }
+    return STORE_OK;
+}
+
+static void apply_sets_per_write_status(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    struct token_op op;
+    memset(&op, 0, sizeof op);
+    op.w.apply = mark_second_invalid;
+    token_make(&op.rec, "skip", ROLE_VIEWER);
+    assert_int_equal(store_write_wait(s, &op.w), STORE_INVALID);
+    assert_string_equal(op.w.err, "skipped by rule");
+    memset(&op, 0, sizeof op);
+    op.w.apply = mark_second_invalid;
+    token_make(&op.rec, "kept", ROLE_VIEWER);
+    assert_int_equal(store_write_wait(s, &op.w), STORE_OK);
+    assert_int_equal(token_count(s), 1);
+    store_close(s);
+}
+
+/* -------------------------------------------------------- close drains */
+
+struct closer {
+    struct store *s;
+    pthread_t th;
+};
+
+static void *closer_main(void *p)
+{
+    store_close(((struct closer *)p)->s);
+    return NULL;
+}
+
+static void close_drains_the_queue(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 8); /* small batches: several commits to drain */
+    assert_non_null(s);
+    struct gate g;
+    gate_close(&g, s);
+    enum { N = 40 };
+    struct queued q[N];
+    for (int i = 0; i < N; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "d%d", i);
+        start_queued(&q[i], s, name);
+    }
+    assert_int_equal(wait_queue_depth(s, N), 0);
+
+    struct closer cl = {.s = s};
+    pthread_create(&cl.th, NULL, closer_main, &cl);
+    usleep(100 * 1000); /* let store_close mark the store as stopping */
+    struct token_op late;
+    memset(&late, 0, sizeof late);
+    late.w.apply = token_apply;
+    token_make(&late.rec, "late", ROLE_VIEWER);
+    assert_int_equal(store_write_wait(s, &late.w), STORE_BUSY);
+    assert_non_null(strstr(late.w.err, "shutting down"));
+
+    gate_open(&g);
+    assert_int_equal(g.result, STORE_OK);
+    for (int i = 0; i < N; i++) {
+        pthread_join(q[i].th, NULL);
+        assert_int_equal(q[i].st, STORE_OK);
+    }
+    pthread_join(cl.th, NULL);
+
+    s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    assert_int_equal(token_count(s), N);
+    store_close(s);
+}
+
+/* ------------------------------------------------ readiness, read pool */
+
+static size_t observed_batches;
+static void observer(size_t batch, uint64_t latency_us)
+{
+    (void)latency_us;
+    observed_batches += batch > 0;
+}
+
+static void ready_and_observer(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    observed_batches = 0;
+    store_set_commit_observer(s, observer);
+    assert_int_equal(store_ready(s), 1);
+    assert_int_equal(store_ready(s), 1);
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.commits, 2); /* each probe is a real commit */
+    assert_int_equal(observed_batches, 2);
+
+    /* A writer stuck in a transaction: not ready within the deadline. */
+    struct gate g;
+    gate_close(&g, s);
+    int64_t t0 = time_mono_ms();
+    assert_int_equal(store_ready(s), 0);
+    assert_true(time_mono_ms() - t0 >= 1000);
+    gate_open(&g);
+    assert_int_equal(store_ready(s), 1);
+    store_close(s);
+}
+
+static void read_pool_is_bounded(void **state)
+{
+    struct fixture *f = *state;
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.url = f->url;
+    cfg.read_pool_size = 2;
+    cfg.busy_timeout_ms = 100;
+    struct store *s = NULL;
+    char err[256];
+    assert_int_equal(store_open(&cfg, &s, err, sizeof err), STORE_OK);
+    struct store_conn *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(store_read_acquire(s, &a), STORE_OK);
+    assert_int_equal(store_read_acquire(s, &b), STORE_OK);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(store_read_acquire(s, &c), STORE_BUSY);
+    assert_null(c);
+    store_read_release(s, a);
+    assert_int_equal(store_read_acquire(s, &c), STORE_OK);
+    assert_ptr_equal(c, a);
+
+    /* Read connections refuse writes. */
+    struct token_rec t;
+    token_make(&t, "ro", ROLE_VIEWER);
+    assert_int_not_equal(store_token_insert(c, &t), STORE_OK);
+    assert_int_not_equal(store_audit_append(c, "a", "b", "c", NULL), STORE_OK);
+    store_read_release(s, b);
+    store_read_release(s, c);
+    store_close(s);
+}
+
+/* ---------------------------------------------------------------- audit */
+
+struct audit_op {
+    struct store_write w;
+    const char *actor, *action, *subject, *detail;
+};
+
+static enum store_status audit_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct audit_op *op = (struct audit_op *)w[i];
+        enum store_status st = store_audit_append(c, op->actor, op->action, op->subject, op->detail);
+        if (st != STORE_OK)
+            return st;
+    }
+    return STORE_OK;
+}
+
+static enum store_status audit_write(struct store *s, const char *detail)
+{
+    struct audit_op op;
+    memset(&op, 0, sizeof op);
+    op.w.apply = audit_apply;
+    op.actor = "admin";
+    op.action = "policy.update";
+    op.subject = "policy/1";
+    op.detail = detail;
+    return store_write_wait(s, &op.w);
+}
+
+static void audit_chain_appends_and_verifies(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    struct store_conn *c = NULL;
+    int64_t broken = -1, checked = -1;
+    char reason[160];
+    assert_int_equal(store_read_acquire(s, &c), STORE_OK);
+    assert_int_equal(store_audit_verify(c, &broken, &checked, reason, sizeof reason), STORE_OK);
+    assert_int_equal(broken, 0); /* empty chain is intact */
+    assert_int_equal(checked, 0);
+    store_read_release(s, c);
+
+    for (int i = 0; i < 25; i++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"version\":%d}", i);
+        assert_int_equal(audit_write(s, i % 5 ? detail : NULL), STORE_OK);
+    }
+    assert_int_equal(audit_write(s, "{not json"), STORE_INVALID);
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    struct audit_op op = {.w.apply = audit_apply, .actor = big, .action = "a", .subject = "s"};
+    assert_int_equal(store_write_wait(s, &op.w), STORE_INVALID);
+
+    assert_int_equal(store_read_acquire(s, &c), STORE_OK);
+    assert_int_equal(store_audit_verify(c, &broken, &checked, reason, sizeof reason), STORE_OK);
+    assert_int_equal(broken, 0);
+    assert_int_equal(checked, 25);
+    assert_string_equal(reason, "intact");
+    store_read_release(s, c);
+    store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrations_from_empty_then_noop, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_url_is_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(tokens_insert_lookup_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(roles_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_commit_under_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(back_pressure_when_queue_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_failing_write_fails_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(apply_sets_per_write_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_drains_the_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(ready_and_observer, setup, teardown),
+        cmocka_unit_test_setup_teardown(read_pool_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_chain_appends_and_verifies, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
