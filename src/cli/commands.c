@@ -4,11 +4,13 @@
 int cmd_version(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
     {"migrate", "apply store schema migrations and exit", cmd_migrate},
     {"config", "print the effective configuration or the settings table", cmd_config},
+    {"scan", "match the log signatures against log files once", cmd_scan},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

@@ -17,10 +17,11 @@
 static atomic_ullong next_serial = 1;
 
 static const char *const severities[] = {"critical", "high", "warning", "info", NULL};
-static const char *const rule_fields[] = {"id",           "builtin",        "enabled",
-                                          "kind",         "pattern",        "class",
-                                          "severity",     "key_template",   "window_seconds",
-                                          "threshold",    "description",    NULL};
+/* The fields of a detector rule in the policy (src/core/policy_rules.c). */
+static const char *const rule_fields[] = {"id",       "builtin",      "enabled",        "kind",
+                                          "pattern",  "expression",   "probe",          "class",
+                                          "severity", "key_template", "window_seconds", "threshold",
+                                          NULL};
 
 static char *dup_str(const char *s)
 {
@@ -196,7 +197,10 @@ static int read_rule(json_t *e, const char *path, int flags, struct rule_view *v
     v->key_template = jsonin_string(e, path, "key_template", 0, LOGSIG_KEY_TEMPLATE_MAX, p);
     if (!v->key_template)
         v->key_template = LOGSIG_DEFAULT_KEY_TEMPLATE;
-    else if (!key_template_ok(v->key_template)) {
+    else if ((flags & LOGSIG_STRICT) && !key_template_ok(v->key_template)) {
+        /* The policy allows any {name}; at run time an unknown one falls back
+         * to the default key (see the logfile source), so only strict callers
+         * (`srebot scan --rules`) are told. */
         json_pointer_child(fp, sizeof fp, path, "key_template");
         problems_add(p, fp, "format",
                      "placeholders are {source} {rule} {file} {class} {host}, braces balanced");
@@ -204,7 +208,7 @@ static int read_rule(json_t *e, const char *path, int flags, struct rule_view *v
     v->window = 300;
     v->threshold = 1;
     (void)jsonin_int(e, path, "window_seconds", 0, 1, 86400, &v->window, p);
-    (void)jsonin_int(e, path, "threshold", 0, 1, 1000000, &v->threshold, p);
+    (void)jsonin_int(e, path, "threshold", 0, 1, 100000, &v->threshold, p);
     return enabled && p->count == before;
 }
 

@@ -49,7 +49,7 @@ struct logsig_set;
 struct logsig_scanner;
 
 /* Flags for logsig_compile. */
-#define LOGSIG_STRICT 1 /* reject fields a detector rule does not have */
+#define LOGSIG_STRICT 1 /* also reject unknown fields and key placeholders */
 
 /* Builds the set of enabled log_signature rules.
  * rules == NULL: the built-in table (src/core/builtin_rules.c).
