@@ -1,4 +1,6 @@
-/* THE route table: every route of the server with the roles allowed to call it. */
+/* THE route table: every HTTP route of the daemon, with the roles allowed to
+ * call it. One row per (method, pattern); modules append their rows to
+ * api_routes[] in routes.c. A test walks this table for the auth matrix. */
 #ifndef SREBOT_API_ROUTES_H
 #define SREBOT_API_ROUTES_H
 

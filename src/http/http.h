@@ -35,6 +35,7 @@ struct http_req {
     size_t body_len;
     const char *request_id;
     const struct principal *who;
+    const char *content_type;    /* Content-Type header or NULL */
     const char *route_pattern;   /* the matched pattern, e.g. "/api/v1/incidents/{id}" */
     const char *param_names[HTTP_MAX_PARAMS];
     const char *param_values[HTTP_MAX_PARAMS];
@@ -49,14 +50,25 @@ const char *http_req_header(const struct http_req *r, const char *name);
 const char *http_req_query(const struct http_req *r, const char *name);
 
 /* Parses the body as JSON (size and depth bounded, duplicate keys rejected).
- * Checks Content-Type is application/json (415 otherwise). On failure fills
- * resp with the error and returns NULL. */
+ * Checks Content-Type is application/json (415 otherwise); an empty body is 400,
+ * invalid JSON 400 (code bad_request, details from the parser), too deep 400,
+ * too large 413. On failure fills resp with the error and returns NULL. */
 struct http_resp;
 json_t *http_req_json(const struct http_req *r, struct http_resp *resp);
 
 /* Streaming bodies (Server-Sent Events): fill up to max bytes into buf; return
- * bytes written, 0 to wait (the callback is polled again), -1 to end the stream. */
+ * bytes written, 0 to wait, -1 to end the stream.
+ *
+ * Waiting never busy-loops: on 0 the server parks the connection and polls the
+ * callback again after at most HTTP_STREAM_POLL_MS, or at once after
+ * http_streams_wake() (call it when new data is ready, e.g. an event was
+ * published). The callback runs on a server thread: it must not block. While a
+ * stream is parked a client disconnect is noticed only at the next poll. The
+ * server ends every stream (the callback is not called again, stream_free is)
+ * when it stops. */
 typedef long (*http_stream_fn)(void *ctx, uint64_t pos, char *buf, size_t max);
+#define HTTP_STREAM_POLL_MS 250
+void http_streams_wake(void);
 
 struct http_resp {
     int status;
@@ -66,7 +78,7 @@ struct http_resp {
     const unsigned char *static_body; /* or a body that outlives the response */
     size_t static_len;
     const char *content_type;    /* default application/json */
-    char headers[8][2][128];     /* extra response headers */
+    char headers[8][2][256];     /* extra response headers (name, value) */
     size_t nheaders;
     http_stream_fn stream;       /* or a streamed body */
     void *stream_ctx;
@@ -101,20 +113,24 @@ struct http_route {
 #define ROLES_VIEWER (ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_OPERATOR (ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_ADMIN (ROLE_ADMIN)
+#define ROLES_INGEST (ROLE_INGEST | ROLE_OPERATOR | ROLE_ADMIN) /* POST findings */
+#define ROLES_ANY (ROLE_INGEST | ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_PUBLIC 0u
 
 struct http_config {
-    const char *listen;          /* "127.0.0.1:8080" */
+    const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (any free port) */
     size_t max_body_bytes;       /* 413 beyond */
     unsigned max_connections;
-    unsigned connection_timeout_s;
-    unsigned threads;
+    unsigned connection_timeout_s; /* idle time before a connection is closed */
+    unsigned threads;            /* event-loop threads (1 = one internal thread) */
 };
 
 struct http_server;
 struct app; /* the application context handed to every handler (see src/api/app.h) */
 
-/* routes: NULL-method-terminated table (see src/api/routes.c). */
+/* routes: NULL-method-terminated table (see src/api/routes.c); must outlive the
+ * server. app is handed to every handler and used for authentication
+ * (app->store tokens, app->admin_token_hash). Registers the srebot_http_* metrics. */
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
                       struct app *app, struct http_server **out, char *err, size_t errlen);
 void http_server_stop(struct http_server *srv);

@@ -81,6 +81,12 @@ static void lf_destroy(void *instance)
     struct logfile *lf = instance;
     if (!lf)
         return;
+    if (lf->dirty && lf->state_path) {
+        /* A policy change replaces the instance: keep what it had read. */
+        char serr[512];
+        if (logfile_state_save(lf->state_path, lf->tracks, lf->ntracks, serr, sizeof serr) != 0)
+            log_warn("logfile", "source %s: saving offsets: %s", lf->id, serr);
+    }
     for (size_t i = 0; i < lf->nglobs; i++)
         free(lf->globs[i]);
     for (size_t i = 0; i < lf->ntracks; i++)
@@ -112,7 +118,8 @@ static int config_uint(const json_t *config, const char *key, long long min, lon
 
 /* Config: {"id", "paths":[globs], "state_dir"?, "read_from_head"?,
  * "max_bytes_per_cycle"?, "max_files"?, "context_lines"?, "max_keys"?,
- * "rules"? (detector_rules; default: the rules in force, see logrules.h)}.
+ * "rules"? or "detector_rules"? (the policy's format; default: the rules in
+ * force, see logrules.h)}.
  * Other keys belong to the scheduler and are ignored here. */
 static int lf_init(const json_t *config, void **instance, char *err, size_t errlen)
 {
@@ -169,7 +176,10 @@ static int lf_init(const json_t *config, void **instance, char *err, size_t errl
     long long max_keys;
     if (config_uint(config, "max_keys", 1, 1000000, 4096, &max_keys, err, errlen) != 0)
         goto fail;
+    /* "detector_rules" is how the sources worker passes the policy's rules. */
     json_t *rules = json_object_get(config, "rules");
+    if (!rules)
+        rules = json_object_get(config, "detector_rules");
     if (rules) {
         struct problems p;
         problems_init(&p);
@@ -501,7 +511,7 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
     return failed ? -1 : 0;
 }
 
-const struct source_ops logfile_source = {
+const struct source_ops source_logfile = {
     .kind = "logfile",
     .description = "follows log files by glob and matches log signatures",
     .init = lf_init,

@@ -51,6 +51,16 @@ struct store_audit_ops {
                               int (*fn)(const struct audit_record *r, void *ud), void *ud);
 };
 
+struct store_policy_ops {
+    enum store_status (*current_version)(struct store_conn *c, int64_t *version);
+    /* Inserts the row (version already decided by store_policy.c). */
+    enum store_status (*insert)(struct store_conn *c, const struct policy_version_rec *r);
+    /* version 0 = the newest. */
+    enum store_status (*get)(struct store_conn *c, int64_t version, struct policy_version_rec *out);
+    enum store_status (*list)(struct store_conn *c, int64_t before, unsigned limit,
+                              int (*fn)(const struct policy_version_rec *, void *), void *ud);
+};
+
 struct store_backend_ops {
     const char *name;   /* "sqlite" */
     const char *scheme; /* URL prefix that selects it: "sqlite:" */
@@ -76,6 +86,7 @@ struct store_backend_ops {
 
     const struct store_token_ops *tokens;
     const struct store_audit_ops *audit;
+    const struct store_policy_ops *policy;
 };
 
 /* The table of backends, by URL scheme (backends.c). NULL when none matches. */

@@ -262,4 +262,5 @@ const struct store_backend_ops store_sqlite_backend = {
     .heartbeat = sq_heartbeat,
     .tokens = &sq_token_ops,
     .audit = &sq_audit_ops,
+    .policy = &sq_policy_ops,
 };

@@ -58,5 +58,6 @@ enum store_status sq_migrate(struct store_conn *c, int *applied, int *version);
 
 extern const struct store_token_ops sq_token_ops;
 extern const struct store_audit_ops sq_audit_ops;
+extern const struct store_policy_ops sq_policy_ops;
 
 #endif

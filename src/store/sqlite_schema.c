@@ -39,6 +39,14 @@ const struct sqlite_migration sqlite_migrations[] = {
      "  id INTEGER PRIMARY KEY CHECK (id = 1),"
      "  at INTEGER NOT NULL"
      ");"},
+    {2, "policy versions",
+     /* robot_sre_policy: one row per accepted document (docs/policy.md). */
+     "CREATE TABLE policy_versions ("
+     "  version INTEGER PRIMARY KEY CHECK (version >= 1),"
+     "  author TEXT NOT NULL CHECK (length(author) BETWEEN 1 AND 63),"
+     "  created_at INTEGER NOT NULL,"
+     "  document TEXT NOT NULL"
+     ");"},
 };
 
 const size_t sqlite_migrations_count = sizeof sqlite_migrations / sizeof sqlite_migrations[0];

@@ -135,4 +135,34 @@ enum store_status store_audit_append(struct store_conn *c, const char *actor, co
 enum store_status store_audit_verify(struct store_conn *c, int64_t *first_broken_seq,
                                      int64_t *checked, char *reason, size_t reasonlen);
 
+
+/* ---- policy versions (the robot_sre_policy document, docs/policy.md) ----
+ * Every accepted document is a new row; versions count 1, 2, 3... with no gaps.
+ * The document is stored as the JSON text it was validated as. */
+struct policy_version_rec {
+    int64_t version;
+    char author[64];
+    int64_t created_at_ms;
+    char *document; /* malloc'd JSON text; NULL from list; free with policy_version_rec_clear */
+};
+void policy_version_rec_clear(struct policy_version_rec *r);
+/* In a write transaction. Inserts version expected_current + 1 when the current
+ * version is expected_current (0 = none yet), else STORE_CONFLICT (the caller's
+ * If-Match is stale). *new_version gets the inserted version. */
+enum store_status store_policy_insert(struct store_conn *c, int64_t expected_current,
+                                      const char *author, int64_t created_at_ms,
+                                      const char *document_json, int64_t *new_version);
+/* The newest version's number; 0 when there is none (either connection). */
+enum store_status store_policy_current_version(struct store_conn *c, int64_t *version);
+/* The newest version with its document; STORE_NOT_FOUND when there is none. */
+enum store_status store_policy_current(struct store_conn *c, struct policy_version_rec *out);
+/* Version n with its document; STORE_NOT_FOUND when there is no such version. */
+enum store_status store_policy_get(struct store_conn *c, int64_t version,
+                                   struct policy_version_rec *out);
+/* Versions newest first, without documents, at most limit of them, starting below
+ * before (0 = from the newest); fn returns nonzero to stop. */
+enum store_status store_policy_list(struct store_conn *c, int64_t before, unsigned limit,
+                                    int (*fn)(const struct policy_version_rec *r, void *ud),
+                                    void *ud);
+
 #endif

@@ -215,8 +215,9 @@ static void rotation_counts_every_line(void **state)
     struct fx *fx = *state;
     append(fx->log, "start\n");
     /* Threshold 5: fires exactly when the fifth ERR line, spread over the
-     * rotated and the new file, has been read. */
-    void *inst = start(fx, ",\"rules\":[{\"id\":\"t.err\",\"pattern\":\"ERR [0-9]+\","
+     * rotated and the new file, has been read. The rules come as the sources
+     * worker passes the policy's: under "detector_rules". */
+    void *inst = start(fx, ",\"detector_rules\":[{\"id\":\"t.err\",\"pattern\":\"ERR [0-9]+\","
                            "\"class\":\"application_services.application_service_degraded\","
                            "\"threshold\":5,\"window_seconds\":600}]");
     assert_int_equal(run(fx, inst, T0), 0);

@@ -1,0 +1,150 @@
+#include "api/ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util/metrics.h"
+
+static struct metric_series *commit_batch, *commit_seconds;
+
+/* From the store's writer thread, after every commit. */
+static void on_commit(size_t batch, uint64_t latency_us)
+{
+    metric_observe(commit_batch, (double)batch);
+    metric_observe(commit_seconds, (double)latency_us / 1e6);
+}
+
+static double store_queue_depth(void *ctx)
+{
+    struct store_stats st;
+    store_stats(ctx, &st);
+    return st.queue_depth;
+}
+
+static double store_queue_capacity(void *ctx)
+{
+    struct store_stats st;
+    store_stats(ctx, &st);
+    return st.queue_capacity;
+}
+
+static double store_busy_rejections(void *ctx)
+{
+    struct store_stats st;
+    store_stats(ctx, &st);
+    return (double)st.busy_rejections;
+}
+
+static double store_commits(void *ctx)
+{
+    struct store_stats st;
+    store_stats(ctx, &st);
+    return (double)st.commits;
+}
+
+static double store_writes(void *ctx)
+{
+    struct store_stats st;
+    store_stats(ctx, &st);
+    return (double)st.writes_committed;
+}
+
+static double start_time_seconds(void *ctx)
+{
+    const struct app *app = ctx;
+    return (double)app->started_at_ms / 1000.0;
+}
+
+/* Resident set size from /proc/self/statm (pages), read at scrape time. */
+static double resident_bytes(void *ctx)
+{
+    (void)ctx;
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (!f)
+        return 0;
+    int n = fscanf(f, "%lu %lu", &size, &resident);
+    fclose(f);
+    return n == 2 ? (double)resident * (double)sysconf(_SC_PAGESIZE) : 0;
+}
+
+void ops_init(struct app *app)
+{
+    metrics_gauge_fn(NULL, "process_start_time_seconds",
+                     "Start time of the process since the Unix epoch in seconds",
+                     start_time_seconds, app);
+    metrics_gauge_fn(NULL, "process_resident_memory_bytes", "Resident memory size in bytes",
+                     resident_bytes, NULL);
+    struct metric *info = metrics_gauge(NULL, "srebot_build_info", "Build information (always 1)",
+                                        (const char *[]){"version", NULL});
+    metric_set(metric_series_get(info, (const char *[]){SREBOT_VERSION}), 1);
+    if (!app->store)
+        return;
+    metrics_gauge_fn(NULL, "srebot_store_queue_depth", "Writes waiting for the store writer",
+                     store_queue_depth, app->store);
+    metrics_gauge_fn(NULL, "srebot_store_queue_capacity", "Capacity of the store write queue",
+                     store_queue_capacity, app->store);
+    metrics_counter_fn(NULL, "srebot_store_busy_rejections_total",
+                       "Writes refused because the queue was full or the store stopping",
+                       store_busy_rejections, app->store);
+    metrics_counter_fn(NULL, "srebot_store_commits_total", "Store transactions committed",
+                       store_commits, app->store);
+    metrics_counter_fn(NULL, "srebot_store_writes_total", "Store writes committed", store_writes,
+                       app->store);
+    commit_batch = metric_series0(metrics_histogram(
+        NULL, "srebot_store_commit_batch_size", "Writes per committed transaction (group commit)",
+        NULL, METRICS_SIZE_BUCKETS, METRICS_SIZE_NBUCKETS));
+    commit_seconds = metric_series0(metrics_histogram(
+        NULL, "srebot_store_commit_duration_seconds", "Time to commit one transaction", NULL,
+        METRICS_LATENCY_BUCKETS, METRICS_LATENCY_NBUCKETS));
+    store_set_commit_observer(app->store, on_commit);
+}
+
+void ops_healthz(struct http_req *req, struct http_resp *resp, void *app)
+{
+    (void)req;
+    (void)app;
+    http_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void ops_readyz(struct http_req *req, struct http_resp *resp, void *ctx)
+{
+    struct app *app = ctx;
+    (void)req;
+    if (!app || !app->store) {
+        http_resp_error(resp, 503, "unavailable", "not ready: no store is open");
+        return;
+    }
+    if (!store_ready(app->store)) {
+        http_resp_error(resp, 503, "unavailable",
+                        "not ready: the store writer is not committing writes");
+        http_resp_header(resp, "Retry-After", "1");
+        return;
+    }
+    http_resp_json(resp, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+void ops_metrics(struct http_req *req, struct http_resp *resp, void *app)
+{
+    (void)req;
+    (void)app;
+    size_t len = 0;
+    char *text = metrics_render(NULL, &len);
+    if (!text) {
+        http_resp_error(resp, 503, "unavailable", "out of memory rendering metrics");
+        return;
+    }
+    resp->status = 200;
+    resp->raw = text;
+    resp->raw_len = len;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void ops_whoami(struct http_req *req, struct http_resp *resp, void *app)
+{
+    (void)app;
+    http_resp_json(resp, 200,
+                   json_pack("{s:s, s:s}", "name", req->who->name, "role",
+                             role_name(req->who->role)));
+}

@@ -1,0 +1,23 @@
+/* Operations endpoints (health, readiness, metrics, whoami) and the console's
+ * static files. */
+#ifndef SREBOT_API_OPS_H
+#define SREBOT_API_OPS_H
+
+#include "api/app.h"
+#include "http/http.h"
+
+/* Registers the process, build and store metrics and hooks the store's commit
+ * observer. Call once after the store is open, before serving. */
+void ops_init(struct app *app);
+
+void ops_healthz(struct http_req *req, struct http_resp *resp, void *app);
+void ops_readyz(struct http_req *req, struct http_resp *resp, void *app);
+void ops_metrics(struct http_req *req, struct http_resp *resp, void *app);
+void ops_whoami(struct http_req *req, struct http_resp *resp, void *app);
+
+/* GET / (index.html) and GET /<file> from the embedded web/ directory. */
+void console_asset(struct http_req *req, struct http_resp *resp, void *app);
+/* The Content-Type for a file name by its extension. */
+const char *console_mime_type(const char *path);
+
+#endif

@@ -1,0 +1,198 @@
+/* Streamed responses (Server-Sent Events) without busy-waiting.
+ *
+ * libmicrohttpd polls a content-reader callback whenever the socket can take
+ * more data. A reader with nothing to say would be polled in a tight loop, so
+ * on "nothing yet" we suspend the connection (which takes it out of the event
+ * loop) and park it here. One waker thread per server resumes every parked
+ * connection every HTTP_STREAM_POLL_MS, or at once when http_streams_wake() is
+ * called; resumed readers are polled again and park again if still idle. The
+ * cost of an idle stream is one callback per poll interval.
+ *
+ * Suspended connections are not timed out by the daemon and a client's
+ * disconnect is noticed only when the stream next writes: SSE handlers send a
+ * keep-alive comment every 15 s, which bounds how long a dead client is held.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "http/server_internal.h"
+#include "util/log.h"
+
+struct stream {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    struct req_ctx *rc;
+    http_stream_fn fn;
+    void *ctx;
+    void (*ctx_free)(void *ctx);
+    int parked;
+    struct stream *prev, *next;
+};
+
+/* One wake signal for every server in the process (there is one in production;
+ * tests start several). */
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond;
+static pthread_once_t wake_once = PTHREAD_ONCE_INIT;
+static uint64_t wake_gen;
+
+static void wake_init(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&wake_cond, &a);
+    pthread_condattr_destroy(&a);
+}
+
+void http_streams_wake(void)
+{
+    pthread_once(&wake_once, wake_init);
+    pthread_mutex_lock(&wake_lock);
+    wake_gen++;
+    pthread_cond_broadcast(&wake_cond);
+    pthread_mutex_unlock(&wake_lock);
+}
+
+static void unlink_parked(struct http_server *srv, struct stream *st)
+{
+    if (!st->parked)
+        return;
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        srv->parked = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    st->prev = st->next = NULL;
+    st->parked = 0;
+}
+
+static void resume_all(struct http_server *srv)
+{
+    pthread_mutex_lock(&srv->park_lock);
+    while (srv->parked) {
+        struct stream *st = srv->parked;
+        unlink_parked(srv, st);
+        MHD_resume_connection(st->conn);
+    }
+    pthread_mutex_unlock(&srv->park_lock);
+}
+
+static void *waker_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&wake_lock);
+    while (!srv->waker_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)HTTP_STREAM_POLL_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        uint64_t gen = wake_gen;
+        while (!srv->waker_stop && gen == wake_gen)
+            if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) == ETIMEDOUT)
+                break;
+        pthread_mutex_unlock(&wake_lock);
+        resume_all(srv);
+        pthread_mutex_lock(&wake_lock);
+    }
+    pthread_mutex_unlock(&wake_lock);
+    return NULL;
+}
+
+int stream_waker_start(struct http_server *srv)
+{
+    pthread_once(&wake_once, wake_init);
+    srv->waker_stop = 0;
+    if (pthread_create(&srv->waker, NULL, waker_main, srv) != 0)
+        return -1;
+    srv->waker_running = 1;
+    return 0;
+}
+
+void stream_waker_stop(struct http_server *srv)
+{
+    /* Under park_lock, so no reader can park after this point (see reader()). */
+    pthread_mutex_lock(&srv->park_lock);
+    atomic_store(&srv->stopping, 1);
+    pthread_mutex_unlock(&srv->park_lock);
+    if (srv->waker_running) {
+        pthread_mutex_lock(&wake_lock);
+        srv->waker_stop = 1;
+        pthread_cond_broadcast(&wake_cond);
+        pthread_mutex_unlock(&wake_lock);
+        pthread_join(srv->waker, NULL);
+        srv->waker_running = 0;
+    }
+    resume_all(srv);
+}
+
+static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *st = cls;
+    if (atomic_load(&st->srv->stopping))
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    long n = st->fn(st->ctx, pos, buf, max);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n > 0) {
+        if ((size_t)n > max)
+            n = (long)max; /* a callback bug must not overrun MHD's buffer accounting */
+        st->rc->bytes += (uint64_t)n;
+        return n;
+    }
+    pthread_mutex_lock(&st->srv->park_lock);
+    if (atomic_load(&st->srv->stopping)) {
+        pthread_mutex_unlock(&st->srv->park_lock);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    MHD_suspend_connection(st->conn);
+    st->parked = 1;
+    st->prev = NULL;
+    st->next = st->srv->parked;
+    if (st->next)
+        st->next->prev = st;
+    st->srv->parked = st;
+    pthread_mutex_unlock(&st->srv->park_lock);
+    return 0;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    pthread_mutex_lock(&st->srv->park_lock);
+    unlink_parked(st->srv, st);
+    pthread_mutex_unlock(&st->srv->park_lock);
+    if (st->ctx_free)
+        st->ctx_free(st->ctx);
+    free(st);
+}
+
+struct MHD_Response *stream_response(struct http_server *srv, struct MHD_Connection *conn,
+                                     struct req_ctx *rc, struct http_resp *resp)
+{
+    struct stream *st = calloc(1, sizeof *st);
+    if (!st)
+        goto fail;
+    st->srv = srv;
+    st->conn = conn;
+    st->rc = rc;
+    st->fn = resp->stream;
+    st->ctx = resp->stream_ctx;
+    st->ctx_free = resp->stream_free;
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, st, stream_free);
+    if (!r) {
+        free(st);
+        goto fail;
+    }
+    resp->stream = NULL; /* owned by the response now */
+    resp->stream_ctx = NULL;
+    resp->stream_free = NULL;
+    return r;
+fail:
+    log_error("http", "out of memory creating a stream");
+    return NULL;
+}

@@ -1,0 +1,56 @@
+/* The policy service: validate -> store a new version through the group-commit
+ * writer -> audit in the same transaction. Handlers (src/api/policy.c), the CLI
+ * path and start-up seeding all go through here; nothing else writes policy
+ * versions. Readers that need the policy (sources, evaluator, alertmanager
+ * receiver) call policy_service_current_doc() and compare versions to notice a
+ * change without a restart.
+ *
+ * Stateless: every call takes the store; safe from any thread. */
+#ifndef SREBOT_LEDGER_POLICY_SERVICE_H
+#define SREBOT_LEDGER_POLICY_SERVICE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/problems.h"
+#include "store/store.h"
+
+/* Validates doc and stores it as version expected_version + 1 (expected 0 = the
+ * first version), with an audit record "policy.updated" by author.
+ *   STORE_OK        *out_version set
+ *   STORE_INVALID   the document has problems (all of them in p); nothing saved
+ *   STORE_CONFLICT  the current version is not expected_version (stale If-Match)
+ *   STORE_BUSY / STORE_ERROR from the store (message in err) */
+enum store_status policy_service_put(struct store *s, const json_t *doc, int64_t expected_version,
+                                     const char *author, struct problems *p,
+                                     int64_t *out_version, char *err, size_t errlen);
+
+/* Version n (0 = the current one) with its document: STORE_NOT_FOUND when absent.
+ * Clear out with policy_version_rec_clear(). */
+enum store_status policy_service_get(struct store *s, int64_t version,
+                                     struct policy_version_rec *out);
+
+/* {"version","author","created_at","document"} of a stored version; the document
+ * passes through policy_redact(). NULL when the stored text is not JSON. */
+json_t *policy_version_to_json(const struct policy_version_rec *r, int with_document);
+
+/* Versions newest first, as a JSON array of {"version","author","created_at"}:
+ * at most limit, below `before` (0 = from the newest). */
+enum store_status policy_service_list(struct store *s, int64_t before, unsigned limit,
+                                      json_t **out);
+
+/* The current document (new reference) and its version; NULL with *version = 0
+ * when there is none or the store failed. */
+json_t *policy_service_current_doc(struct store *s, int64_t *version);
+
+/* First-run seeding (IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS): when no version
+ * exists, saves the defaults of cfg's posture (agent runtime, log paths from cfg,
+ * thresholds from IF_SRE_THRESHOLD_* in the environment) as version 1 by author
+ * "bootstrap". Never overwrites: with any version present it does nothing, so a
+ * restart keeps an operator's edits and seeding twice yields one version.
+ * Returns 1 when it saved version 1, 0 when a policy already existed, -1 on
+ * failure (a bad IF_SRE_THRESHOLD_* value, the store) with the reason in err. */
+int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,588 @@
+#include "sources/scheduler.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define SCHED_MAX_WORKERS 16
+#define SCHED_MAX_INSTANCES 1024
+#define SCHED_ERR_LEN 256
+
+struct instance {
+    struct instance *next;
+    struct scheduler *sched;
+    char id[128];
+    const struct source_ops *ops;
+    json_t *config;        /* owned */
+    unsigned interval_ms;
+    int enabled;
+    void *impl;            /* NULL until init succeeded */
+    /* scheduling, guarded by the scheduler mutex */
+    int running;
+    int removed;           /* dropped by a reconfigure while running */
+    int64_t next_due;      /* monotonic ms */
+    unsigned consecutive_failures;
+    /* stats, guarded by the scheduler mutex, except findings (counted from emit) */
+    int64_t last_run_wall;
+    int64_t last_duration_ms;
+    char last_error[SCHED_ERR_LEN];
+    unsigned long runs;
+    unsigned long failures;
+    unsigned long overruns;
+    atomic_ulong findings;
+};
+
+struct scheduler {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t threads[SCHED_MAX_WORKERS];
+    unsigned nthreads;
+    int stopping;
+    struct instance *list;
+    struct finding_sink sink;
+    struct scheduler_opts opts;
+};
+
+static void instance_free(struct instance *in)
+{
+    if (!in)
+        return;
+    if (in->impl && in->ops->destroy)
+        in->ops->destroy(in->impl);
+    json_decref(in->config);
+    free(in);
+}
+
+/* The sink handed to adapters: counts, then forwards to the real sink. */
+static void counting_emit(void *ctx, json_t *finding)
+{
+    struct instance *in = ctx;
+    atomic_fetch_add(&in->findings, 1);
+    in->sched->sink.emit(in->sched->sink.ctx, finding);
+}
+
+static int64_t backoff_ms(const struct scheduler *s, unsigned failures)
+{
+    int64_t d = s->opts.retry_base_ms;
+    for (unsigned i = 1; i < failures && d < s->opts.retry_max_ms; i++)
+        d *= 2;
+    return d > s->opts.retry_max_ms ? s->opts.retry_max_ms : d;
+}
+
+/* One cycle of one instance, called without the lock; the instance is ours
+ * (running = 1) until we give it back. */
+static int run_cycle(struct instance *in, char *err, size_t errlen)
+{
+    if (!in->impl) {
+        void *impl = NULL;
+        if (in->ops->init(in->config, &impl, err, errlen) != 0) {
+            if (!err[0])
+                snprintf(err, errlen, "init failed");
+            return -1;
+        }
+        in->impl = impl;
+    }
+    struct finding_sink sink = {counting_emit, in};
+    int rc = in->ops->run(in->impl, time_now_ms(), &sink, err, errlen);
+    if (rc != 0 && !err[0])
+        snprintf(err, errlen, "cycle failed");
+    return rc;
+}
+
+static void finish_cycle(struct scheduler *s, struct instance *in, int rc, const char *err,
+                         int64_t started_mono, int64_t started_wall)
+{
+    int64_t now = time_mono_ms();
+    in->runs++;
+    in->last_run_wall = started_wall;
+    in->last_duration_ms = now - started_mono;
+    if (in->last_duration_ms > (int64_t)in->interval_ms)
+        in->overruns++;
+    if (rc == 0) {
+        in->consecutive_failures = 0;
+        in->last_error[0] = '\0';
+        int64_t due = started_mono + in->interval_ms;
+        in->next_due = due > now ? due : now;
+    } else {
+        in->failures++;
+        in->consecutive_failures++;
+        snprintf(in->last_error, sizeof in->last_error, "%s", err);
+        in->next_due = now + backoff_ms(s, in->consecutive_failures);
+        /* One line per failure streak step; the log rate limit bounds the rest. */
+        log_warn("sources", "source %s (%s) failed (%u in a row, retry in %lld ms): %s", in->id,
+                 in->ops->kind, in->consecutive_failures,
+                 (long long)(in->next_due - now), err);
+    }
+}
+
+static void cond_wait_until(struct scheduler *s, int64_t due_mono)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t wait = due_mono - now;
+    if (wait > 1000)
+        wait = 1000; /* wake up now and then regardless; cheap and robust */
+    if (wait <= 0)
+        return;
+    ts.tv_sec += wait / 1000;
+    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+}
+
+static void unlink_instance(struct scheduler *s, struct instance *in)
+{
+    for (struct instance **pp = &s->list; *pp; pp = &(*pp)->next) {
+        if (*pp == in) {
+            *pp = in->next;
+            return;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct scheduler *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopping) {
+        int64_t now = time_mono_ms();
+        struct instance *pick = NULL;
+        int64_t earliest = now + 1000;
+        for (struct instance *in = s->list; in; in = in->next) {
+            if (!in->enabled || in->running || in->removed)
+                continue;
+            if (in->next_due <= now) {
+                if (!pick || in->next_due < pick->next_due)
+                    pick = in;
+            } else if (in->next_due < earliest) {
+                earliest = in->next_due;
+            }
+        }
+        if (!pick) {
+            cond_wait_until(s, earliest);
+            continue;
+        }
+        pick->running = 1;
+        pthread_mutex_unlock(&s->mu);
+
+        char err[SCHED_ERR_LEN] = "";
+        int64_t started_mono = time_mono_ms(), started_wall = time_now_ms();
+        int rc = run_cycle(pick, err, sizeof err);
+
+        pthread_mutex_lock(&s->mu);
+        pick->running = 0;
+        finish_cycle(s, pick, rc, err, started_mono, started_wall);
+        if (pick->removed) {
+            unlink_instance(s, pick);
+            pthread_mutex_unlock(&s->mu);
+            instance_free(pick);
+            pthread_mutex_lock(&s->mu);
+        }
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int scheduler_create(const struct scheduler_opts *opts, const struct finding_sink *sink,
+                     struct scheduler **out, char *err, size_t errlen)
+{
+    struct scheduler *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (opts)
+        s->opts = *opts;
+    if (s->opts.workers == 0)
+        s->opts.workers = 2;
+    if (s->opts.workers > SCHED_MAX_WORKERS)
+        s->opts.workers = SCHED_MAX_WORKERS;
+    if (s->opts.retry_base_ms == 0)
+        s->opts.retry_base_ms = 1000;
+    if (s->opts.retry_max_ms == 0)
+        s->opts.retry_max_ms = 300000;
+    if (s->opts.retry_max_ms < s->opts.retry_base_ms)
+        s->opts.retry_max_ms = s->opts.retry_base_ms;
+    if (!s->opts.find)
+        s->opts.find = source_find;
+    s->sink = *sink;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    for (unsigned i = 0; i < s->opts.workers; i++) {
+        int rc = pthread_create(&s->threads[i], NULL, worker_main, s);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot start worker: %s", strerror(rc));
+            scheduler_destroy(s);
+            return -1;
+        }
+        s->nthreads++;
+    }
+    *out = s;
+    return 0;
+}
+
+void scheduler_destroy(struct scheduler *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (unsigned i = 0; i < s->nthreads; i++)
+        pthread_join(s->threads[i], NULL);
+    struct instance *in = s->list;
+    while (in) {
+        struct instance *next = in->next;
+        instance_free(in);
+        in = next;
+    }
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+/* Parsed, checked spec; config borrowed from the specs array. */
+struct spec {
+    const char *id;
+    const struct source_ops *ops;
+    unsigned interval_ms;
+    int enabled;
+    json_t *config;
+};
+
+static int parse_specs(struct scheduler *s, const json_t *specs, struct spec *out, size_t *n,
+                       char *err, size_t errlen)
+{
+    if (!json_is_array(specs)) {
+        snprintf(err, errlen, "specs: expected an array");
+        return -1;
+    }
+    size_t count = json_array_size(specs);
+    if (count > SCHED_MAX_INSTANCES) {
+        snprintf(err, errlen, "specs: at most %d instances", SCHED_MAX_INSTANCES);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_t *sp = json_array_get(specs, i);
+        const char *id = json_string_value(json_object_get(sp, "id"));
+        const char *kind = json_string_value(json_object_get(sp, "kind"));
+        if (!id || !id[0] || strlen(id) >= sizeof((struct instance *)0)->id) {
+            snprintf(err, errlen, "specs/%zu/id: required, 1..127 characters", i);
+            return -1;
+        }
+        if (!kind || !(out[i].ops = s->opts.find(kind))) {
+            snprintf(err, errlen, "specs/%zu/kind: unknown source kind '%s'", i,
+                     kind ? kind : "");
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(out[j].id, id) == 0) {
+                snprintf(err, errlen, "specs/%zu/id: duplicate id '%s'", i, id);
+                return -1;
+            }
+        }
+        json_t *iv = json_object_get(sp, "interval_ms");
+        long long ivv = json_is_integer(iv) ? json_integer_value(iv)
+                                            : (long long)out[i].ops->default_interval_ms;
+        if (ivv < 10 || ivv > 86400000LL) {
+            snprintf(err, errlen, "specs/%zu/interval_ms: 10..86400000", i);
+            return -1;
+        }
+        json_t *en = json_object_get(sp, "enabled");
+        out[i].id = id;
+        out[i].interval_ms = (unsigned)ivv;
+        out[i].enabled = en ? json_is_true(en) : 1;
+        out[i].config = json_object_get(sp, "config");
+        if (out[i].config && !json_is_object(out[i].config)) {
+            snprintf(err, errlen, "specs/%zu/config: expected an object", i);
+            return -1;
+        }
+    }
+    *n = count;
+    return 0;
+}
+
+static struct instance *find_instance(struct scheduler *s, const char *id)
+{
+    for (struct instance *in = s->list; in; in = in->next)
+        if (!in->removed && strcmp(in->id, id) == 0)
+            return in;
+    return NULL;
+}
+
+int scheduler_reconfigure(struct scheduler *s, const json_t *specs, char *err, size_t errlen)
+{
+    size_t n = json_is_array(specs) ? json_array_size(specs) : 0;
+    struct spec *sp = calloc(n ? n : 1, sizeof *sp);
+    if (!sp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (parse_specs(s, specs, sp, &n, err, errlen) != 0) {
+        free(sp);
+        return -1;
+    }
+    struct instance *fresh = NULL, *graveyard = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct instance *in = calloc(1, sizeof *in);
+        if (!in)
+            goto oom;
+        in->sched = s;
+        snprintf(in->id, sizeof in->id, "%s", sp[i].id);
+        in->ops = sp[i].ops;
+        in->config = sp[i].config ? json_deep_copy(sp[i].config) : json_object();
+        in->interval_ms = sp[i].interval_ms;
+        in->enabled = sp[i].enabled;
+        atomic_init(&in->findings, 0);
+        in->next = fresh;
+        fresh = in;
+    }
+
+    pthread_mutex_lock(&s->mu);
+    /* Keep unchanged instances (with their state), retire the rest. */
+    struct instance *keep = NULL;
+    struct instance **pp = &fresh;
+    while (*pp) {
+        struct instance *nw = *pp;
+        struct instance *old = find_instance(s, nw->id);
+        if (old && old->ops == nw->ops && old->interval_ms == nw->interval_ms &&
+            json_equal(old->config, nw->config)) {
+            old->enabled = nw->enabled;
+            *pp = nw->next;
+            nw->next = graveyard; /* the unused new record */
+            graveyard = nw;
+            old->removed = 2; /* marker: kept (restored below) */
+            continue;
+        }
+        pp = &nw->next;
+    }
+    for (pp = &s->list; *pp;) {
+        struct instance *old = *pp;
+        if (old->removed == 2) {
+            old->removed = 0;
+            pp = &old->next;
+            continue;
+        }
+        if (old->removed) { /* already retired, still running */
+            pp = &old->next;
+            continue;
+        }
+        if (old->running) {
+            old->removed = 1; /* its worker frees it when the cycle ends */
+            pp = &old->next;
+            continue;
+        }
+        *pp = old->next;
+        old->next = graveyard;
+        graveyard = old;
+    }
+    int64_t now = time_mono_ms();
+    while (fresh) {
+        struct instance *nw = fresh;
+        fresh = nw->next;
+        nw->next_due = now;
+        nw->next = keep;
+        keep = nw;
+    }
+    while (keep) {
+        struct instance *nw = keep;
+        keep = nw->next;
+        nw->next = s->list;
+        s->list = nw;
+    }
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+
+    while (graveyard) {
+        struct instance *g = graveyard;
+        graveyard = g->next;
+        instance_free(g);
+    }
+    free(sp);
+    return 0;
+oom:
+    while (fresh) {
+        struct instance *g = fresh;
+        fresh = g->next;
+        instance_free(g);
+    }
+    free(sp);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static int cmp_item_id(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return strcmp(json_string_value(json_object_get(x, "id")),
+                  json_string_value(json_object_get(y, "id")));
+}
+
+static const char *instance_state(const struct instance *in)
+{
+    if (!in->enabled)
+        return "disabled";
+    return in->consecutive_failures > 0 ? "failing" : "ok";
+}
+
+json_t *scheduler_status(struct scheduler *s)
+{
+    json_t *tmp[SCHED_MAX_INSTANCES] = {0};
+    size_t n = 0;
+    pthread_mutex_lock(&s->mu);
+    int64_t now = time_mono_ms();
+    for (struct instance *in = s->list; in && n < SCHED_MAX_INSTANCES; in = in->next) {
+        if (in->removed)
+            continue;
+        char when[32];
+        json_t *it = json_object();
+        json_object_set_new(it, "id", json_string(in->id));
+        json_object_set_new(it, "kind", json_string(in->ops->kind));
+        json_object_set_new(it, "state", json_string(instance_state(in)));
+        if (in->runs) {
+            time_format_rfc3339(in->last_run_wall, when, sizeof when);
+            json_object_set_new(it, "last_run", json_string(when));
+        } else {
+            json_object_set_new(it, "last_run", json_null());
+        }
+        json_object_set_new(it, "last_error",
+                            in->last_error[0] ? json_string(in->last_error) : json_null());
+        json_object_set_new(it, "runs", json_integer((json_int_t)in->runs));
+        json_object_set_new(it, "failures", json_integer((json_int_t)in->failures));
+        json_object_set_new(it, "findings",
+                            json_integer((json_int_t)atomic_load(&in->findings)));
+        json_object_set_new(it, "consecutive_failures",
+                            json_integer(in->consecutive_failures));
+        json_object_set_new(it, "interval_ms", json_integer(in->interval_ms));
+        json_object_set_new(it, "next_run_in_ms",
+                            in->enabled ? json_integer(in->next_due > now ? in->next_due - now : 0)
+                                        : json_null());
+        json_object_set_new(it, "last_duration_ms", json_integer(in->last_duration_ms));
+        json_object_set_new(it, "overruns", json_integer((json_int_t)in->overruns));
+        tmp[n++] = it;
+    }
+    pthread_mutex_unlock(&s->mu);
+    qsort(tmp, n, sizeof tmp[0], cmp_item_id);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, tmp[i]);
+    json_t *out = json_object();
+    json_object_set_new(out, "items", items);
+    return out;
+}
+
+/* Label values are ids and kinds ([A-Za-z0-9_.:-] by policy validation); escape
+ * the three characters the text format reserves anyway. */
+static void label_escape(const char *in, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (; *in && o + 3 < outlen; in++) {
+        if (*in == '\\' || *in == '"') {
+            out[o++] = '\\';
+            out[o++] = *in;
+        } else if (*in == '\n') {
+            out[o++] = '\\';
+            out[o++] = 'n';
+        } else {
+            out[o++] = *in;
+        }
+    }
+    out[o] = '\0';
+}
+
+size_t scheduler_metrics_text(struct scheduler *s, char *buf, size_t len)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        {"srebot_source_runs_total", "counter", "Cycles run by a source instance"},
+        {"srebot_source_failures_total", "counter", "Failed cycles of a source instance"},
+        {"srebot_source_findings_total", "counter", "Findings emitted by a source instance"},
+        {"srebot_source_up", "gauge", "1 when the instance's last cycle succeeded"},
+        {"srebot_source_last_run_timestamp_seconds", "gauge", "Start of the last cycle"},
+        {"srebot_source_last_duration_seconds", "gauge", "Duration of the last cycle"},
+    };
+    size_t off = 0;
+#define EMIT(...)                                                                          \
+    do {                                                                                   \
+        if (off < len) {                                                                   \
+            int w_ = snprintf(buf + off, len - off, __VA_ARGS__);                          \
+            off += w_ > 0 ? (size_t)w_ : 0;                                                \
+            if (off > len)                                                                 \
+                off = len;                                                                 \
+        }                                                                                  \
+    } while (0)
+    pthread_mutex_lock(&s->mu);
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        EMIT("# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name, fam[f].type);
+        for (struct instance *in = s->list; in; in = in->next) {
+            if (in->removed)
+                continue;
+            char id[260], kind[64];
+            label_escape(in->id, id, sizeof id);
+            label_escape(in->ops->kind, kind, sizeof kind);
+            double v = 0;
+            switch (f) {
+            case 0: v = (double)in->runs; break;
+            case 1: v = (double)in->failures; break;
+            case 2: v = (double)atomic_load(&in->findings); break;
+            case 3: v = in->runs && in->consecutive_failures == 0 ? 1 : 0; break;
+            case 4: v = (double)in->last_run_wall / 1000.0; break;
+            default: v = (double)in->last_duration_ms / 1000.0; break;
+            }
+            EMIT("%s{id=\"%s\",kind=\"%s\"} %.17g\n", fam[f].name, id, kind, v);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+#undef EMIT
+    return off;
+}
+
+void scheduler_kick(struct scheduler *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int64_t now = time_mono_ms();
+    for (struct instance *in = s->list; in; in = in->next)
+        if (in->next_due > now)
+            in->next_due = now;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+int scheduler_wait_cycles(struct scheduler *s, unsigned long cycles, int timeout_ms)
+{
+    int64_t deadline = time_mono_ms() + timeout_ms;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        int done = 1;
+        for (struct instance *in = s->list; in; in = in->next)
+            if (in->enabled && !in->removed && in->runs < cycles)
+                done = 0;
+        if (done) {
+            pthread_mutex_unlock(&s->mu);
+            return 0;
+        }
+        if (time_mono_ms() >= deadline) {
+            pthread_mutex_unlock(&s->mu);
+            return -1;
+        }
+        cond_wait_until(s, deadline);
+    }
+}

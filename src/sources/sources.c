@@ -1,0 +1,188 @@
+#include "sources/sources.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sources/scheduler.h"
+#include "util/log.h"
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct scheduler *g_sched;
+static struct sources_config g_cfg;
+static char g_data_dir[512];
+static char g_logs_glob[512];
+
+static void put_spec(json_t *specs, const char *id, const char *kind, json_t *config,
+                     long long interval_ms, int enabled)
+{
+    /* A later spec with the same id replaces an earlier one (policy over default). */
+    size_t i;
+    json_t *sp;
+    json_array_foreach(specs, i, sp) {
+        if (strcmp(json_string_value(json_object_get(sp, "id")), id) == 0) {
+            json_array_remove(specs, i);
+            break;
+        }
+    }
+    json_t *s = json_pack("{s:s,s:s,s:o,s:b}", "id", id, "kind", kind, "config", config,
+                          "enabled", enabled);
+    if (interval_ms > 0)
+        json_object_set_new(s, "interval_ms", json_integer(interval_ms));
+    json_array_append_new(specs, s);
+}
+
+/* Host thresholds from the policy's `thresholds` section, under the host
+ * source's own names (unknown names are ignored). */
+static json_t *host_thresholds(const json_t *th)
+{
+    static const char *const names[][2] = {
+        {"disk_used_percent", "disk_used_percent"},
+        {"disk_percent", "disk_used_percent"},
+        {"inode_used_percent", "inode_used_percent"},
+        {"cpu_busy_percent", "cpu_busy_percent"},
+        {"cpu_percent", "cpu_busy_percent"},
+        {"memory_used_percent", "memory_used_percent"},
+        {"memory_percent", "memory_used_percent"},
+        {"host_clear_gap_percent", "clear_gap_percent"},
+        {"host_samples", "samples"},
+    };
+    json_t *out = json_object();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        json_t *v = json_object_get(th, names[i][0]);
+        if (json_is_number(v))
+            json_object_set(out, names[i][1], v);
+    }
+    return out;
+}
+
+json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t *policy)
+{
+    json_t *specs = json_array();
+    const json_t *thresholds = json_object_get(policy, "thresholds");
+    const json_t *rules = json_object_get(policy, "detector_rules");
+
+    if (!cfg->no_host) {
+        json_t *mounts = json_array();
+        json_array_append_new(mounts, json_string("/"));
+        if (cfg->data_dir && cfg->data_dir[0] == '/' && strcmp(cfg->data_dir, "/") != 0)
+            json_array_append_new(mounts, json_string(cfg->data_dir));
+        json_t *host = json_pack("{s:s,s:o,s:o}", "id", "host", "mounts", mounts, "thresholds",
+                                 host_thresholds(thresholds));
+        put_spec(specs, "host", "host", host, 0, 1);
+    }
+
+    int have_logfile = source_find("logfile") != NULL;
+    if (have_logfile && cfg->logs_glob && cfg->logs_glob[0]) {
+        json_t *lc = json_pack("{s:s,s:[s]}", "id", "logs", "paths", cfg->logs_glob);
+        if (cfg->data_dir)
+            json_object_set_new(lc, "state_dir", json_string(cfg->data_dir));
+        if (rules)
+            json_object_set(lc, "detector_rules", (json_t *)rules);
+        put_spec(specs, "logs", "logfile", lc, 0, 1);
+    }
+
+    size_t i;
+    json_t *ls;
+    json_array_foreach(json_object_get(policy, "log_sources"), i, ls) {
+        const char *id = json_string_value(json_object_get(ls, "id"));
+        if (!id || !have_logfile)
+            continue;
+        json_t *lc = json_deep_copy(ls);
+        if (cfg->data_dir && !json_object_get(lc, "state_dir"))
+            json_object_set_new(lc, "state_dir", json_string(cfg->data_dir));
+        if (rules && !json_object_get(lc, "detector_rules"))
+            json_object_set(lc, "detector_rules", (json_t *)rules);
+        json_t *en = json_object_get(ls, "enabled");
+        json_t *iv = json_object_get(ls, "interval_seconds");
+        put_spec(specs, id, "logfile", lc,
+                 json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0,
+                 en ? json_is_true(en) : 1);
+    }
+
+    json_t *p;
+    json_array_foreach(json_object_get(policy, "probes"), i, p) {
+        const char *id = json_string_value(json_object_get(p, "id"));
+        const char *kind = json_string_value(json_object_get(p, "kind"));
+        if (!id || !kind)
+            continue;
+        json_t *iv = json_object_get(p, "interval_seconds");
+        json_t *en = json_object_get(p, "enabled");
+        put_spec(specs, id, kind, json_deep_copy(p),
+                 json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0,
+                 en ? json_is_true(en) : 1);
+    }
+    return specs;
+}
+
+static int apply_locked(const json_t *policy, char *err, size_t errlen)
+{
+    json_t *specs = sources_specs_from_policy(&g_cfg, policy);
+    int rc = scheduler_reconfigure(g_sched, specs, err, errlen);
+    if (rc == 0)
+        log_info("sources", "%zu source instance(s) configured", json_array_size(specs));
+    json_decref(specs);
+    return rc;
+}
+
+int sources_start(const struct sources_config *cfg, const struct finding_sink *sink,
+                  const json_t *policy, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&g_mu);
+    int rc = -1;
+    if (g_sched) {
+        snprintf(err, errlen, "sources already started");
+        goto out;
+    }
+    g_cfg = *cfg;
+    snprintf(g_data_dir, sizeof g_data_dir, "%s", cfg->data_dir ? cfg->data_dir : "");
+    snprintf(g_logs_glob, sizeof g_logs_glob, "%s", cfg->logs_glob ? cfg->logs_glob : "");
+    g_cfg.data_dir = g_data_dir;
+    g_cfg.logs_glob = g_logs_glob;
+    struct scheduler_opts opts = {.workers = cfg->workers};
+    if (scheduler_create(&opts, sink, &g_sched, err, errlen) != 0)
+        goto out;
+    if (apply_locked(policy, err, errlen) != 0) {
+        scheduler_destroy(g_sched);
+        g_sched = NULL;
+        goto out;
+    }
+    rc = 0;
+out:
+    pthread_mutex_unlock(&g_mu);
+    return rc;
+}
+
+int sources_apply_policy(const json_t *policy, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&g_mu);
+    int rc = g_sched ? apply_locked(policy, err, errlen) : 0;
+    pthread_mutex_unlock(&g_mu);
+    return rc;
+}
+
+json_t *sources_status(void)
+{
+    pthread_mutex_lock(&g_mu);
+    json_t *st = g_sched ? scheduler_status(g_sched) : json_pack("{s:[]}", "items");
+    pthread_mutex_unlock(&g_mu);
+    return st;
+}
+
+size_t sources_metrics_text(char *buf, size_t len)
+{
+    pthread_mutex_lock(&g_mu);
+    size_t n = g_sched ? scheduler_metrics_text(g_sched, buf, len) : 0;
+    pthread_mutex_unlock(&g_mu);
+    return n;
+}
+
+void sources_stop(void)
+{
+    pthread_mutex_lock(&g_mu);
+    struct scheduler *s = g_sched;
+    g_sched = NULL;
+    pthread_mutex_unlock(&g_mu);
+    scheduler_destroy(s);
+}

@@ -1,0 +1,42 @@
+/* The sources worker of `serve` and `detect`: one scheduler (src/sources/scheduler.h)
+ * whose instances come from built-in defaults plus the policy's `probes`,
+ * `log_sources` and `thresholds`. main.c calls sources_start / sources_stop; the
+ * policy service calls sources_apply_policy after a new version is saved, which
+ * swaps instances by id without a restart.
+ *
+ * Defaults (always present unless the policy overrides the same id):
+ *   host  - kind "host" on "/" and the data dir's filesystem;
+ *   logs  - kind "logfile" on IF_SRE_LOG_PATHS (default ./logs/ *.log files), when that
+ *           kind is built in.
+ * Probes run only when the policy names some.
+ */
+#ifndef SREBOT_SOURCES_SOURCES_H
+#define SREBOT_SOURCES_SOURCES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "sources/source.h"
+
+struct sources_config {
+    const char *data_dir;  /* its filesystem is watched; logfile state lives under it */
+    const char *logs_glob; /* default log detector paths; NULL or "" = none */
+    unsigned workers;      /* scheduler threads; default 2 */
+    int no_host;           /* leave the default host source out */
+};
+
+/* The instance specs for a policy document (may be NULL). Pure; new reference. */
+json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t *policy);
+
+/* Starts the process-wide scheduler. sink->emit must be thread-safe. */
+int sources_start(const struct sources_config *cfg, const struct finding_sink *sink,
+                  const json_t *policy, char *err, size_t errlen);
+/* Applies a new policy document (instances swapped by id). No-op when stopped. */
+int sources_apply_policy(const json_t *policy, char *err, size_t errlen);
+/* {"items":[...]} as GET /api/v1/sources answers (empty when stopped). */
+json_t *sources_status(void);
+/* Prometheus text of the per-instance counters; 0 when stopped. */
+size_t sources_metrics_text(char *buf, size_t len);
+void sources_stop(void);
+
+#endif

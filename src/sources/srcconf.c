@@ -1,0 +1,79 @@
+#include "sources/srcconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+double srcconf_num(const json_t *obj, const char *key, double def, double min, double max)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_number(v))
+        return def;
+    double d = json_number_value(v);
+    return d >= min && d <= max ? d : def;
+}
+
+double srcconf_num_env(const json_t *obj, const char *key, const char *env, double def,
+                       double min, double max)
+{
+    if (json_is_number(json_object_get(obj, key)))
+        return srcconf_num(obj, key, def, min, max);
+    const char *e = env ? getenv(env) : NULL;
+    if (e && *e) {
+        char *endp = NULL;
+        errno = 0;
+        double d = strtod(e, &endp);
+        if (errno == 0 && endp && *endp == '\0' && d >= min && d <= max)
+            return d;
+    }
+    return def;
+}
+
+const char *srcconf_str(const json_t *obj, const char *key, const char *def)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : def;
+}
+
+int srcconf_secret(const json_t *ref, char *out, size_t outlen, char *err, size_t errlen)
+{
+    if (json_object_get(ref, "secret_ref"))
+        ref = json_object_get(ref, "secret_ref");
+    const char *env = json_string_value(json_object_get(ref, "env"));
+    const char *file = json_string_value(json_object_get(ref, "file"));
+    if (env) {
+        const char *v = getenv(env);
+        if (!v || !*v) {
+            snprintf(err, errlen, "secret_ref env %s is not set", env);
+            return -1;
+        }
+        if (strlen(v) >= outlen) {
+            snprintf(err, errlen, "secret_ref env %s is too long", env);
+            return -1;
+        }
+        memcpy(out, v, strlen(v) + 1);
+        return 0;
+    }
+    if (file) {
+        int fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(err, errlen, "secret_ref file %s: %s", file, strerror(errno));
+            return -1;
+        }
+        ssize_t n = read(fd, out, outlen - 1);
+        close(fd);
+        if (n < 0 || (size_t)n >= outlen - 1) {
+            snprintf(err, errlen, "secret_ref file %s: unreadable or too long", file);
+            return -1;
+        }
+        while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+            n--;
+        out[n] = '\0';
+        return 0;
+    }
+    snprintf(err, errlen, "secret_ref: expected {\"env\":...} or {\"file\":...}");
+    return -1;
+}

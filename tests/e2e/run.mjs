@@ -1,0 +1,274 @@
+// Browser tests for the admin console: playwright-core driving Debian's
+// chromium against a running srebot (started by tests/scripts/test_e2e.sh).
+//   SREBOT_URL=http://127.0.0.1:PORT SREBOT_TOKEN=... E2E_ARTIFACTS=dir node run.mjs
+// Tests run in order and share one browser tab, as an operator would. Each
+// saves screenshots under E2E_ARTIFACTS. The last line is "N passed, N failed".
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const BASE = process.env.SREBOT_URL;
+const TOKEN = process.env.SREBOT_TOKEN;
+const ART = process.env.E2E_ARTIFACTS || path.join(os.tmpdir(), 'srebot-e2e-artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const T = 15000; // per-step timeout (ms)
+if (!BASE || !TOKEN) {
+  console.error('SREBOT_URL and SREBOT_TOKEN are required');
+  process.exit(2);
+}
+fs.mkdirSync(ART, { recursive: true });
+
+const run = Date.now().toString(36); // unique keys per run
+async function api(method, p, body, headers = {}) {
+  const res = await fetch(BASE + '/api/v1' + p, {
+    method,
+    headers: { Authorization: 'Bearer ' + TOKEN, 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  return { status: res.status, data, etag: res.headers.get('etag') };
+}
+function check(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'srebot-e2e-profile-'));
+const context = await chromium.launchPersistentContext(userDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1440, height: 900 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = context.pages()[0] || await context.newPage();
+page.setDefaultTimeout(T);
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push('pageerror: ' + e.message));
+page.on('console', (m) => {
+  // CSP violations and uncaught errors land here; 4xx answers the tests provoke
+  // on purpose (401 on a bad token, 422 on an invalid policy) are expected.
+  const t = m.text();
+  if (m.type() === 'error' && !/status of (401|409|412|422)/.test(t)) pageErrors.push('console: ' + t);
+});
+const shot = (name) => page.screenshot({ path: path.join(ART, name + '.png'), fullPage: false });
+
+const state = {};
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+// ---------------------------------------------------------------- tests
+
+test('sign in with an API token', async () => {
+  await page.goto(BASE + '/');
+  await page.waitForSelector('form.signin-card');
+  await shot('01-sign-in');
+  await page.fill('#token', 'not-a-valid-token');
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#signin-error')?.textContent.length > 0);
+  await page.fill('#token', TOKEN);
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForSelector('.top .who');
+  const role = await page.textContent('.top .role');
+  check(role === 'admin', `role shown is ${role}`);
+  check(await page.evaluate(() => !!sessionStorage.getItem('srebot.token')), 'token not in sessionStorage');
+  check(await page.evaluate(() => !localStorage.getItem('srebot.token')), 'token leaked to localStorage');
+  await page.waitForSelector('.workspace .table-wrap > *');
+  await page.waitForSelector('.live-live');
+  await shot('02-incidents-initial');
+});
+
+test('a posted finding appears live, without reload', async () => {
+  await page.evaluate(() => { window.__noReload = true; });
+  const summary = `Checkout API error rate above 5% (${run})`;
+  const r = await api('POST', '/findings', {
+    source: 'e2e', class: 'application_services.http_5xx_burst', correlation_key: `checkout:${run}`,
+    severity: 'warning', status: 'firing', summary,
+    attributes: { service: 'checkout', namespace: 'shop' },
+    evidence: [
+      { type: 'metric_snapshot', summary: '5xx ratio over 5 minutes',
+        data: { metric: 'http_5xx_ratio', value: 0.083, unit: 'ratio', threshold: 0.05,
+          samples: [0.01, 0.012, 0.02, 0.031, 0.05, 0.061, 0.074, 0.083] } },
+      { type: 'log_excerpt', summary: 'panic in checkout',
+        data: { file: '/var/log/checkout.log', pattern: 'panic: [a-z ]+',
+          lines: ['2026-11-27T02:00:01Z GET /cart 200', '2026-11-27T02:00:02Z panic: runtime error in handler', '2026-11-27T02:00:02Z goroutine 7 [running]:'] } },
+    ],
+  });
+  check(r.status === 200, `POST /findings answered ${r.status} ${JSON.stringify(r.data)}`);
+  state.incA = r.data.items[0].incident_id;
+  state.summaryA = summary;
+  await page.waitForSelector(`tr[data-id="${state.incA}"]`);
+  check(await page.evaluate(() => window.__noReload === true), 'page was reloaded');
+  const text = await page.textContent(`tr[data-id="${state.incA}"]`);
+  check(text.includes(summary), 'row does not show the summary');
+  await page.waitForFunction(() => Number(document.querySelector('.count-total .big-n')?.textContent) >= 1);
+  await shot('03-incident-live');
+});
+
+test('filter by severity, kept in the URL', async () => {
+  const summary = `Registry pull failures on node-3 (${run})`;
+  const r = await api('POST', '/findings', {
+    source: 'e2e', class: 'release_configuration.registry_auth_or_mirror_failure', correlation_key: `registry:${run}`,
+    severity: 'critical', status: 'firing', summary,
+  });
+  check(r.status === 200, `POST /findings answered ${r.status}`);
+  state.incB = r.data.items[0].incident_id;
+  await page.waitForSelector(`tr[data-id="${state.incB}"]`);
+  await page.selectOption('select[name=severity]', 'critical');
+  await page.waitForFunction((a) => !document.querySelector(`tr[data-id="${a}"]`), state.incA);
+  await page.waitForSelector(`tr[data-id="${state.incB}"]`);
+  check(page.url().includes('severity=critical'), `filter not in URL: ${page.url()}`);
+  // Every shown row is critical.
+  const sevs = await page.$$eval('table.incidents tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+  check(sevs.length > 0 && sevs.every((s) => s === 'critical'), `rows not filtered: ${sevs}`);
+  // Text filter narrows further; a reload keeps both.
+  await page.fill('input[name=q]', run);
+  await page.waitForFunction(() => location.hash.includes('q='));
+  await page.reload();
+  await page.waitForSelector(`tr[data-id="${state.incB}"]`);
+  check(await page.inputValue('select[name=severity]') === 'critical', 'severity filter lost on reload');
+  check(await page.inputValue('input[name=q]') === run, 'text filter lost on reload');
+  check(!(await page.$(`tr[data-id="${state.incA}"]`)), 'filtered-out incident shown after reload');
+  await shot('04-filtered');
+  await page.click('.clear-filters');
+  await page.waitForSelector(`tr[data-id="${state.incA}"]`);
+});
+
+test('open the drawer and transition the incident', async () => {
+  await page.click(`tr[data-id="${state.incA}"] td.summary`);
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .facts`);
+  check(page.url().includes(`/incidents/${state.incA}`), 'drawer is not in the URL');
+  await shot('05-drawer-summary');
+  // Signals: the metric as a number and a chart, the log match marked.
+  await page.click('[role=tab][data-tab=signals]');
+  await page.waitForSelector('.evidence.ev-metric_snapshot svg.spark polyline');
+  const val = await page.textContent('.evidence.ev-metric_snapshot .metric-value');
+  check(val.includes('0.08'), `metric value shown as ${val}`);
+  const marked = await page.$$eval('.evidence.ev-log_excerpt mark', (ms) => ms.map((m) => m.textContent));
+  check(marked.some((m) => m.startsWith('panic: ')), `log match not marked: ${marked}`);
+  await shot('06-drawer-signals');
+  // Transition observed -> triaged with a reason.
+  await page.click('[role=tab][data-tab=summary]');
+  await page.click('.transition[data-to=triaged]');
+  await page.fill('#transition-reason', 'e2e: looking into it');
+  await page.click('#transition-confirm');
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .drawer-meta .state-triaged`);
+  const got = await api('GET', `/incidents/${state.incA}`);
+  check(got.data.state === 'triaged', `server says ${got.data.state}`);
+  await page.click('[role=tab][data-tab=timeline]');
+  await page.waitForSelector('.timeline .tl-state_changed');
+  const tl = await page.textContent('.timeline');
+  check(tl.includes('e2e: looking into it'), 'reason not in the timeline');
+  await shot('07-drawer-timeline');
+  // The table row follows (live or after the change callback).
+  await page.waitForSelector(`tr[data-id="${state.incA}"] .state-triaged`);
+  // Deep link: a fresh load opens the same drawer.
+  await page.reload();
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .facts`);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.drawer'));
+});
+
+test('policy: invalid value shown at its field, then a valid save adds a version', async () => {
+  await page.goto(BASE + '/#/policy');
+  const sel = '.field[data-path="/automation/max_actions_per_hour"]';
+  await page.waitForSelector(sel + ' input');
+  const before = await api('GET', '/policy');
+  check(before.status === 200, `GET /policy answered ${before.status}`);
+  const v0 = before.data.version;
+  await page.fill(sel + ' input', '-5');
+  await page.click('#policy-save');
+  await page.waitForSelector(sel + '.invalid .field-error:not(:empty)');
+  const msg = await page.textContent(sel + ' .field-error');
+  check(msg.length > 0, 'no message at the field');
+  check(await page.getAttribute(sel + ' input', 'aria-invalid') === 'true', 'input not marked invalid');
+  check((await api('GET', '/policy')).data.version === v0, 'an invalid policy was saved');
+  await shot('08-policy-invalid');
+  const valid = before.data.document.automation.max_actions_per_hour === 7 ? '8' : '7';
+  await page.fill(sel + ' input', valid);
+  await page.click('#policy-save');
+  await page.waitForFunction((v) => document.querySelector('.version-line')?.textContent.includes('version ' + v), v0 + 1);
+  check(!(await page.$(sel + '.invalid')), 'error still shown after a valid save');
+  const after = await api('GET', '/policy');
+  check(after.data.version === v0 + 1 && after.data.document.automation.max_actions_per_hour === Number(valid),
+    `server has version ${after.data.version}`);
+  await shot('09-policy-saved');
+  await page.click('.subnav a[data-view=history]');
+  await page.waitForSelector(`tr[data-version="${v0 + 1}"]`);
+  await page.waitForSelector('.diff-table .diff-add');
+  const diff = await page.textContent('.diff-table');
+  check(diff.includes('max_actions_per_hour'), 'diff does not show the changed field');
+  await shot('10-policy-history');
+});
+
+test('add an operator detector rule', async () => {
+  await page.goto(BASE + '/#/rules');
+  await page.waitForSelector('#rule-add');
+  await shot('11-rules');
+  await page.click('#rule-add');
+  const id = `ops.checkout_timeout_${run}`.replace(/[^a-z0-9_.]/g, '_');
+  const f = (k) => `.rule-editor .field[data-path$="/${k}"] input, .rule-editor .field[data-path$="/${k}"] select`;
+  await page.fill(f('id'), id);
+  await page.fill(f('pattern'), 'checkout: upstream timeout after \\d+ms');
+  await page.fill(f('class'), 'application_services.application_service_degraded');
+  if (await page.$(f('severity'))) await page.selectOption(f('severity'), 'warning');
+  await page.fill('#rule-test-line', '2026-11-27 ERROR checkout: upstream timeout after 3000ms (cart)');
+  await page.waitForSelector('.test-result .good');
+  check((await page.textContent('.test-result mark')).includes('3000ms'), 'test did not mark the match');
+  await shot('12-rule-editor');
+  await page.click('#rule-save');
+  await page.waitForSelector(`tr[data-rule="${id}"]`);
+  const pol = await api('GET', '/policy');
+  check(pol.data.document.detector_rules.some((r) => r.id === id), 'rule not in the saved policy');
+  await shot('13-rules-added');
+});
+
+test('dark theme and narrow layout render', async () => {
+  await page.goto(BASE + '/#/incidents');
+  await page.waitForSelector('table.incidents');
+  await page.click('.top .theme-toggle');
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === 'dark', 'theme did not switch');
+  await shot('14-incidents-dark');
+  await page.click(`tr[data-id="${state.incA}"] td.summary`);
+  await page.click('[role=tab][data-tab=signals]');
+  await page.waitForSelector('.evidence svg.spark');
+  await shot('15-drawer-dark');
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `page overflows horizontally by ${overflow}px`);
+  await shot('16-narrow');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.click('#signout');
+  await page.waitForSelector('form.signin-card');
+  check(await page.evaluate(() => !sessionStorage.getItem('srebot.token')), 'token kept after sign-out');
+});
+
+test('no script errors or CSP violations', async () => {
+  check(pageErrors.length === 0, pageErrors.join('\n'));
+});
+
+// ---------------------------------------------------------------- runner
+
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  const t0 = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${t.name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+    await shot('fail-' + t.name.replace(/\W+/g, '-')).catch(() => {});
+  }
+}
+await context.close();
+fs.rmSync(userDir, { recursive: true, force: true });
+console.log(`screenshots: ${ART}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Browser tests of the admin console against the real daemon: starts
+# $SREBOT_BIN serve on a free loopback port with a temporary data dir and an
+# admin token, runs tests/e2e/run.mjs (playwright-core driving Debian's
+# chromium, headless), stops the daemon. Screenshots go to
+# $SREBOT_BUILD_DIR/e2e-artifacts/. Fails on a sanitizer report from the daemon.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+: "${SREBOT_BIN:?SREBOT_BIN is required}"
+build=${SREBOT_BUILD_DIR:-$root/build}
+command -v node >/dev/null || { echo "node is required (Debian package nodejs)"; exit 1; }
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "chromium is required (Debian package chromium)"; exit 1; }
+bash "$root/scripts/web-deps.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/srebot-e2e.XXXXXX")
+pid=
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+token="e2e-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+mkdir -p "$work/data"
+IF_SRE_LISTEN="127.0.0.1:$port" IF_SRE_DATA_DIR="$work/data" IF_SRE_ADMIN_TOKEN="$token" \
+IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true IF_SRE_LOG_LEVEL=warn \
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1} \
+  "$SREBOT_BIN" serve >"$work/stdout.log" 2>"$work/stderr.log" &
+pid=$!
+
+for i in $(seq 1 200); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "srebot exited during start-up:"; cat "$work/stderr.log"; exit 1; fi
+  sleep 0.05
+  [ "$i" = 200 ] && { echo "srebot did not become healthy"; cat "$work/stderr.log"; exit 1; }
+done
+
+art="$build/e2e-artifacts"
+rm -rf "$art"
+mkdir -p "$art"
+rc=0
+SREBOT_URL="http://127.0.0.1:$port" SREBOT_TOKEN="$token" E2E_ARTIFACTS="$art" \
+  node "$root/tests/e2e/run.mjs" || rc=$?
+
+kill -TERM "$pid"
+wait "$pid" || { code=$?; [ "$code" -ne 0 ] && { echo "srebot exited with $code"; rc=1; }; }
+pid=
+cp "$work/stderr.log" "$art/srebot-stderr.log"
+if grep -qE "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$work/stderr.log"; then
+  echo "sanitizer report in the daemon's stderr:"; grep -A20 -E "Sanitizer|runtime error:" "$work/stderr.log" | head -60
+  rc=1
+fi
+exit $rc

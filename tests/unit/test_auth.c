@@ -1,0 +1,172 @@
+/* Tokens: format, randomness, hashing at rest, creation through the store
+ * writer, and authentication against a real SQLite store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "http/auth.h"
+#include "store_fixture.h"
+
+static void test_format(void **state)
+{
+    (void)state;
+    char t[AUTH_TOKEN_BUF], u[AUTH_TOKEN_BUF];
+    assert_int_equal(auth_token_generate(t), 0);
+    assert_int_equal(auth_token_generate(u), 0);
+    assert_int_equal(strlen(t), AUTH_TOKEN_LEN);
+    assert_memory_equal(t, "srb_", 4);
+    assert_true(auth_token_format_ok(t));
+    assert_string_not_equal(t, u);
+
+    char bad[AUTH_TOKEN_BUF + 2];
+    memcpy(bad, t, sizeof t);
+    bad[10] = 'G';
+    assert_false(auth_token_format_ok(bad));
+    memcpy(bad, t, sizeof t);
+    bad[10] = 'A'; /* upper case hex is not the format */
+    assert_false(auth_token_format_ok(bad));
+    memcpy(bad, t, sizeof t);
+    bad[AUTH_TOKEN_LEN - 1] = '\0';
+    assert_false(auth_token_format_ok(bad));
+    memcpy(bad, t, sizeof t);
+    bad[AUTH_TOKEN_LEN] = '0';
+    bad[AUTH_TOKEN_LEN + 1] = '\0';
+    assert_false(auth_token_format_ok(bad));
+    memcpy(bad, t, sizeof t);
+    bad[0] = 'x';
+    assert_false(auth_token_format_ok(bad));
+    assert_false(auth_token_format_ok(NULL));
+
+    /* 256 bits of randomness: no two of many tokens share a long prefix */
+    char prev[AUTH_TOKEN_BUF];
+    memcpy(prev, t, sizeof t);
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(auth_token_generate(u), 0);
+        assert_int_not_equal(memcmp(u, prev, 4 + 16), 0);
+        memcpy(prev, u, sizeof u);
+    }
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_true(auth_token_name_ok("ci-bot"));
+    assert_true(auth_token_name_ok("alice@example.com"));
+    assert_false(auth_token_name_ok(""));
+    assert_false(auth_token_name_ok(NULL));
+    assert_false(auth_token_name_ok("has space"));
+    assert_false(auth_token_name_ok("quote\""));
+    char longname[80];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_false(auth_token_name_ok(longname));
+}
+
+static void test_create_and_authenticate(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f);
+    struct store *s = fixture_open(&f, 0, 0);
+    assert_non_null(s);
+    struct app app = {0};
+    app.store = s;
+    const char *env_token = "env-admin-secret";
+    crypto_sha256(env_token, strlen(env_token), app.admin_token_hash);
+    app.has_admin_token = 1;
+
+    char tok[AUTH_TOKEN_BUF], err[160];
+    assert_int_equal(auth_token_create(s, "viewer-1", ROLE_VIEWER, tok, err, sizeof err), 0);
+    assert_true(auth_token_format_ok(tok));
+
+    /* The store holds the hash and never the token. */
+    struct store_conn *c = NULL;
+    assert_int_equal(store_read_acquire(s, &c), STORE_OK);
+    struct token_rec rec;
+    uint8_t h[32];
+    crypto_sha256(tok, strlen(tok), h);
+    assert_int_equal(store_token_by_hash(c, h, &rec), STORE_OK);
+    assert_string_equal(rec.name, "viewer-1");
+    assert_int_equal(rec.role, ROLE_VIEWER);
+    store_read_release(s, c);
+    if (f.path[0]) {
+        /* Neither the database nor its WAL holds any part of the secret. */
+        static const char *const suffix[] = {"", "-wal"};
+        for (size_t i = 0; i < 2; i++) {
+            char path[700];
+            snprintf(path, sizeof path, "%s%s", f.path, suffix[i]);
+            FILE *db = fopen(path, "rb");
+            if (!db)
+                continue;
+            static char content[4 << 20];
+            size_t n = fread(content, 1, sizeof content, db);
+            fclose(db);
+            assert_null(memmem(content, n, tok + 4, 32));
+            /* while the hash is there (the check can see what it looks for) */
+            if (i == 1)
+                assert_non_null(memmem(content, n, h, sizeof h));
+        }
+    }
+
+    /* Names are unique. */
+    char tok2[AUTH_TOKEN_BUF];
+    assert_int_equal(auth_token_create(s, "viewer-1", ROLE_ADMIN, tok2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "already exists"));
+    assert_int_equal(auth_token_create(s, "bad name", ROLE_ADMIN, tok2, err, sizeof err), -1);
+    assert_int_equal(auth_token_create(s, "r", ROLE_NONE, tok2, err, sizeof err), -1);
+    assert_int_equal(auth_token_create(s, "ingest-1", ROLE_INGEST, tok2, err, sizeof err), 0);
+
+    struct principal p;
+    char hdr[128];
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    assert_int_equal(auth_authenticate(&app, hdr, NULL, &p), AUTH_OK);
+    assert_int_equal(p.role, ROLE_VIEWER);
+    assert_string_equal(p.name, "viewer-1");
+    assert_true(p.token_id > 0);
+    snprintf(hdr, sizeof hdr, "bearer   %s", tok2); /* scheme is case-insensitive */
+    assert_int_equal(auth_authenticate(&app, hdr, NULL, &p), AUTH_OK);
+    assert_int_equal(p.role, ROLE_INGEST);
+
+    assert_int_equal(auth_authenticate(&app, "Bearer env-admin-secret", NULL, &p), AUTH_OK);
+    assert_int_equal(p.role, ROLE_ADMIN);
+    assert_string_equal(p.name, AUTH_ENV_TOKEN_NAME);
+    assert_int_equal(p.token_id, 0);
+
+    /* The query token is used only without a header. */
+    assert_int_equal(auth_authenticate(&app, NULL, tok, &p), AUTH_OK);
+    assert_int_equal(p.role, ROLE_VIEWER);
+    assert_int_equal(auth_authenticate(&app, "Bearer nope", tok, &p), AUTH_INVALID);
+
+    assert_int_equal(auth_authenticate(&app, NULL, NULL, &p), AUTH_NONE);
+    static const char *const invalid[] = {
+        "Bearer",  "Bearer ", "Basic dXNlcjpwYXNz", "Bearer env-admin-secretX",
+        "Bearer srb_0000000000000000000000000000000000000000000000000000000000000000",
+        "Bearer a b", "Token env-admin-secret",
+    };
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+        if (auth_authenticate(&app, invalid[i], NULL, &p) != AUTH_INVALID)
+            fail_msg("accepted '%s'", invalid[i]);
+    /* a changed character of a real token */
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    hdr[20] = hdr[20] == 'a' ? 'b' : 'a';
+    assert_int_equal(auth_authenticate(&app, hdr, NULL, &p), AUTH_INVALID);
+
+    /* Without an env token configured, its value means nothing. */
+    app.has_admin_token = 0;
+    assert_int_equal(auth_authenticate(&app, "Bearer env-admin-secret", NULL, &p), AUTH_INVALID);
+
+    store_close(s);
+    fixture_cleanup(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_create_and_authenticate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
