@@ -1,3 +1,170 @@
-/* Placeholder until the store and HTTP server land; the composition root follows. */
+/* The composition root: parse the configuration, build the services, start the
+ * workers in order, wait for a signal, stop them in reverse order. No business
+ * rule lives here. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("srebot " SREBOT_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/app.h"
+#include "api/ops.h"
+#include "api/routes.h"
+#include "cli/cli.h"
+#include "http/http.h"
+#include "ledger/policy_service.h"
+#include "store/store.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+struct daemon {
+    struct config cfg;
+    struct app app;
+    struct store *store;
+    struct http_server *http;
+};
+
+static int start_store(struct daemon *d)
+{
+    struct store_config sc;
+    store_config_defaults(&sc);
+    sc.url = d->cfg.store_url;
+    sc.queue_capacity = d->cfg.write_queue;
+    sc.max_batch = d->cfg.write_batch;
+    char err[256];
+    if (store_open(&sc, &d->store, err, sizeof err) != STORE_OK) {
+        log_error("main", "store: %s", err);
+        return -1;
+    }
+    d->app.store = d->store;
+    ops_init(&d->app);
+    return 0;
+}
+
+static void stop_store(struct daemon *d)
+{
+    store_close(d->store); /* drains: every queued write is committed first */
+    d->store = NULL;
+}
+
+/* First-run policy seeding; a restart never overwrites an edited policy. */
+static int start_policy(struct daemon *d)
+{
+    if (!d->cfg.seed_policy_defaults)
+        return 0;
+    char err[256];
+    int rc = policy_seed_defaults(d->store, &d->cfg, err, sizeof err);
+    if (rc < 0) {
+        log_error("main", "policy seeding: %s", err);
+        return -1;
+    }
+    log_info("main", rc ? "policy: saved the %s defaults as version 1"
+                        : "policy: a saved policy exists; %s defaults not seeded",
+             environment_name(d->cfg.environment));
+    return 0;
+}
+
+static int start_http(struct daemon *d)
+{
+    char listen[128], err[256];
+    snprintf(listen, sizeof listen, "%s:%u", d->cfg.listen_host, d->cfg.listen_port);
+    struct http_config hc = {
+        .listen = listen,
+        .max_body_bytes = d->cfg.max_body_bytes,
+        .max_connections = d->cfg.max_connections,
+        .connection_timeout_s = d->cfg.http_timeout_s,
+        .threads = d->cfg.http_threads,
+    };
+    if (http_server_start(&hc, api_routes, &d->app, &d->http, err, sizeof err)) {
+        log_error("main", "http: %s", err);
+        return -1;
+    }
+    log_info("main", "listening on http://%s:%u/", d->cfg.listen_host, http_server_port(d->http));
+    return 0;
+}
+
+static void stop_http(struct daemon *d)
+{
+    http_server_stop(d->http);
+    d->http = NULL;
+}
+
+/* The thread inventory: started top to bottom, stopped bottom to top. */
+static const struct step {
+    const char *name;
+    int (*start)(struct daemon *d);
+    void (*stop)(struct daemon *d);
+} steps[] = {
+    {"store", start_store, stop_store},
+    {"policy", start_policy, NULL},
+    {"http", start_http, stop_http},
+};
+#define NSTEPS (sizeof steps / sizeof steps[0])
+
+static void serve_help(FILE *out)
+{
+    fprintf(out, "usage: srebot serve [SETTINGS]\n\n"
+                 "Runs the service. SIGTERM or SIGINT drains the write queue and exits 0;\n"
+                 "a second signal exits at once.\n\n");
+    cli_settings_help(out);
+}
+
+int serve_main(int argc, char **argv)
+{
+    static struct daemon d; /* static: large, and lives as long as the process */
+    int rc = cli_parse_settings(argc, argv, &d.cfg, NULL, 0, NULL, NULL, serve_help);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    log_set_level((enum log_level)d.cfg.log_level);
+    if (cli_ensure_data_dir(&d.cfg))
+        return 1;
+
+    d.app.cfg = &d.cfg;
+    d.app.started_at_ms = time_now_ms();
+    if (d.cfg.admin_token[0]) {
+        crypto_sha256(d.cfg.admin_token, strlen(d.cfg.admin_token), d.app.admin_token_hash);
+        d.app.has_admin_token = 1;
+        /* The cleartext is no longer needed; keep only the hash. */
+        memset(d.cfg.admin_token, 0, sizeof d.cfg.admin_token);
+    }
+
+    /* Block the stop signals in every thread; only this one waits for them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    size_t started = 0;
+    int exit_code = 0;
+    uint64_t t0 = time_mono_ns();
+    for (; started < NSTEPS; started++)
+        if (steps[started].start(&d)) {
+            log_error("main", "start-up failed at %s", steps[started].name);
+            exit_code = 1;
+            break;
+        }
+    if (!exit_code) {
+        log_info("main", "srebot %s ready in %.1f ms (environment %s)", SREBOT_VERSION,
+                 (double)(time_mono_ns() - t0) / 1e6, environment_name(d.cfg.environment));
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        log_info("main", "signal %d: draining and stopping (send again to exit at once)", sig);
+        /* A second signal takes the default action: immediate exit. */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
+    }
+    while (started > 0) {
+        started--;
+        if (steps[started].stop)
+            steps[started].stop(&d);
+    }
+    log_info("main", "stopped");
+    return exit_code;
+}
+
+int main(int argc, char **argv) { return cli_main(argc, argv); }

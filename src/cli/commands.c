@@ -4,11 +4,15 @@
 int cmd_version(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
     {"migrate", "apply store schema migrations and exit", cmd_migrate},
+    {"token", "create an API token (printed once)", cmd_token},
+    {"audit", "verify the hash-chained audit log", cmd_audit},
     {"config", "print the effective configuration or the settings table", cmd_config},
     {"scan", "match the log signatures against log files once", cmd_scan},
     {"version", "print the version", cmd_version},

@@ -8,13 +8,15 @@
  * one fsync. While it commits, new writes pile up and form the next batch: the
  * batch size adapts to the load by itself, with no timer.
  *
- * Callers block on one shared condition variable until their write is marked
- * done; the writer marks a whole batch and broadcasts once per commit. A write
- * struct belongs to its caller again as soon as done_ is set, so the writer
+ * Each caller sleeps on its own semaphore (on its stack) and the writer posts
+ * exactly the callers of the batch it committed: no thundering herd of every
+ * waiter on each commit, and no lock to re-take on wake-up. A write struct
+ * belongs to its caller again as soon as its semaphore is posted, so the writer
  * never touches it after that (the caller may return and free its stack).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +35,13 @@ struct store {
     /* queue + writer; everything below is guarded by mu */
     pthread_mutex_t mu;
     pthread_cond_t work_cv; /* writer waits for work */
-    pthread_cond_t done_cv; /* callers wait for their write (monotonic clock) */
+    pthread_cond_t done_cv; /* store_ready waits for its probe (monotonic clock) */
     struct store_write *head, *tail;
     unsigned depth;
     int stopping, writer_alive, writer_started;
     pthread_t writer;
     struct store_write **batch; /* max_batch slots, used by the writer only */
+    sem_t **wakes;              /* the batch's callers to wake, same slots */
 
     /* readiness probe: one shared heartbeat write */
     struct store_write probe;
@@ -109,8 +112,13 @@ static void mark_failed(struct store_write *w, enum store_status st, const char 
 {
     if (w->status == STORE_OK)
         w->status = st == STORE_OK ? STORE_ERROR : st;
-    if (!w->err[0])
-        snprintf(w->err, sizeof w->err, "%s", why && why[0] ? why : store_status_name(w->status));
+    if (w->err[0])
+        return; /* the apply fn said why */
+    if (!why || !why[0])
+        why = store_status_name(w->status);
+    size_t n = strnlen(why, sizeof w->err - 1); /* truncate long backend messages */
+    memcpy(w->err, why, n);
+    w->err[n] = '\0';
 }
 
 /* Runs consecutive writes sharing one apply fn under a savepoint. If the group
@@ -227,6 +235,7 @@ static void *writer_main(void *arg)
         s->st.commit_latency_us_sum += us;
         for (size_t i = 0; i < n; i++) {
             struct store_write *w = s->batch[i];
+            s->wakes[i] = w->wake_; /* read now: the probe may be reused once mu drops */
             if (w->status == STORE_OK)
                 s->st.writes_committed++;
             else
@@ -235,10 +244,15 @@ static void *writer_main(void *arg)
                 s->probe_ok = w->status == STORE_OK;
                 s->probe_inflight = 0;
                 s->probe_gen++;
+                w->done_ = 1;
+                pthread_cond_broadcast(&s->done_cv);
             }
-            w->done_ = 1; /* from here on, w belongs to its caller again */
         }
-        pthread_cond_broadcast(&s->done_cv);
+        pthread_mutex_unlock(&s->mu);
+        for (size_t i = 0; i < n; i++)
+            if (s->wakes[i])
+                sem_post(s->wakes[i]); /* from here on, the write belongs to its caller */
+        pthread_mutex_lock(&s->mu);
     }
     s->writer_alive = 0;
     pthread_cond_broadcast(&s->done_cv);
@@ -271,19 +285,29 @@ enum store_status store_write_wait(struct store *s, struct store_write *w)
         return STORE_INVALID;
     w->status = STORE_OK;
     w->err[0] = '\0';
+    sem_t wake;
+    if (sem_init(&wake, 0, 0) != 0)
+        return STORE_ERROR;
+    /* The writer posts it before this function returns; cleared below. */
+    // cppcheck-suppress autoVariables
+    w->wake_ = &wake;
     pthread_mutex_lock(&s->mu);
     enum store_status st = enqueue_locked(s, w);
     if (st != STORE_OK) {
         int stopping = s->stopping || !s->writer_alive;
         pthread_mutex_unlock(&s->mu);
+        sem_destroy(&wake);
+        w->wake_ = NULL;
         w->status = st;
         snprintf(w->err, sizeof w->err, "%s",
                  stopping ? "store is shutting down" : "write queue is full");
         return st;
     }
-    while (!w->done_)
-        pthread_cond_wait(&s->done_cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    while (sem_wait(&wake) != 0)
+        ; /* EINTR: keep waiting, the write is in flight */
+    sem_destroy(&wake);
+    w->wake_ = NULL;
     return w->status;
 }
 
@@ -303,6 +327,7 @@ int store_ready(struct store *s)
     pthread_mutex_lock(&s->mu);
     if (!s->probe_inflight) {
         s->probe.apply = probe_apply;
+        s->probe.wake_ = NULL; /* store_ready waits on done_cv instead */
         s->probe.status = STORE_OK;
         s->probe.err[0] = '\0';
         if (enqueue_locked(s, &s->probe) != STORE_OK) {
@@ -386,6 +411,7 @@ static void store_free(struct store *s)
     free(s->readers);
     free(s->idle);
     free(s->batch);
+    free(s->wakes);
     free(s->url);
     free(s);
 }
@@ -431,9 +457,10 @@ enum store_status store_open(const struct store_config *cfg, struct store **out,
     fill_defaults(&s->cfg, cfg);
     s->url = strdup(cfg->url);
     s->batch = calloc(s->cfg.max_batch, sizeof *s->batch);
+    s->wakes = calloc(s->cfg.max_batch, sizeof *s->wakes);
     s->readers = calloc(s->cfg.read_pool_size, sizeof *s->readers);
     s->idle = calloc(s->cfg.read_pool_size, sizeof *s->idle);
-    if (!s->url || !s->batch || !s->readers || !s->idle) {
+    if (!s->url || !s->batch || !s->wakes || !s->readers || !s->idle) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }

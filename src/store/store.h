@@ -61,6 +61,7 @@ struct store_write {
     char err[160];
     /* private to the writer */
     struct store_write *next_;
+    void *wake_; /* the waiting caller's semaphore */
     int done_;
 };
 

@@ -301,6 +301,7 @@ int it_run_cli(struct it_daemon *d, const char *const *env, const char *const *a
     pid_t pid = fork();
     if (pid == 0) {
         dup2(pipefd[1], 1);
+        dup2(pipefd[1], 2);
         close(pipefd[0]);
         close(pipefd[1]);
         static char data[300], server[128];

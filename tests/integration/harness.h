@@ -65,7 +65,8 @@ int it_resp_header(const struct it_resp *r, const char *name, char *out, size_t 
 
 /* 1 when the daemon's stderr so far contains needle. */
 int it_stderr_contains(struct it_daemon *d, const char *needle);
-/* Runs `srebot ARGS...` to completion with extra env; captures stdout into out (may be NULL). */
+/* Runs `srebot ARGS...` to completion with extra env; captures stdout and stderr into out (may be NULL).
+ * Returns the exit code. */
 int it_run_cli(struct it_daemon *d, const char *const *env, const char *const *args, char *out,
                size_t outlen);
 
