@@ -2,7 +2,7 @@
  *
  * Every signal goes through a hysteresis latch (src/core/hysteresis.h): a value
  * has to stay over its level for `samples` cycles to raise and under
- * (level - gap) for `samples` cycles to clear, so a disk at 89.9/90.1 % does not
+ * its clear level for `samples` cycles to clear, so a disk at 89.9/90.1 % does not
  * open and close incidents. A raise emits a firing finding, repeated every
  * refire_seconds while it lasts (so last_seen stays fresh); a clear emits one
  * resolved finding. Each carries a metric_snapshot evidence with the numbers. */
@@ -47,18 +47,30 @@ struct host {
     struct cpu_times cpu_prev;
     int have_cpu_prev;
     int64_t cpu_prev_ms;
-    double disk_level, inode_level, cpu_level, mem_level, gap;
+    double disk_level, inode_level, cpu_level, mem_level;
+    double disk_clear, inode_clear, cpu_clear, mem_clear;
     unsigned samples;
     int64_t refire_ms;
 };
 
-static int init_signal(struct signal *s, double level, double gap, unsigned samples)
+static int init_signal(struct signal *s, double level, double clear, unsigned samples)
 {
     s->last_fired_ms = 0;
-    double clear = level - gap;
-    if (clear < 0)
-        clear = 0;
+    if (clear >= level)
+        return -1; /* a clear level must sit below the raise level */
     return hysteresis_init(&s->h, level, clear, samples, samples, HYST_HIGH_IS_BAD);
+}
+
+/* One threshold: the policy's value, else IF_SRE_THRESHOLD_<NAME>, else def. */
+static double threshold(const json_t *th, const char *name, double def, double min, double max)
+{
+    char env[96];
+    size_t i = 0;
+    int n = snprintf(env, sizeof env, "IF_SRE_THRESHOLD_");
+    for (; name[i] && (size_t)n + i + 1 < sizeof env; i++)
+        env[(size_t)n + i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    env[(size_t)n + i] = '\0';
+    return srcconf_num_env(th, name, env, def, min, max);
 }
 
 int host_instance_create(const json_t *config, const struct host_readers *readers, void **out,
@@ -79,14 +91,15 @@ int host_instance_create(const json_t *config, const struct host_readers *reader
     h->node[sizeof h->node - 1] = '\0';
 
     const json_t *th = json_object_get(config, "thresholds");
-    h->disk_level = srcconf_num_env(th, "disk_used_percent", "IF_SRE_DISK_USED_PERCENT", 90, 1, 100);
-    h->inode_level =
-        srcconf_num_env(th, "inode_used_percent", "IF_SRE_INODE_USED_PERCENT", 90, 1, 100);
-    h->cpu_level = srcconf_num_env(th, "cpu_busy_percent", "IF_SRE_CPU_BUSY_PERCENT", 90, 1, 100);
-    h->mem_level =
-        srcconf_num_env(th, "memory_used_percent", "IF_SRE_MEMORY_USED_PERCENT", 90, 1, 100);
-    h->gap = srcconf_num_env(th, "clear_gap_percent", "IF_SRE_HOST_CLEAR_GAP_PERCENT", 5, 0, 50);
-    h->samples = (unsigned)srcconf_num_env(th, "samples", "IF_SRE_HOST_SAMPLES", 3, 1, 100);
+    h->disk_level = threshold(th, "disk_used_percent", 90, 1, 100);
+    h->disk_clear = threshold(th, "disk_clear_percent", 85, 0, 99);
+    h->inode_level = threshold(th, "inode_used_percent", 90, 1, 100);
+    h->inode_clear = threshold(th, "inode_clear_percent", 85, 0, 99);
+    h->cpu_level = threshold(th, "cpu_busy_percent", 90, 1, 100);
+    h->cpu_clear = threshold(th, "cpu_clear_percent", 80, 0, 99);
+    h->mem_level = threshold(th, "memory_used_percent", 90, 1, 100);
+    h->mem_clear = threshold(th, "memory_clear_percent", 80, 0, 99);
+    h->samples = (unsigned)threshold(th, "consecutive_samples", 3, 1, 100);
     h->refire_ms = (int64_t)(srcconf_num(config, "refire_seconds", 300, 1, 86400) * 1000);
     json_t *cc = json_object_get(config, "check_cpu"), *cm = json_object_get(config, "check_memory");
     h->check_cpu = cc ? json_is_true(cc) : 1;
@@ -121,13 +134,13 @@ int host_instance_create(const json_t *config, const struct host_readers *reader
     }
     int bad = 0;
     for (i = 0; i < h->nmounts; i++) {
-        bad |= init_signal(&h->mounts[i].space, h->disk_level, h->gap, h->samples);
-        bad |= init_signal(&h->mounts[i].inodes, h->inode_level, h->gap, h->samples);
+        bad |= init_signal(&h->mounts[i].space, h->disk_level, h->disk_clear, h->samples);
+        bad |= init_signal(&h->mounts[i].inodes, h->inode_level, h->inode_clear, h->samples);
     }
-    bad |= init_signal(&h->cpu, h->cpu_level, h->gap, h->samples);
-    bad |= init_signal(&h->mem, h->mem_level, h->gap, h->samples);
+    bad |= init_signal(&h->cpu, h->cpu_level, h->cpu_clear, h->samples);
+    bad |= init_signal(&h->mem, h->mem_level, h->mem_clear, h->samples);
     if (bad) {
-        snprintf(err, errlen, "thresholds: invalid levels");
+        snprintf(err, errlen, "thresholds: every *_clear_percent must be below its raise level");
         free(h);
         return -1;
     }
@@ -190,13 +203,14 @@ static void check_mount(struct host *h, struct mount_state *ms, const struct fs_
     else
         snprintf(summary, sizeof summary, "%s on %s back to %.1f%% space, %.1f%% inodes used",
                  ms->path, h->node, used, iused);
-    json_t *d = json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:i}", "node", h->node,
-                          "mount", ms->path, "used_percent", used, "inode_used_percent", iused,
-                          "size_bytes", (json_int_t)u->total_bytes, "free_bytes",
+    json_t *d = json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:i}", "node",
+                          h->node, "mount", ms->path, "used_percent", used, "inode_used_percent",
+                          iused, "size_bytes", (json_int_t)u->total_bytes, "free_bytes",
                           (json_int_t)u->avail_bytes, "inodes", (json_int_t)u->files,
                           "free_inodes", (json_int_t)u->files_free, "level_percent",
-                          h->disk_level, "inode_level_percent", h->inode_level,
-                          "clear_gap_percent", h->gap, "samples", (int)h->samples);
+                          h->disk_level, "clear_percent", h->disk_clear, "inode_level_percent",
+                          h->inode_level, "inode_clear_percent", h->inode_clear, "samples",
+                          (int)h->samples);
     emit(h, sink, CLASS_DISK, key, severity_for(used > iused ? used : iused), now_up, summary, d,
          now_ms);
 }
@@ -260,7 +274,7 @@ static int host_run(void *inst, int64_t now_ms, const struct finding_sink *sink,
                     json_t *d = json_pack("{s:s,s:f,s:I,s:f,s:f,s:i}", "node", h->node,
                                           "busy_percent", busy, "window_ms",
                                           (json_int_t)(now_ms - h->cpu_prev_ms), "level_percent",
-                                          h->cpu_level, "clear_gap_percent", h->gap, "samples",
+                                          h->cpu_level, "clear_percent", h->cpu_clear, "samples",
                                           (int)h->samples);
                     check_scalar(h, &h->cpu, CLASS_CPU, "CPU busy", busy, h->cpu_level, d,
                                  now_ms, sink);
@@ -283,7 +297,7 @@ static int host_run(void *inst, int64_t now_ms, const struct finding_sink *sink,
             json_t *d = json_pack("{s:s,s:f,s:I,s:I,s:f,s:f,s:i}", "node", h->node,
                                   "used_percent", used, "mem_total_kb", (json_int_t)m.total_kb,
                                   "mem_available_kb", (json_int_t)m.available_kb,
-                                  "level_percent", h->mem_level, "clear_gap_percent", h->gap,
+                                  "level_percent", h->mem_level, "clear_percent", h->mem_clear,
                                   "samples", (int)h->samples);
             check_scalar(h, &h->mem, CLASS_MEM, "Memory used", used, h->mem_level, d, now_ms,
                          sink);

@@ -1,5 +1,6 @@
 #include "sources/sources.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,29 +34,6 @@ static void put_spec(json_t *specs, const char *id, const char *kind, json_t *co
     json_array_append_new(specs, s);
 }
 
-/* Host thresholds from the policy's `thresholds` section, under the host
- * source's own names (unknown names are ignored). */
-static json_t *host_thresholds(const json_t *th)
-{
-    static const char *const names[][2] = {
-        {"disk_used_percent", "disk_used_percent"},
-        {"disk_percent", "disk_used_percent"},
-        {"inode_used_percent", "inode_used_percent"},
-        {"cpu_busy_percent", "cpu_busy_percent"},
-        {"cpu_percent", "cpu_busy_percent"},
-        {"memory_used_percent", "memory_used_percent"},
-        {"memory_percent", "memory_used_percent"},
-        {"host_clear_gap_percent", "clear_gap_percent"},
-        {"host_samples", "samples"},
-    };
-    json_t *out = json_object();
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        json_t *v = json_object_get(th, names[i][0]);
-        if (json_is_number(v))
-            json_object_set(out, names[i][1], v);
-    }
-    return out;
-}
 
 json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t *policy)
 {
@@ -68,14 +46,35 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
         json_array_append_new(mounts, json_string("/"));
         if (cfg->data_dir && cfg->data_dir[0] == '/' && strcmp(cfg->data_dir, "/") != 0)
             json_array_append_new(mounts, json_string(cfg->data_dir));
-        json_t *host = json_pack("{s:s,s:o,s:o}", "id", "host", "mounts", mounts, "thresholds",
-                                 host_thresholds(thresholds));
-        put_spec(specs, "host", "host", host, 0, 1);
+        /* The policy's thresholds use the host source's names; only the host
+         * ones matter to it, but passing the section whole keeps one truth. */
+        json_t *th = thresholds ? json_deep_copy(thresholds) : json_object();
+        json_t *host = json_pack("{s:s,s:o,s:o}", "id", "host", "mounts", mounts, "thresholds", th);
+        json_t *iv = json_object_get(thresholds, "sample_interval_seconds");
+        put_spec(specs, "host", "host", host,
+                 json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0, 1);
     }
 
+    /* Log sources: the policy's list when it has one (its default holds the
+     * IF_SRE_LOG_PATHS globs as "local"), else the built-in default. */
     int have_logfile = source_find("logfile") != NULL;
-    if (have_logfile && cfg->logs_glob && cfg->logs_glob[0]) {
-        json_t *lc = json_pack("{s:s,s:[s]}", "id", "logs", "paths", cfg->logs_glob);
+    const json_t *policy_logs = json_object_get(policy, "log_sources");
+    if (have_logfile && !json_is_array(policy_logs) && cfg->logs_glob && cfg->logs_glob[0]) {
+        json_t *paths = json_array();
+        const char *s = cfg->logs_glob; /* comma-separated globs, as IF_SRE_LOG_PATHS */
+        while (*s) {
+            size_t n = strcspn(s, ",");
+            size_t b = 0;
+            while (b < n && (s[b] == ' ' || s[b] == '\t'))
+                b++;
+            size_t e = n;
+            while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+                e--;
+            if (e > b)
+                json_array_append_new(paths, json_stringn(s + b, e - b));
+            s += n + (s[n] == ',');
+        }
+        json_t *lc = json_pack("{s:s,s:o}", "id", "logs", "paths", paths);
         if (cfg->data_dir)
             json_object_set_new(lc, "state_dir", json_string(cfg->data_dir));
         if (rules)
@@ -136,7 +135,12 @@ int sources_start(const struct sources_config *cfg, const struct finding_sink *s
         goto out;
     }
     g_cfg = *cfg;
-    snprintf(g_data_dir, sizeof g_data_dir, "%s", cfg->data_dir ? cfg->data_dir : "");
+    /* The host source wants an absolute mount path: resolve a relative data dir. */
+    char resolved[PATH_MAX];
+    const char *dd = cfg->data_dir ? cfg->data_dir : "";
+    if (dd[0] && dd[0] != '/' && realpath(dd, resolved))
+        dd = resolved;
+    snprintf(g_data_dir, sizeof g_data_dir, "%.511s", dd);
     snprintf(g_logs_glob, sizeof g_logs_glob, "%s", cfg->logs_glob ? cfg->logs_glob : "");
     g_cfg.data_dir = g_data_dir;
     g_cfg.logs_glob = g_logs_glob;
@@ -176,6 +180,16 @@ size_t sources_metrics_text(char *buf, size_t len)
     size_t n = g_sched ? scheduler_metrics_text(g_sched, buf, len) : 0;
     pthread_mutex_unlock(&g_mu);
     return n;
+}
+
+int sources_wait_cycles(unsigned long cycles, int timeout_ms)
+{
+    /* The scheduler outlives this call: only sources_stop frees it, and callers
+     * do not stop while they wait. */
+    pthread_mutex_lock(&g_mu);
+    struct scheduler *s = g_sched;
+    pthread_mutex_unlock(&g_mu);
+    return s ? scheduler_wait_cycles(s, cycles, timeout_ms) : -1;
 }
 
 void sources_stop(void)

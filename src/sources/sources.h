@@ -37,6 +37,8 @@ int sources_apply_policy(const json_t *policy, char *err, size_t errlen);
 json_t *sources_status(void);
 /* Prometheus text of the per-instance counters; 0 when stopped. */
 size_t sources_metrics_text(char *buf, size_t len);
+/* Waits until every enabled instance ran `cycles` cycles (or timeout_ms); 0 when reached. */
+int sources_wait_cycles(unsigned long cycles, int timeout_ms);
 void sources_stop(void);
 
 #endif

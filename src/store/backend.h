@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/audit.h"
+#include "store/ledger_repo.h"
 #include "store/store.h"
 
 struct store_backend_ops;
@@ -49,6 +50,52 @@ struct store_audit_ops {
      * fn returns nonzero to stop. */
     enum store_status (*scan)(struct store_conn *c,
                               int (*fn)(const struct audit_record *r, void *ud), void *ud);
+};
+
+/* The ledger repository (store/ledger_repo.h): same signatures as the public
+ * functions, which check arguments and dispatch here. */
+struct store_ledger_ops {
+    enum store_status (*incident_latest)(struct store_conn *c, const char *class_,
+                                         const char *key, struct incident *out);
+    enum store_status (*incident_insert)(struct store_conn *c, struct incident *inc);
+    enum store_status (*incident_update)(struct store_conn *c, const struct incident *inc);
+    enum store_status (*finding_lookup)(struct store_conn *c, const char *id,
+                                        int64_t *incident_id, int64_t *seq);
+    enum store_status (*finding_insert)(struct store_conn *c, const struct finding *f,
+                                        int64_t incident_id, int64_t received_at_ms,
+                                        int64_t *seq);
+    enum store_status (*evidence_insert)(struct store_conn *c, int64_t incident_id,
+                                         const struct evidence *e, const char *source,
+                                         int64_t at_ms, int64_t *id);
+    enum store_status (*timeline_append)(struct store_conn *c, int64_t incident_id,
+                                         int64_t at_ms, const char *actor, const char *kind,
+                                         const char *reason, const char *data_json);
+    enum store_status (*outbox_append)(struct store_conn *c, const char *type,
+                                       const char *subject, int64_t at_ms,
+                                       const char *data_json, int64_t *seq);
+    enum store_status (*outbox_cursor_set)(struct store_conn *c, const char *consumer,
+                                           int64_t seq);
+    enum store_status (*incident_get)(struct store_conn *c, int64_t id, struct incident *out);
+    enum store_status (*incident_list)(struct store_conn *c, const struct incident_filter *f,
+                                       int (*fn)(const struct incident *, void *), void *ud);
+    enum store_status (*incident_counts)(struct store_conn *c,
+                                         void (*fn)(const char *, const char *, int64_t, void *),
+                                         void *ud);
+    enum store_status (*incident_due)(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
+                                      unsigned limit,
+                                      int (*fn)(const struct incident *, void *), void *ud);
+    enum store_status (*findings_of)(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                     int (*fn)(const struct finding_row *, void *), void *ud);
+    enum store_status (*evidence_of)(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                     int (*fn)(const struct evidence_row *, void *), void *ud);
+    enum store_status (*timeline_of)(struct store_conn *c, int64_t incident_id, int64_t after,
+                                     unsigned limit,
+                                     int (*fn)(const struct timeline_row *, void *), void *ud);
+    enum store_status (*outbox_after)(struct store_conn *c, int64_t after, unsigned limit,
+                                      int (*fn)(const struct outbox_row *, void *), void *ud);
+    enum store_status (*outbox_cursor_get)(struct store_conn *c, const char *consumer,
+                                           int64_t *seq);
+    enum store_status (*outbox_head)(struct store_conn *c, int64_t *seq);
 };
 
 struct store_policy_ops {
@@ -86,6 +133,7 @@ struct store_backend_ops {
 
     const struct store_token_ops *tokens;
     const struct store_audit_ops *audit;
+    const struct store_ledger_ops *ledger;
     const struct store_policy_ops *policy;
 };
 

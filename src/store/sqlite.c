@@ -262,5 +262,6 @@ const struct store_backend_ops store_sqlite_backend = {
     .heartbeat = sq_heartbeat,
     .tokens = &sq_token_ops,
     .audit = &sq_audit_ops,
+    .ledger = &sq_ledger_ops,
     .policy = &sq_policy_ops,
 };

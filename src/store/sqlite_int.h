@@ -58,6 +58,13 @@ enum store_status sq_migrate(struct store_conn *c, int *applied, int *version);
 
 extern const struct store_token_ops sq_token_ops;
 extern const struct store_audit_ops sq_audit_ops;
+extern const struct store_ledger_ops sq_ledger_ops;
+
+/* Ledger rows shared by sqlite_ledger.c (writes) and sqlite_ledger_read.c. */
+#define SQ_INCIDENT_COLS                                                                           \
+    "id, class, correlation_key, state, severity, summary, source, finding_count, first_seen,"    \
+    " last_seen, updated_at, state_since, resolved_at, suppressed_until, last_status"
+void sq_incident_from_row(sqlite3_stmt *st, struct incident *out);
 extern const struct store_policy_ops sq_policy_ops;
 
 #endif

@@ -283,6 +283,12 @@ enum store_status store_write_wait(struct store *s, struct store_write *w)
 {
     if (!s || !w || !w->apply)
         return STORE_INVALID;
+    if (s->writer_started && pthread_equal(pthread_self(), s->writer)) {
+        /* From inside an apply fn: it would wait for itself forever. */
+        snprintf(w->err, sizeof w->err, "store_write_wait called from the writer thread");
+        w->status = STORE_INVALID;
+        return STORE_INVALID;
+    }
     w->status = STORE_OK;
     w->err[0] = '\0';
     sem_t wake;

@@ -361,6 +361,34 @@ static void apply_sets_per_write_status(void **state)
     store_close(s);
 }
 
+/* A write submitted from inside an apply fn would wait for itself: refused. */
+static struct store *nested_store;
+static enum store_status nested_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    (void)c;
+    struct token_op inner;
+    memset(&inner, 0, sizeof inner);
+    inner.w.apply = token_apply;
+    token_make(&inner.rec, "inner", ROLE_VIEWER);
+    enum store_status st = store_write_wait(nested_store, &inner.w);
+    for (size_t i = 0; i < n; i++)
+        w[i]->status = st;
+    return STORE_OK;
+}
+
+static void nested_write_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    nested_store = fixture_open(f, 0, 0);
+    assert_non_null(nested_store);
+    struct store_write w;
+    memset(&w, 0, sizeof w);
+    w.apply = nested_apply;
+    assert_int_equal(store_write_wait(nested_store, &w), STORE_INVALID);
+    assert_int_equal(token_count(nested_store), 0);
+    store_close(nested_store);
+}
+
 /* -------------------------------------------------------- close drains */
 
 struct closer {
@@ -555,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(back_pressure_when_queue_full, setup, teardown),
         cmocka_unit_test_setup_teardown(one_failing_write_fails_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(apply_sets_per_write_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(nested_write_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(close_drains_the_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(ready_and_observer, setup, teardown),
         cmocka_unit_test_setup_teardown(read_pool_is_bounded, setup, teardown),

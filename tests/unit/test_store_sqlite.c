@@ -71,6 +71,22 @@ static void wal_mode_and_migration_record(void **state)
     store_close(s);
 }
 
+static void url_forms(void **state)
+{
+    struct fixture *f = *state;
+    char url[700], err[256] = "";
+    int a = -1, v = -1;
+    snprintf(url, sizeof url, "sqlite://%s", f->path); /* sqlite:///abs/path */
+    assert_int_equal(store_migrate(url, &a, &v, err, sizeof err), STORE_OK);
+    assert_true(a >= 1);
+    snprintf(url, sizeof url, "sqlite:%s", f->path); /* the same file */
+    assert_int_equal(store_migrate(url, &a, &v, err, sizeof err), STORE_OK);
+    assert_int_equal(a, 0);
+    snprintf(url, sizeof url, "sqlite:%s/no/such/dir/x.db", f->dir);
+    assert_int_equal(store_migrate(url, &a, &v, err, sizeof err), STORE_ERROR);
+    assert_non_null(strstr(err, "cannot open"));
+}
+
 static void newer_schema_is_refused(void **state)
 {
     struct fixture *f = *state;
@@ -260,6 +276,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(wal_mode_and_migration_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(url_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_is_append_only_in_the_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_detects_update, setup, teardown),

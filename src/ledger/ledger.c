@@ -1,0 +1,420 @@
+/* The ledger service object: lifecycle, the shared change recorder, operator
+ * transitions, evidence, and the time-driven tick. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus/bus.h"
+#include "ledger/ledger_int.h"
+#include "ledger/views.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+void ledger_relay_start(struct ledger *l);
+void ledger_relay_join(struct ledger *l);
+
+void ledger_config_defaults(struct ledger_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->fold.reopen_window_ms = FOLD_DEFAULT_REOPEN_WINDOW_MS;
+    cfg->fold.quiet_period_ms = FOLD_DEFAULT_QUIET_PERIOD_MS;
+    cfg->tick_ms = 1000;
+    cfg->relay_ms = 200;
+}
+
+enum store_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
+{
+    struct ledger *l = calloc(1, sizeof *l);
+    if (!l)
+        return STORE_ERROR;
+    l->cfg = *cfg;
+    l->store = cfg->store;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->cv, &a);
+    pthread_condattr_destroy(&a);
+
+    /* The outbox head survives restarts in the table itself. */
+    struct store_conn *c;
+    enum store_status st = store_read_acquire(l->store, &c);
+    if (st == STORE_OK) {
+        st = store_outbox_head(c, &l->outbox_head);
+        store_read_release(l->store, c);
+    }
+    if (st != STORE_OK) {
+        ledger_destroy(l);
+        return st;
+    }
+    *out = l;
+    return STORE_OK;
+}
+
+struct store *ledger_store(struct ledger *l) { return l->store; }
+const struct fold_params *ledger_fold_params(const struct ledger *l) { return &l->cfg.fold; }
+
+void ledger_note_outbox(struct ledger *l, int64_t seq)
+{
+    pthread_mutex_lock(&l->mu);
+    if (seq > l->outbox_head) {
+        l->outbox_head = seq;
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+int64_t ledger_outbox_head(struct ledger *l)
+{
+    pthread_mutex_lock(&l->mu);
+    int64_t h = l->outbox_head;
+    pthread_mutex_unlock(&l->mu);
+    return h;
+}
+
+static void deadline_in(struct timespec *ts, unsigned ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms)
+{
+    struct timespec ts;
+    deadline_in(&ts, timeout_ms);
+    pthread_mutex_lock(&l->mu);
+    while (l->outbox_head <= after && !l->stopping)
+        if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&l->mu);
+}
+
+enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t incident_id,
+                              int64_t at_ms, json_t *data, int64_t *max_seq)
+{
+    char subject[48];
+    if (incident_id)
+        snprintf(subject, sizeof subject, "incident/%lld", (long long)incident_id);
+    else
+        snprintf(subject, sizeof subject, "finding");
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    if (!text)
+        return STORE_ERROR; /* out of memory */
+    int64_t seq = 0;
+    enum store_status st = store_outbox_append(c, type, subject, at_ms, text, &seq);
+    free(text);
+    if (st == STORE_OK && seq > *max_seq)
+        *max_seq = seq;
+    return st;
+}
+
+enum store_status ledger_record_change(struct store_conn *c, const struct incident *inc,
+                                       enum incident_state from, enum incident_state to,
+                                       const char *actor, const char *reason, int64_t now_ms,
+                                       int64_t *max_seq)
+{
+    json_t *d = json_pack("{s:s, s:s}", "from", incident_state_name(from), "to",
+                          incident_state_name(to));
+    char *detail = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    char subject[48];
+    snprintf(subject, sizeof subject, "incident/%lld", (long long)inc->id);
+    enum store_status st = store_timeline_append(c, inc->id, now_ms, actor, "state_changed",
+                                                 reason ? reason : "", detail);
+    if (st == STORE_OK)
+        st = store_audit_append(c, actor, "incident.state_changed", subject, detail);
+    free(detail);
+    if (st == STORE_OK) {
+        json_t *ev = incident_json(inc);
+        json_object_set_new(ev, "from", json_string(incident_state_name(from)));
+        json_object_set_new(ev, "reason", json_string(reason ? reason : ""));
+        st = ledger_emit(c, "sre.incident.state_changed", inc->id, now_ms, ev, max_seq);
+    }
+    if (st == STORE_OK && to == ST_RESOLVED)
+        st = ledger_emit(c, "sre.incident.resolved", inc->id, now_ms, incident_json(inc), max_seq);
+    if (st == STORE_OK && to == ST_OBSERVED && from == ST_RESOLVED)
+        st = ledger_emit(c, "sre.incident.opened", inc->id, now_ms, incident_json(inc), max_seq);
+    return st;
+}
+
+/* ---- operator transitions ---- */
+
+struct transition_op {
+    int64_t id;
+    enum incident_state to;
+    const char *reason, *actor;
+    int has_until;
+    int64_t until;
+    struct incident result;
+    struct problems *p;
+    int64_t max_seq;
+};
+
+static enum store_status transition_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    enum store_status res = STORE_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct transition_op *op = w[i]->arg;
+        struct incident inc;
+        enum store_status st = store_incident_get(c, op->id, &inc);
+        int64_t now = time_now_ms();
+        if (st == STORE_OK) {
+            problems_init(op->p);
+            if (lifecycle_check_request(inc.state, op->to, op->has_until, op->until, now, op->p))
+                st = strcmp(op->p->items[0].code, "conflict") == 0 ? STORE_CONFLICT
+                                                                    : STORE_INVALID;
+        }
+        if (st == STORE_OK) {
+            enum incident_state from = inc.state;
+            incident_set_state(&inc, op->to, now, op->until);
+            st = store_incident_update(c, &inc);
+            if (st == STORE_OK)
+                st = ledger_record_change(c, &inc, from, op->to, op->actor, op->reason, now,
+                                          &op->max_seq);
+            if (st == STORE_OK)
+                op->result = inc;
+        }
+        w[i]->status = st;
+        /* a refused transition is an answer, not a failure of the group */
+        if (st != STORE_OK && st != STORE_CONFLICT && st != STORE_INVALID &&
+            st != STORE_NOT_FOUND)
+            res = st;
+    }
+    return res;
+}
+
+enum store_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
+                                    const char *reason, int has_suppress_until,
+                                    int64_t suppress_until_ms, const char *actor,
+                                    struct incident *out, struct problems *p)
+{
+    struct transition_op op = {.id = incident_id, .to = to, .reason = reason ? reason : "",
+                               .actor = actor ? actor : "operator", .has_until = has_suppress_until,
+                               .until = suppress_until_ms, .p = p};
+    struct store_write w;
+    memset(&w, 0, sizeof w);
+    w.apply = transition_apply;
+    w.arg = &op;
+    enum store_status st = store_write_wait(l->store, &w);
+    if (st == STORE_OK) {
+        *out = op.result;
+        if (op.max_seq)
+            ledger_note_outbox(l, op.max_seq);
+    }
+    return st;
+}
+
+/* ---- evidence ---- */
+
+struct evidence_op {
+    int64_t incident_id;
+    const struct evidence *e;
+    const char *actor;
+    int64_t evidence_id, max_seq;
+};
+
+static enum store_status evidence_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    enum store_status res = STORE_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct evidence_op *op = w[i]->arg;
+        struct incident inc;
+        int64_t now = time_now_ms();
+        enum store_status st = store_incident_get(c, op->incident_id, &inc);
+        if (st == STORE_OK)
+            st = store_evidence_insert(c, inc.id, op->e, op->actor, now, &op->evidence_id);
+        if (st == STORE_OK && op->evidence_id) {
+            char reason[600];
+            snprintf(reason, sizeof reason, "%s: %s", evidence_type_name(op->e->type),
+                     op->e->summary);
+            st = store_timeline_append(c, inc.id, now, op->actor, "evidence_added", reason, NULL);
+            if (st == STORE_OK) {
+                char subject[48];
+                snprintf(subject, sizeof subject, "incident/%lld", (long long)inc.id);
+                st = store_audit_append(c, op->actor, "evidence.added", subject, NULL);
+            }
+            if (st == STORE_OK)
+                st = ledger_emit(c, "sre.evidence.added", inc.id, now,
+                                 json_pack("{s:I, s:I, s:s, s:s}", "incident_id",
+                                           (json_int_t)inc.id, "evidence_id",
+                                           (json_int_t)op->evidence_id, "type",
+                                           evidence_type_name(op->e->type), "hash", op->e->hash),
+                                 &op->max_seq);
+        }
+        w[i]->status = st;
+        if (st != STORE_OK && st != STORE_NOT_FOUND)
+            res = st;
+    }
+    return res;
+}
+
+enum store_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
+                                      const struct evidence *e, const char *actor,
+                                      int64_t *evidence_id)
+{
+    struct evidence_op op = {.incident_id = incident_id, .e = e, .actor = actor ? actor : "operator"};
+    struct store_write w;
+    memset(&w, 0, sizeof w);
+    w.apply = evidence_apply;
+    w.arg = &op;
+    enum store_status st = store_write_wait(l->store, &w);
+    if (st == STORE_OK) {
+        *evidence_id = op.evidence_id;
+        if (op.max_seq)
+            ledger_note_outbox(l, op.max_seq);
+    }
+    return st;
+}
+
+/* ---- the tick: flap damping and suppression expiry ---- */
+
+#define TICK_BATCH 256
+
+struct tick_op {
+    int64_t ids[TICK_BATCH];
+    size_t n;
+    int64_t now;
+    const struct fold_params *fp;
+    unsigned changed;
+    int64_t max_seq;
+};
+
+static int collect_due(const struct incident *inc, void *ud)
+{
+    struct tick_op *op = ud;
+    op->ids[op->n++] = inc->id;
+    return op->n == TICK_BATCH;
+}
+
+static enum store_status tick_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        struct tick_op *op = w[k]->arg;
+        op->changed = 0;
+        for (size_t i = 0; i < op->n; i++) {
+            struct incident inc;
+            enum store_status st = store_incident_get(c, op->ids[i], &inc);
+            if (st == STORE_NOT_FOUND)
+                continue;
+            if (st != STORE_OK)
+                return st;
+            struct fold_change ch;
+            /* re-checked inside the transaction: a finding may have arrived since */
+            if (!fold_tick(&inc, op->now, op->fp, &ch))
+                continue;
+            st = store_incident_update(c, &inc);
+            if (st == STORE_OK)
+                st = ledger_record_change(c, &inc, ch.from, ch.to, "system", ch.reason, op->now,
+                                          &op->max_seq);
+            if (st != STORE_OK)
+                return st;
+            op->changed++;
+        }
+        w[k]->status = STORE_OK;
+    }
+    return STORE_OK;
+}
+
+enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
+{
+    unsigned total = 0;
+    for (;;) {
+        struct tick_op *op = calloc(1, sizeof *op);
+        if (!op)
+            return STORE_ERROR;
+        op->now = now_ms;
+        op->fp = &l->cfg.fold;
+        struct store_conn *c;
+        enum store_status st = store_read_acquire(l->store, &c);
+        if (st == STORE_OK) {
+            st = store_incident_due(c, now_ms, l->cfg.fold.quiet_period_ms, TICK_BATCH,
+                                    collect_due, op);
+            store_read_release(l->store, c);
+        }
+        if (st == STORE_OK && op->n) {
+            struct store_write w;
+            memset(&w, 0, sizeof w);
+            w.apply = tick_apply;
+            w.arg = op;
+            st = store_write_wait(l->store, &w);
+            if (st == STORE_OK && op->max_seq)
+                ledger_note_outbox(l, op->max_seq);
+            total += op->changed;
+        }
+        size_t got = op->n;
+        unsigned ch = op->changed;
+        free(op);
+        if (st != STORE_OK)
+            return st;
+        /* another round only when a full batch changed (more may be due) */
+        if (got < TICK_BATCH || ch == 0)
+            break;
+    }
+    *changed = total;
+    return STORE_OK;
+}
+
+static void *tick_main(void *arg)
+{
+    struct ledger *l = arg;
+    pthread_mutex_lock(&l->mu);
+    while (!l->stopping) {
+        struct timespec ts;
+        deadline_in(&ts, l->cfg.tick_ms);
+        pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+        if (l->stopping)
+            break;
+        pthread_mutex_unlock(&l->mu);
+        unsigned changed = 0;
+        enum store_status st = ledger_tick(l, time_now_ms(), &changed);
+        if (st != STORE_OK && st != STORE_BUSY)
+            log_warn("ledger", "tick failed: %s", store_status_name(st));
+        else if (changed)
+            log_debug("ledger", "tick: %u incident(s) changed state", changed);
+        pthread_mutex_lock(&l->mu);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+int ledger_start(struct ledger *l)
+{
+    if (l->started)
+        return 0;
+    if (pthread_create(&l->tick_thread, NULL, tick_main, l) != 0)
+        return -1;
+    l->started = 1;
+    ledger_relay_start(l);
+    return 0;
+}
+
+void ledger_stop(struct ledger *l)
+{
+    if (!l || !l->started)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->stopping = 1;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->tick_thread, NULL);
+    ledger_relay_join(l);
+    l->started = 0;
+}
+
+void ledger_destroy(struct ledger *l)
+{
+    if (!l)
+        return;
+    ledger_stop(l);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}

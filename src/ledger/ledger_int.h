@@ -1,0 +1,33 @@
+/* Private to src/ledger/: the service object and helpers shared by its files. */
+#ifndef SREBOT_LEDGER_LEDGER_INT_H
+#define SREBOT_LEDGER_LEDGER_INT_H
+
+#include <pthread.h>
+
+#include "ledger/ledger.h"
+#include "store/ledger_repo.h"
+
+struct ledger {
+    struct ledger_config cfg;
+    struct store *store;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* outbox head moved, or stopping */
+    int64_t outbox_head;        /* highest committed outbox seq */
+    int stopping, started, relay_running;
+    pthread_t tick_thread, relay_thread;
+};
+
+/* Records a state change of inc (already applied in memory): timeline entry,
+ * audit record and outbox events, in the current transaction. */
+enum store_status ledger_record_change(struct store_conn *c, const struct incident *inc,
+                                       enum incident_state from, enum incident_state to,
+                                       const char *actor, const char *reason, int64_t now_ms,
+                                       int64_t *max_seq);
+/* Appends an outbox event with data (stolen) for subject "incident/<id>". */
+enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t incident_id,
+                              int64_t at_ms, json_t *data, int64_t *max_seq);
+/* Publishes the new outbox head to waiters. */
+void ledger_note_outbox(struct ledger *l, int64_t seq);
+
+#endif

@@ -1,0 +1,148 @@
+/* The outbox relay: publishes committed events on the bus in seq order and
+ * records its progress (consumer "bus") in the store, so events committed
+ * before a crash or restart are delivered after it. At least once: a crash
+ * between publish and the cursor write re-publishes those events with the same
+ * ids (evt_<seq>), and consumers dedupe by id. Also subscribes the detector
+ * subject into the ingest path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus/bus.h"
+#include "ledger/ledger_int.h"
+#include "ledger/views.h"
+#include "util/log.h"
+
+#define RELAY_BATCH 256
+#define RELAY_CONSUMER "bus"
+
+struct relay_batch {
+    struct bus *bus;
+    int64_t last;   /* highest seq published */
+    int failed;
+};
+
+static int publish_one(const struct outbox_row *r, void *ud)
+{
+    struct relay_batch *rb = ud;
+    json_t *env = event_envelope_json(r);
+    char *text = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    char id[32];
+    snprintf(id, sizeof id, "evt_%lld", (long long)r->seq);
+    int rc = text ? bus_publish(rb->bus, r->type, id, text, strlen(text)) : -1;
+    free(text);
+    if (rc != 0) {
+        rb->failed = 1;
+        return 1; /* stop; retried from here next round */
+    }
+    rb->last = r->seq;
+    return 0;
+}
+
+struct cursor_op {
+    int64_t seq;
+};
+
+static enum store_status cursor_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cursor_op *op = w[i]->arg;
+        enum store_status st = store_outbox_cursor_set(c, RELAY_CONSUMER, op->seq);
+        if (st != STORE_OK)
+            return st;
+        w[i]->status = STORE_OK;
+    }
+    return STORE_OK;
+}
+
+/* One round: returns the number of events published (or -1 on error). */
+static int relay_round(struct ledger *l, int64_t *cursor)
+{
+    struct store_conn *c;
+    if (store_read_acquire(l->store, &c) != STORE_OK)
+        return -1;
+    struct relay_batch rb = {.bus = l->cfg.bus, .last = *cursor};
+    enum store_status st = store_outbox_after(c, *cursor, RELAY_BATCH, publish_one, &rb);
+    store_read_release(l->store, c);
+    if (st != STORE_OK)
+        return -1;
+    if (rb.last == *cursor)
+        return rb.failed ? -1 : 0;
+    struct cursor_op op = {rb.last};
+    struct store_write w;
+    memset(&w, 0, sizeof w);
+    w.apply = cursor_apply;
+    w.arg = &op;
+    int published = (int)(rb.last - *cursor);
+    if (store_write_wait(l->store, &w) == STORE_OK)
+        *cursor = rb.last;
+    return published;
+}
+
+static void *relay_main(void *arg)
+{
+    struct ledger *l = arg;
+    int64_t cursor = 0;
+    struct store_conn *c;
+    if (store_read_acquire(l->store, &c) == STORE_OK) {
+        if (store_outbox_cursor_get(c, RELAY_CONSUMER, &cursor) != STORE_OK)
+            cursor = 0;
+        store_read_release(l->store, c);
+    }
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        int stop = l->stopping;
+        pthread_mutex_unlock(&l->mu);
+        int n = relay_round(l, &cursor);
+        if (stop && n <= 0)
+            break; /* drained what was committed before the stop */
+        if (n < RELAY_BATCH)
+            ledger_outbox_wait(l, cursor, n < 0 ? 1000 : l->cfg.relay_ms);
+    }
+    return NULL;
+}
+
+static void on_detector_finding(const struct bus_msg *m, void *ud)
+{
+    struct ledger *l = ud;
+    struct problems *p = malloc(sizeof *p);
+    if (!p)
+        return;
+    problems_init(p);
+    json_t *answer = NULL;
+    enum store_status st = ledger_ingest_json(l, m->data, m->len, "bus:detector", &answer, p);
+    if (st == STORE_INVALID)
+        log_warn("ledger", "detector finding %s rejected: %s %s", m->msg_id ? m->msg_id : "-",
+                 p->count ? p->items[0].path : "", p->count ? p->items[0].message : "");
+    else if (st != STORE_OK)
+        log_warn("ledger", "detector finding %s not stored: %s", m->msg_id ? m->msg_id : "-",
+                 store_status_name(st));
+    json_decref(answer);
+    free(p);
+}
+
+void ledger_relay_start(struct ledger *l);
+void ledger_relay_join(struct ledger *l);
+
+void ledger_relay_start(struct ledger *l)
+{
+    if (!l->cfg.bus)
+        return;
+    if (bus_subscribe(l->cfg.bus, "sre.detector.finding.observed", on_detector_finding, l) < 0)
+        log_warn("ledger", "cannot subscribe to sre.detector.finding.observed");
+    if (pthread_create(&l->relay_thread, NULL, relay_main, l) != 0) {
+        log_error("ledger", "cannot start the outbox relay");
+        return;
+    }
+    l->relay_running = 1;
+}
+
+void ledger_relay_join(struct ledger *l)
+{
+    if (l->relay_running) {
+        pthread_join(l->relay_thread, NULL);
+        l->relay_running = 0;
+    }
+}

@@ -1,0 +1,145 @@
+/* The ledger's repository: incidents, findings, evidence, timeline, outbox, and
+ * the action-attempt / approval tables. Backend-neutral prototypes; each backend
+ * implements struct store_ledger_ops (src/store/backend.h).
+ *
+ * Write functions run inside the writer's transaction (from an apply function);
+ * read functions on a pooled read connection. Every function returns a
+ * store_status and writes out-parameters only on STORE_OK.
+ */
+#ifndef SREBOT_STORE_LEDGER_REPO_H
+#define SREBOT_STORE_LEDGER_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/finding.h"
+#include "core/incident.h"
+#include "store/store.h"
+
+/* ---- writes ---- */
+
+/* The most recent incident (highest id) with this identity; STORE_NOT_FOUND if none. */
+enum store_status store_incident_latest(struct store_conn *c, const char *class_,
+                                        const char *correlation_key, struct incident *out);
+/* Inserts inc and sets inc->id. STORE_CONFLICT when an open incident with the
+ * same identity already exists (the unique open identity). */
+enum store_status store_incident_insert(struct store_conn *c, struct incident *inc);
+enum store_status store_incident_update(struct store_conn *c, const struct incident *inc);
+
+/* The incident a finding id was filed under: STORE_OK with *incident_id (0 when the
+ * finding has none) and *seq, STORE_NOT_FOUND when the id is new. */
+enum store_status store_finding_lookup(struct store_conn *c, const char *finding_id,
+                                       int64_t *incident_id, int64_t *seq);
+/* Appends a finding row (id "" = none given); *seq gets its sequence number. */
+enum store_status store_finding_insert(struct store_conn *c, const struct finding *f,
+                                       int64_t incident_id, int64_t received_at_ms,
+                                       int64_t *seq);
+
+/* Adds evidence to an incident unless the same content (hash) is already there:
+ * *id gets the new row id, or 0 when it was a repeat. */
+enum store_status store_evidence_insert(struct store_conn *c, int64_t incident_id,
+                                        const struct evidence *e, const char *source,
+                                        int64_t at_ms, int64_t *id);
+
+/* kind: opened|reopened|finding_folded|state_changed|evidence_added|decision|action|approval */
+enum store_status store_timeline_append(struct store_conn *c, int64_t incident_id, int64_t at_ms,
+                                        const char *actor, const char *kind, const char *reason,
+                                        const char *data_json);
+
+/* Appends an event to the transactional outbox; *seq gets its sequence (the
+ * event id is "evt_<seq>"). */
+enum store_status store_outbox_append(struct store_conn *c, const char *type,
+                                      const char *subject, int64_t at_ms, const char *data_json,
+                                      int64_t *seq);
+/* The relay's delivery cursor (per consumer name), written with the progress. */
+enum store_status store_outbox_cursor_set(struct store_conn *c, const char *consumer,
+                                          int64_t seq);
+
+/* ---- reads ---- */
+
+enum store_status store_incident_get(struct store_conn *c, int64_t id, struct incident *out);
+
+enum incident_sort {
+    SORT_LAST_SEEN_DESC = 0,
+    SORT_LAST_SEEN_ASC,
+    SORT_FIRST_SEEN_DESC,
+    SORT_FIRST_SEEN_ASC,
+    SORT_SEVERITY_DESC,
+    SORT_SEVERITY_ASC,
+};
+
+struct incident_filter {
+    int has_state;
+    enum incident_state state;
+    const char *class_;   /* exact, or NULL */
+    const char *domain;   /* class prefix before the dot, or NULL */
+    int has_severity;
+    enum severity severity;
+    const char *source;
+    const char *q;        /* substring of summary or correlation key */
+    int64_t since_ms, until_ms; /* last_seen window; 0 = open */
+    enum incident_sort sort;
+    unsigned limit;       /* 1..500 */
+    /* keyset cursor: the sort value and id of the last row of the previous page */
+    int has_cursor;
+    int64_t cursor_value, cursor_id;
+};
+/* Calls fn for each matching incident in order; fn returns nonzero to stop. */
+enum store_status store_incident_list(struct store_conn *c, const struct incident_filter *f,
+                                      int (*fn)(const struct incident *inc, void *ud), void *ud);
+
+/* Counts by state, class and severity: fn(dimension, value, count). */
+enum store_status store_incident_counts(struct store_conn *c,
+                                        void (*fn)(const char *dim, const char *value,
+                                                   int64_t n, void *ud),
+                                        void *ud);
+
+/* Incidents whose time-driven transition is due: recovering since before
+ * now - quiet_ms, or suppressed until before now. At most `limit`. */
+enum store_status store_incident_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
+                                     unsigned limit,
+                                     int (*fn)(const struct incident *inc, void *ud), void *ud);
+
+struct finding_row {
+    int64_t seq;
+    const char *id;        /* the given id, or NULL */
+    const char *source, *summary, *attributes; /* attributes: JSON text or NULL */
+    enum severity severity;
+    enum finding_status status;
+    int64_t observed_at_ms;
+};
+/* The newest `limit` findings of an incident, newest first. */
+enum store_status store_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                    int (*fn)(const struct finding_row *r, void *ud), void *ud);
+
+struct evidence_row {
+    int64_t id;
+    const char *type, *summary, *data, *hash, *source;
+    int64_t created_at_ms;
+};
+enum store_status store_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                    int (*fn)(const struct evidence_row *r, void *ud), void *ud);
+
+struct timeline_row {
+    int64_t id, at_ms;
+    const char *actor, *kind, *reason, *data;
+};
+/* Oldest first, after id `after` (0 = from the start). */
+enum store_status store_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
+                                    unsigned limit,
+                                    int (*fn)(const struct timeline_row *r, void *ud), void *ud);
+
+struct outbox_row {
+    int64_t seq, at_ms;
+    const char *type, *subject, *data;
+};
+/* Events with seq > after, in order, at most limit. */
+enum store_status store_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
+                                     int (*fn)(const struct outbox_row *r, void *ud), void *ud);
+/* The highest outbox seq (0 when empty). */
+enum store_status store_outbox_head(struct store_conn *c, int64_t *seq);
+/* The relay cursor of a consumer (0 when it never delivered). */
+enum store_status store_outbox_cursor_get(struct store_conn *c, const char *consumer,
+                                          int64_t *seq);
+
+#endif

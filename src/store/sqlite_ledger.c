@@ -1,0 +1,288 @@
+/* SQLite: the ledger's write half (incidents, findings, evidence, timeline,
+ * outbox). Every statement is prepared once per connection (sq_stmt). */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite_int.h"
+
+static void copy_col(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    snprintf(out, outlen, "%s", s ? s : "");
+}
+
+void sq_incident_from_row(sqlite3_stmt *st, struct incident *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, out->class_, sizeof out->class_);
+    copy_col(st, 2, out->correlation_key, sizeof out->correlation_key);
+    const char *state = (const char *)sqlite3_column_text(st, 3);
+    if (incident_state_parse(state, &out->state) != 0)
+        out->state = ST_OBSERVED;
+    out->severity = (enum severity)sqlite3_column_int(st, 4);
+    copy_col(st, 5, out->summary, sizeof out->summary);
+    copy_col(st, 6, out->source, sizeof out->source);
+    out->finding_count = sqlite3_column_int64(st, 7);
+    out->first_seen_ms = sqlite3_column_int64(st, 8);
+    out->last_seen_ms = sqlite3_column_int64(st, 9);
+    out->updated_at_ms = sqlite3_column_int64(st, 10);
+    out->state_since_ms = sqlite3_column_int64(st, 11);
+    out->resolved_at_ms = sqlite3_column_int64(st, 12);
+    out->suppressed_until_ms = sqlite3_column_int64(st, 13);
+    out->last_status = (enum finding_status)sqlite3_column_int(st, 14);
+}
+
+static enum store_status inc_latest(struct store_conn *c, const char *cls, const char *key,
+                                    struct incident *out)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT " SQ_INCIDENT_COLS " FROM incidents"
+                                  " WHERE class = ?1 AND correlation_key = ?2"
+                                  " ORDER BY id DESC LIMIT 1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, cls, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    enum store_status res = STORE_OK;
+    if (rc == SQLITE_ROW)
+        sq_incident_from_row(st, out);
+    else if (rc == SQLITE_DONE)
+        res = STORE_NOT_FOUND;
+    else
+        res = sq_fail(q, rc, "incident lookup");
+    sq_done(st);
+    return res;
+}
+
+static void bind_nullable(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* ?1..?14 in SQ_INCIDENT_COLS order, without id */
+static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
+{
+    sqlite3_bind_text(st, 1, inc->class_, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, inc->correlation_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, incident_state_name(inc->state), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)inc->severity);
+    sqlite3_bind_text(st, 5, inc->summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, inc->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, inc->finding_count);
+    sqlite3_bind_int64(st, 8, inc->first_seen_ms);
+    sqlite3_bind_int64(st, 9, inc->last_seen_ms);
+    sqlite3_bind_int64(st, 10, inc->updated_at_ms);
+    sqlite3_bind_int64(st, 11, inc->state_since_ms);
+    bind_nullable(st, 12, inc->resolved_at_ms);
+    bind_nullable(st, 13, inc->suppressed_until_ms);
+    sqlite3_bind_int(st, 14, (int)inc->last_status);
+}
+
+static enum store_status inc_insert(struct store_conn *c, struct incident *inc)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(
+        q, "INSERT INTO incidents(class, correlation_key, state, severity, summary, source,"
+           " finding_count, first_seen, last_seen, updated_at, state_since, resolved_at,"
+           " suppressed_until, last_status)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    if (!st)
+        return STORE_ERROR;
+    bind_incident(st, inc);
+    enum store_status res = sq_exec_stmt(q, st, "insert incident");
+    if (res == STORE_OK)
+        inc->id = sqlite3_last_insert_rowid(q->db);
+    return res;
+}
+
+static enum store_status inc_update(struct store_conn *c, const struct incident *inc)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(
+        q, "UPDATE incidents SET class = ?1, correlation_key = ?2, state = ?3, severity = ?4,"
+           " summary = ?5, source = ?6, finding_count = ?7, first_seen = ?8, last_seen = ?9,"
+           " updated_at = ?10, state_since = ?11, resolved_at = ?12, suppressed_until = ?13,"
+           " last_status = ?14 WHERE id = ?15");
+    if (!st)
+        return STORE_ERROR;
+    bind_incident(st, inc);
+    sqlite3_bind_int64(st, 15, inc->id);
+    enum store_status res = sq_exec_stmt(q, st, "update incident");
+    if (res == STORE_OK && sqlite3_changes(q->db) != 1) {
+        snprintf(c->err, sizeof c->err, "incident %lld not found", (long long)inc->id);
+        res = STORE_NOT_FOUND;
+    }
+    return res;
+}
+
+static enum store_status finding_lookup(struct store_conn *c, const char *id, int64_t *incident_id,
+                                        int64_t *seq)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT incident_id, seq FROM findings WHERE fid = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    enum store_status res = STORE_OK;
+    if (rc == SQLITE_ROW) {
+        *incident_id = sqlite3_column_int64(st, 0);
+        *seq = sqlite3_column_int64(st, 1);
+    } else if (rc == SQLITE_DONE) {
+        res = STORE_NOT_FOUND;
+    } else {
+        res = sq_fail(q, rc, "finding lookup");
+    }
+    sq_done(st);
+    return res;
+}
+
+static enum store_status finding_insert(struct store_conn *c, const struct finding *f,
+                                        int64_t incident_id, int64_t received_at_ms, int64_t *seq)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st =
+        sq_stmt(q, "INSERT INTO findings(fid, incident_id, source, class, correlation_key,"
+                   " severity, status, summary, observed_at, received_at, attributes)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (!st)
+        return STORE_ERROR;
+    if (f->id[0])
+        sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+    bind_nullable(st, 2, incident_id);
+    sqlite3_bind_text(st, 3, f->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, f->class_, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, f->correlation_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, (int)f->severity);
+    sqlite3_bind_int(st, 7, (int)f->status);
+    sqlite3_bind_text(st, 8, f->summary, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, f->observed_at_ms);
+    sqlite3_bind_int64(st, 10, received_at_ms);
+    if (f->attributes)
+        sqlite3_bind_text(st, 11, f->attributes, -1, SQLITE_STATIC);
+    enum store_status res = sq_exec_stmt(q, st, "insert finding");
+    if (res == STORE_OK)
+        *seq = sqlite3_last_insert_rowid(q->db);
+    return res;
+}
+
+static enum store_status evidence_insert(struct store_conn *c, int64_t incident_id,
+                                         const struct evidence *e, const char *source,
+                                         int64_t at_ms, int64_t *id)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "INSERT INTO evidence(incident_id, type, summary, data, hash,"
+                                  " source, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                                  " ON CONFLICT(incident_id, hash) DO NOTHING");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sqlite3_bind_text(st, 2, evidence_type_name(e->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e->summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e->data ? e->data : "null", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, source ? source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, at_ms);
+    enum store_status res = sq_exec_stmt(q, st, "insert evidence");
+    if (res == STORE_OK)
+        *id = sqlite3_changes(q->db) ? sqlite3_last_insert_rowid(q->db) : 0;
+    return res;
+}
+
+static enum store_status timeline_append(struct store_conn *c, int64_t incident_id, int64_t at_ms,
+                                         const char *actor, const char *kind, const char *reason,
+                                         const char *data_json)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "INSERT INTO timeline(incident_id, at, actor, kind, reason, data)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sqlite3_bind_int64(st, 2, at_ms);
+    sqlite3_bind_text(st, 3, actor ? actor : "system", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
+    if (data_json)
+        sqlite3_bind_text(st, 6, data_json, -1, SQLITE_STATIC);
+    return sq_exec_stmt(q, st, "append timeline");
+}
+
+static enum store_status outbox_append(struct store_conn *c, const char *type, const char *subject,
+                                       int64_t at_ms, const char *data_json, int64_t *seq)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st =
+        sq_stmt(q, "INSERT INTO outbox(type, subject, at, data) VALUES(?1, ?2, ?3, ?4)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at_ms);
+    sqlite3_bind_text(st, 4, data_json ? data_json : "{}", -1, SQLITE_STATIC);
+    enum store_status res = sq_exec_stmt(q, st, "append outbox");
+    if (res == STORE_OK)
+        *seq = sqlite3_last_insert_rowid(q->db);
+    return res;
+}
+
+static enum store_status cursor_set(struct store_conn *c, const char *consumer, int64_t seq)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "INSERT INTO outbox_cursors(consumer, seq) VALUES(?1, ?2)"
+                                  " ON CONFLICT(consumer) DO UPDATE SET seq = excluded.seq");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    return sq_exec_stmt(q, st, "outbox cursor");
+}
+
+/* The read half lives in sqlite_ledger_read.c; these are its entries. */
+enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
+enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
+                              int (*fn)(const struct incident *, void *), void *ud);
+enum store_status sq_inc_counts(struct store_conn *c,
+                                void (*fn)(const char *, const char *, int64_t, void *),
+                                void *ud);
+enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
+                             unsigned limit, int (*fn)(const struct incident *, void *),
+                             void *ud);
+enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct finding_row *, void *), void *ud);
+enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct evidence_row *, void *), void *ud);
+enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
+                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
+                                 void *ud);
+enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
+                                  int (*fn)(const struct outbox_row *, void *), void *ud);
+enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
+enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
+
+const struct store_ledger_ops sq_ledger_ops = {
+    .incident_latest = inc_latest,
+    .incident_insert = inc_insert,
+    .incident_update = inc_update,
+    .finding_lookup = finding_lookup,
+    .finding_insert = finding_insert,
+    .evidence_insert = evidence_insert,
+    .timeline_append = timeline_append,
+    .outbox_append = outbox_append,
+    .outbox_cursor_set = cursor_set,
+    .incident_get = sq_inc_get,
+    .incident_list = sq_inc_list,
+    .incident_counts = sq_inc_counts,
+    .incident_due = sq_inc_due,
+    .findings_of = sq_findings_of,
+    .evidence_of = sq_evidence_of,
+    .timeline_of = sq_timeline_of,
+    .outbox_after = sq_outbox_after,
+    .outbox_cursor_get = sq_cursor_get,
+    .outbox_head = sq_outbox_head,
+};

@@ -1,0 +1,350 @@
+/* SQLite: the ledger's read half (lists, counts, detail, timeline, outbox).
+ *
+ * The incident list is one statement per (sort, with/without cursor): every
+ * filter is an optional parameter (NULL = any), and paging is keyset (the sort
+ * value and id of the last row seen), so a deep page costs the same as the first.
+ * The default sort (last_seen) walks an index; the others sort their matches. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite_int.h"
+
+enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
+enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
+                              int (*fn)(const struct incident *, void *), void *ud);
+enum store_status sq_inc_counts(struct store_conn *c,
+                                void (*fn)(const char *, const char *, int64_t, void *),
+                                void *ud);
+enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
+                             unsigned limit, int (*fn)(const struct incident *, void *),
+                             void *ud);
+enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct finding_row *, void *), void *ud);
+enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct evidence_row *, void *), void *ud);
+enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
+                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
+                                 void *ud);
+enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
+                                  int (*fn)(const struct outbox_row *, void *), void *ud);
+enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
+enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
+
+enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT " SQ_INCIDENT_COLS " FROM incidents WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    enum store_status res = STORE_OK;
+    struct incident inc;
+    memset(&inc, 0, sizeof inc);
+    if (rc == SQLITE_ROW)
+        sq_incident_from_row(st, &inc);
+    else if (rc == SQLITE_DONE)
+        res = STORE_NOT_FOUND;
+    else
+        res = sq_fail(q, rc, "incident get");
+    sq_done(st);
+    if (res == STORE_OK)
+        *out = inc;
+    return res;
+}
+
+#define LIST_WHERE                                                                                 \
+    " FROM incidents WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR class = ?2)"             \
+    " AND (?3 IS NULL OR substr(class, 1, instr(class, '.') - 1) = ?3)"                           \
+    " AND (?4 IS NULL OR severity = ?4) AND (?5 IS NULL OR source = ?5)"                          \
+    " AND (?6 IS NULL OR instr(lower(summary), lower(?6)) > 0"                                    \
+    "      OR instr(lower(correlation_key), lower(?6)) > 0)"                                      \
+    " AND (?7 IS NULL OR last_seen >= ?7) AND (?8 IS NULL OR last_seen <= ?8)"
+#define LIST_SQL(cursor, order)                                                                    \
+    "SELECT " SQ_INCIDENT_COLS LIST_WHERE cursor " ORDER BY " order " LIMIT ?11"
+
+static const char *const list_sql[6][2] = {
+    [SORT_LAST_SEEN_DESC] = {LIST_SQL("", "last_seen DESC, id DESC"),
+                             LIST_SQL(" AND (last_seen, id) < (?9, ?10)", "last_seen DESC, id DESC")},
+    [SORT_LAST_SEEN_ASC] = {LIST_SQL("", "last_seen, id"),
+                            LIST_SQL(" AND (last_seen, id) > (?9, ?10)", "last_seen, id")},
+    [SORT_FIRST_SEEN_DESC] = {LIST_SQL("", "first_seen DESC, id DESC"),
+                              LIST_SQL(" AND (first_seen, id) < (?9, ?10)",
+                                       "first_seen DESC, id DESC")},
+    [SORT_FIRST_SEEN_ASC] = {LIST_SQL("", "first_seen, id"),
+                             LIST_SQL(" AND (first_seen, id) > (?9, ?10)", "first_seen, id")},
+    [SORT_SEVERITY_DESC] = {LIST_SQL("", "severity DESC, id DESC"),
+                            LIST_SQL(" AND (severity, id) < (?9, ?10)", "severity DESC, id DESC")},
+    [SORT_SEVERITY_ASC] = {LIST_SQL("", "severity, id"),
+                           LIST_SQL(" AND (severity, id) > (?9, ?10)", "severity, id")},
+};
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static enum store_status each_incident(struct sq_conn *q, sqlite3_stmt *st, const char *what,
+                                       int (*fn)(const struct incident *, void *), void *ud)
+{
+    enum store_status res = STORE_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct incident inc;
+        sq_incident_from_row(st, &inc);
+        if (fn(&inc, ud))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(q, rc, what);
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
+                              int (*fn)(const struct incident *, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    unsigned sort = (unsigned)f->sort < 6 ? (unsigned)f->sort : 0;
+    sqlite3_stmt *st = sq_stmt(q, list_sql[sort][f->has_cursor ? 1 : 0]);
+    if (!st)
+        return STORE_ERROR;
+    if (f->has_state)
+        sqlite3_bind_text(st, 1, incident_state_name(f->state), -1, SQLITE_STATIC);
+    bind_opt_text(st, 2, f->class_);
+    bind_opt_text(st, 3, f->domain);
+    if (f->has_severity)
+        sqlite3_bind_int(st, 4, (int)f->severity);
+    bind_opt_text(st, 5, f->source);
+    bind_opt_text(st, 6, f->q);
+    if (f->since_ms)
+        sqlite3_bind_int64(st, 7, f->since_ms);
+    if (f->until_ms)
+        sqlite3_bind_int64(st, 8, f->until_ms);
+    if (f->has_cursor) {
+        sqlite3_bind_int64(st, 9, f->cursor_value);
+        sqlite3_bind_int64(st, 10, f->cursor_id);
+    }
+    sqlite3_bind_int(st, 11, (int)f->limit);
+    return each_incident(q, st, "incident list", fn, ud);
+}
+
+static enum store_status count_by(struct sq_conn *q, const char *sql, const char *dim,
+                                  void (*fn)(const char *, const char *, int64_t, void *),
+                                  void *ud)
+{
+    sqlite3_stmt *st = sq_stmt(q, sql);
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char value[128];
+        if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+            snprintf(value, sizeof value, "%s",
+                     severity_name((enum severity)sqlite3_column_int(st, 0)));
+        else
+            snprintf(value, sizeof value, "%s", (const char *)sqlite3_column_text(st, 0));
+        fn(dim, value, sqlite3_column_int64(st, 1), ud);
+    }
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "incident counts");
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_inc_counts(struct store_conn *c,
+                                void (*fn)(const char *, const char *, int64_t, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    enum store_status res =
+        count_by(q, "SELECT state, count(*) FROM incidents GROUP BY state", "state", fn, ud);
+    if (res == STORE_OK)
+        res = count_by(q, "SELECT class, count(*) FROM incidents GROUP BY class", "class", fn,
+                       ud);
+    if (res == STORE_OK)
+        res = count_by(q, "SELECT severity, count(*) FROM incidents GROUP BY severity",
+                       "severity", fn, ud);
+    return res;
+}
+
+enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
+                             unsigned limit, int (*fn)(const struct incident *, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(
+        q, "SELECT " SQ_INCIDENT_COLS " FROM incidents WHERE"
+           " (state = 'recovering' AND state_since <= ?1 - ?2)"
+           " OR (state = 'suppressed' AND suppressed_until <= ?1) LIMIT ?3");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, quiet_ms);
+    sqlite3_bind_int(st, 3, (int)limit);
+    return each_incident(q, st, "due incidents", fn, ud);
+}
+
+enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct finding_row *, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT seq, fid, source, summary, attributes, severity, status,"
+                                  " observed_at FROM findings WHERE incident_id = ?1"
+                                  " ORDER BY seq DESC LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sqlite3_bind_int(st, 2, (int)limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct finding_row r = {
+            .seq = sqlite3_column_int64(st, 0),
+            .id = (const char *)sqlite3_column_text(st, 1),
+            .source = (const char *)sqlite3_column_text(st, 2),
+            .summary = (const char *)sqlite3_column_text(st, 3),
+            .attributes = (const char *)sqlite3_column_text(st, 4),
+            .severity = (enum severity)sqlite3_column_int(st, 5),
+            .status = (enum finding_status)sqlite3_column_int(st, 6),
+            .observed_at_ms = sqlite3_column_int64(st, 7),
+        };
+        if (fn(&r, ud))
+            break;
+    }
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "findings of incident");
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct evidence_row *, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT id, type, summary, data, hash, source, created_at"
+                                  " FROM evidence WHERE incident_id = ?1 ORDER BY id LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sqlite3_bind_int(st, 2, (int)limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct evidence_row r = {
+            .id = sqlite3_column_int64(st, 0),
+            .type = (const char *)sqlite3_column_text(st, 1),
+            .summary = (const char *)sqlite3_column_text(st, 2),
+            .data = (const char *)sqlite3_column_text(st, 3),
+            .hash = (const char *)sqlite3_column_text(st, 4),
+            .source = (const char *)sqlite3_column_text(st, 5),
+            .created_at_ms = sqlite3_column_int64(st, 6),
+        };
+        if (fn(&r, ud))
+            break;
+    }
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "evidence of incident");
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
+                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
+                                 void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT id, at, actor, kind, reason, data FROM timeline"
+                                  " WHERE incident_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int(st, 3, (int)limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct timeline_row r = {
+            .id = sqlite3_column_int64(st, 0),
+            .at_ms = sqlite3_column_int64(st, 1),
+            .actor = (const char *)sqlite3_column_text(st, 2),
+            .kind = (const char *)sqlite3_column_text(st, 3),
+            .reason = (const char *)sqlite3_column_text(st, 4),
+            .data = (const char *)sqlite3_column_text(st, 5),
+        };
+        if (fn(&r, ud))
+            break;
+    }
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "timeline");
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
+                                  int (*fn)(const struct outbox_row *, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT seq, at, type, subject, data FROM outbox"
+                                  " WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, (int)limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct outbox_row r = {
+            .seq = sqlite3_column_int64(st, 0),
+            .at_ms = sqlite3_column_int64(st, 1),
+            .type = (const char *)sqlite3_column_text(st, 2),
+            .subject = (const char *)sqlite3_column_text(st, 3),
+            .data = (const char *)sqlite3_column_text(st, 4),
+        };
+        if (fn(&r, ud))
+            break;
+    }
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "outbox read");
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT seq FROM outbox_cursors WHERE consumer = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    enum store_status res = STORE_OK;
+    int64_t v = 0;
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "outbox cursor");
+    sq_done(st);
+    if (res == STORE_OK)
+        *seq = v;
+    return res;
+}
+
+enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT coalesce(max(seq), 0) FROM outbox");
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    enum store_status res = STORE_OK;
+    int64_t v = 0;
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else
+        res = sq_fail(q, rc, "outbox head");
+    sq_done(st);
+    if (res == STORE_OK)
+        *seq = v;
+    return res;
+}
