@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/ops.h"
+#include "api/policy.h"
 
 /* Roles: ROLES_PUBLIC (no token), ROLES_VIEWER (viewer, operator, admin),
  * ROLES_OPERATOR, ROLES_ADMIN, ROLES_INGEST (ingest, operator, admin),
@@ -12,6 +13,17 @@ const struct http_route api_routes[] = {
     {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
     {"GET", "/metrics", ROLES_PUBLIC, ops_metrics, "Prometheus metrics"},
     {"GET", "/api/v1/whoami", ROLES_ANY, ops_whoami, "The caller's token name and role"},
+
+    /* policy (docs/policy.md) */
+    {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},
+    {"PUT", "/api/v1/policy", ROLES_ADMIN, api_policy_put,
+     "Save a new policy version (If-Match required)"},
+    {"POST", "/api/v1/policy/validate", ROLES_ADMIN, api_policy_validate,
+     "Validate a policy document without saving it"},
+    {"GET", "/api/v1/policy/versions", ROLES_VIEWER, api_policy_versions,
+     "Policy versions, newest first"},
+    {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, api_policy_version_get,
+     "One policy version with its document"},
 
     /* console (the catch-all row loses to every more specific pattern) */
     {"GET", "/", ROLES_PUBLIC, console_asset, "Console: index.html"},

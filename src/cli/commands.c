@@ -6,6 +6,7 @@ int cmd_config(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
@@ -15,6 +16,7 @@ const struct cli_command cli_commands[] = {
     {"token", "create an API token (printed once)", cmd_token},
     {"audit", "verify the hash-chained audit log", cmd_audit},
     {"config", "print the effective configuration or the settings table", cmd_config},
+    {"policy", "read, validate and change the policy (get|validate|set|versions)", cmd_policy},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
     {"scan", "match the log signatures against log files once", cmd_scan},
     {"version", "print the version", cmd_version},

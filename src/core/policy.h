@@ -3,7 +3,7 @@
  * The document is JSON and stays JSON: it is stored, versioned and returned as
  * the operator wrote it. This module gives
  *   - the default document of each posture (demo, staging, production), built
- *     from seeding inputs (posture, agent runtime, log paths, IF_SRE_THRESHOLD_*),
+ *     from seeding inputs (posture, agent runtime, thresholds from IF_SRE_*),
  *   - total, deterministic validation: one call reports every problem (JSON
  *     Pointer path + stable code + message, see core/problems.h),
  *   - redaction for output, and small typed helpers that later modules share
@@ -65,7 +65,7 @@ const char *policy_probe_class(const char *kind, const char *cls);
 struct policy_threshold {
     const char *name;   /* field under /thresholds */
     long long def, min, max;
-    const char *env;    /* IF_SRE_THRESHOLD_<NAME> */
+    const char *env;    /* IF_SRE_<NAME> */
     const char *help;
 };
 extern const struct policy_threshold policy_thresholds[]; /* NULL-name terminated */
@@ -75,8 +75,7 @@ struct policy_seed {
     enum environment posture;    /* IF_SRE_ENVIRONMENT */
     const char *agent_base_url;  /* IF_SRE_AGENT_RUNTIME_BASE_URL, NULL/"" = default */
     const char *agent_model;     /* IF_SRE_AGENT_RUNTIME_MODEL, NULL/"" = default */
-    const char *log_paths;       /* IF_SRE_LOG_PATHS: comma-separated globs, NULL = none */
-    /* Looks up IF_SRE_THRESHOLD_* overrides (NULL = none). Values that are not
+    /* Looks up the thresholds' IF_SRE_* overrides (NULL = none). Values that are not
      * integers are kept as strings so validation names the bad setting. */
     const char *(*getenv_fn)(const char *name);
 };
@@ -85,7 +84,7 @@ struct policy_seed {
 
 /* The default document for the seed's posture (new reference; NULL only when out
  * of memory). Not validated here: callers validate before saving, which is how a
- * bad IF_SRE_THRESHOLD_* value is reported. */
+ * bad threshold value from the environment is reported. */
 json_t *policy_defaults(const struct policy_seed *seed);
 
 /* ---- validation ---- */

@@ -95,34 +95,6 @@ static json_t *thresholds(const struct policy_seed *seed)
     return t;
 }
 
-static json_t *log_sources(const char *paths)
-{
-    json_t *list = json_array();
-    if (!paths || !*paths)
-        return list;
-    json_t *globs = json_array();
-    const char *s = paths;
-    while (*s) {
-        const char *comma = strchr(s, ',');
-        size_t n = comma ? (size_t)(comma - s) : strlen(s);
-        while (n && (*s == ' ' || *s == '\t')) {
-            s++;
-            n--;
-        }
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-            n--;
-        if (n)
-            json_array_append_new(globs, json_stringn(s, n));
-        s += comma ? (size_t)(comma - s) + 1 : strlen(s);
-    }
-    if (json_array_size(globs))
-        json_array_append_new(list, json_pack("{s:s, s:b, s:o}", "id", "local", "enabled", 1,
-                                              "paths", globs));
-    else
-        json_decref(globs);
-    return list;
-}
-
 json_t *policy_defaults(const struct policy_seed *seed)
 {
     enum environment env = seed->posture;
@@ -143,7 +115,7 @@ json_t *policy_defaults(const struct policy_seed *seed)
         "{s:s, s:o,"
         " s:{s:[], s:[], s:[sss]},"
         " s:[{s:s, s:s, s:b, s:{}}], s:{s:[], s:s},"
-        " s:s, s:o, s:o, s:[], s:o,"
+        " s:s, s:o, s:o, s:[], s:[],"
         " s:{s:i, s:i},"
         " s:{s:s, s:[], s:[], s:s},"
         " s:[], s:{s:s, s:s, s:s, s:b, s:i, s:i}}",
@@ -153,7 +125,7 @@ json_t *policy_defaults(const struct policy_seed *seed)
         "channels", "id", "inapp", "provider", "inapp", "enabled", 1, "settings",
         "routing", "rules", "fallback", "inapp",
         "detector_learning_mode", "suggest", "detector_rules", rules, "thresholds",
-        thresholds(seed), "probes", "log_sources", log_sources(seed->log_paths),
+        thresholds(seed), "probes", "log_sources",
         "incidents", "reopen_window_seconds", d->reopen_window_seconds, "flap_quiet_seconds",
         d->flap_quiet_seconds,
         "alertmanager", "class_label", "sre_class", "class_map", "key_labels", "default_class",

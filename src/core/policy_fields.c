@@ -233,19 +233,10 @@ static int env_name_ok(const char *s)
     return 1;
 }
 
-void pv_secret_ref(const json_t *obj, const char *base, const char *key, int required,
-                   struct problems *p)
+void pv_secret_source(const json_t *holder, const char *path, struct problems *p)
 {
-    static const char *const ref_fields[] = {"secret_ref", NULL};
     static const char *const src_fields[] = {"env", "file", NULL};
-    char path[PROBLEM_PATH_MAX], rpath[PROBLEM_PATH_MAX];
-    pv_path(path, base, key);
-    const json_t *v = json_object_get(obj, key);
-    if (json_is_string(v))
-        return; /* secret_in_clear, reported by pv_clear_secrets */
-    const json_t *holder = pv_object(obj, base, key, required, ref_fields, path, p);
-    if (!holder)
-        return;
+    char rpath[PROBLEM_PATH_MAX], fpath[PROBLEM_PATH_MAX];
     const json_t *ref = pv_object(holder, path, "secret_ref", 1, src_fields, rpath, p);
     if (!ref)
         return;
@@ -255,7 +246,6 @@ void pv_secret_ref(const json_t *obj, const char *base, const char *key, int req
         problems_add(p, rpath, "required", "must have exactly one of env or file");
         return;
     }
-    char fpath[PROBLEM_PATH_MAX];
     if (has_env) {
         const char *env = pv_string(ref, rpath, "env", 1, 128, p);
         pv_path(fpath, rpath, "env");
@@ -267,6 +257,18 @@ void pv_secret_ref(const json_t *obj, const char *base, const char *key, int req
         if (file && file[0] != '/')
             problems_add(p, fpath, "format", "must be an absolute path");
     }
+}
+
+void pv_secret_ref(const json_t *obj, const char *base, const char *key, int required,
+                   struct problems *p)
+{
+    static const char *const ref_fields[] = {"secret_ref", NULL};
+    char path[PROBLEM_PATH_MAX];
+    if (json_is_string(json_object_get(obj, key)))
+        return; /* secret_in_clear, reported by pv_clear_secrets */
+    const json_t *holder = pv_object(obj, base, key, required, ref_fields, path, p);
+    if (holder)
+        pv_secret_source(holder, path, p);
 }
 
 const char *pv_class(const json_t *obj, const char *base, const char *key, int required,

@@ -68,6 +68,8 @@ const char *pv_url(const json_t *obj, const char *base, const char *key, int req
  * here is reported by the clear-secret scan, not again here. */
 void pv_secret_ref(const json_t *obj, const char *base, const char *key, int required,
                    struct problems *p);
+/* The {"secret_ref":{...}} member of holder (holder's other fields are the caller's). */
+void pv_secret_source(const json_t *holder, const char *path, struct problems *p);
 /* A known incident class: "format" when malformed, "reference" when unknown. */
 const char *pv_class(const json_t *obj, const char *base, const char *key, int required,
                      struct problems *p);

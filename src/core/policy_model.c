@@ -104,42 +104,36 @@ const char *policy_probe_class(const char *kind, const char *cls)
     return NULL;
 }
 
-/* Raise/clear pairs give the host sources hysteresis: a value must fall below
- * the clear level (after `consecutive_samples`) before a finding resolves. */
+/* Names and environment variables are those the host source reads
+ * (src/sources/host.h), so a value means the same in the policy and in env.
+ * The host source has hysteresis: a signal raises after host_samples samples at
+ * or over its level and clears after as many under (level - host_clear_gap_percent). */
 const struct policy_threshold policy_thresholds[] = {
-    {"cpu_busy_percent", 90, 1, 100, "IF_SRE_THRESHOLD_CPU_BUSY_PERCENT",
+    {"cpu_busy_percent", 90, 1, 100, "IF_SRE_CPU_BUSY_PERCENT",
      "CPU busy % that raises infrastructure.node_cpu_saturation"},
-    {"cpu_clear_percent", 80, 0, 99, "IF_SRE_THRESHOLD_CPU_CLEAR_PERCENT",
-     "CPU busy % below which it clears (must be below cpu_busy_percent)"},
-    {"memory_used_percent", 90, 1, 100, "IF_SRE_THRESHOLD_MEMORY_USED_PERCENT",
+    {"memory_used_percent", 90, 1, 100, "IF_SRE_MEMORY_USED_PERCENT",
      "memory used % (from MemAvailable) that raises infrastructure.node_memory_saturation"},
-    {"memory_clear_percent", 80, 0, 99, "IF_SRE_THRESHOLD_MEMORY_CLEAR_PERCENT",
-     "memory used % below which it clears"},
-    {"disk_used_percent", 90, 1, 100, "IF_SRE_THRESHOLD_DISK_USED_PERCENT",
+    {"disk_used_percent", 90, 1, 100, "IF_SRE_DISK_USED_PERCENT",
      "filesystem space used % that raises infrastructure.node_disk_pressure"},
-    {"disk_clear_percent", 85, 0, 99, "IF_SRE_THRESHOLD_DISK_CLEAR_PERCENT",
-     "space used % below which it clears"},
-    {"inode_used_percent", 90, 1, 100, "IF_SRE_THRESHOLD_INODE_USED_PERCENT",
+    {"inode_used_percent", 90, 1, 100, "IF_SRE_INODE_USED_PERCENT",
      "inodes used % that raises infrastructure.node_disk_pressure"},
-    {"inode_clear_percent", 85, 0, 99, "IF_SRE_THRESHOLD_INODE_CLEAR_PERCENT",
-     "inodes used % below which it clears"},
-    {"consecutive_samples", 3, 1, 100, "IF_SRE_THRESHOLD_CONSECUTIVE_SAMPLES",
+    {"host_clear_gap_percent", 5, 0, 50, "IF_SRE_HOST_CLEAR_GAP_PERCENT",
+     "a host signal clears below (level - gap); must be below every host level"},
+    {"host_samples", 3, 1, 100, "IF_SRE_HOST_SAMPLES",
      "samples in a row beyond a level before raising or clearing"},
-    {"sample_interval_seconds", 30, 5, 3600, "IF_SRE_THRESHOLD_SAMPLE_INTERVAL_SECONDS",
-     "seconds between host samples"},
-    {"window_seconds", 300, 10, 86400, "IF_SRE_THRESHOLD_WINDOW_SECONDS",
+    {"signal_window_seconds", 300, 10, 86400, "IF_SRE_SIGNAL_WINDOW_SECONDS",
      "window over which the counts and rates below are taken"},
-    {"restart_count", 5, 1, 100000, "IF_SRE_THRESHOLD_RESTART_COUNT",
+    {"restart_count", 5, 1, 100000, "IF_SRE_RESTART_COUNT",
      "container restarts in the window that raise application_services.pod_restart_pressure"},
-    {"eviction_count", 3, 1, 100000, "IF_SRE_THRESHOLD_EVICTION_COUNT",
+    {"eviction_count", 3, 1, 100000, "IF_SRE_EVICTION_COUNT",
      "pod evictions in the window that raise application_services.pod_eviction_pressure"},
-    {"http_5xx_rate_percent", 5, 1, 100, "IF_SRE_THRESHOLD_HTTP_5XX_RATE_PERCENT",
+    {"http_5xx_rate_percent", 5, 1, 100, "IF_SRE_HTTP_5XX_RATE_PERCENT",
      "share of 5xx responses in the window that raises application_services.http_5xx_burst"},
-    {"http_min_requests", 20, 1, 1000000, "IF_SRE_THRESHOLD_HTTP_MIN_REQUESTS",
+    {"http_min_requests", 20, 1, 1000000, "IF_SRE_HTTP_MIN_REQUESTS",
      "requests in the window before the 5xx rate counts"},
-    {"latency_ms", 1000, 1, 600000, "IF_SRE_THRESHOLD_LATENCY_MS",
+    {"latency_ms", 1000, 1, 600000, "IF_SRE_LATENCY_MS",
      "average latency in the window that marks application_services.application_service_degraded"},
-    {"queue_backlog", 1000, 1, 1000000000, "IF_SRE_THRESHOLD_QUEUE_BACKLOG",
+    {"queue_backlog", 1000, 1, 1000000000, "IF_SRE_QUEUE_BACKLOG",
      "queued items that raise async_workloads.queue_backlog"},
     {NULL, 0, 0, 0, NULL, NULL},
 };

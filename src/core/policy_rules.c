@@ -239,24 +239,102 @@ static int hostname_ok(const char *s)
 }
 
 enum { P_TCP, P_HTTP, P_DNS, P_TLS, P_OIDC, P_REGISTRY };
+#define K(x) (1u << (x))
 
-static void forbid_unless(const json_t *pr, const char *ipath, const char *key, int allowed,
-                          const char *kinds, struct problems *p)
+/* Kind options: which kinds take each (others get `forbidden`). */
+static const struct {
+    const char *name;
+    unsigned kinds;
+    const char *kinds_text;
+} probe_options[] = {
+    {"class", K(P_TCP) | K(P_HTTP) | K(P_DNS) | K(P_TLS), "tcp, http, dns, tls"},
+    {"expect_status", K(P_HTTP), "http"},
+    {"body_match", K(P_HTTP), "http"},
+    {"ca_file", K(P_HTTP) | K(P_OIDC) | K(P_REGISTRY), "http, oidc, registry"},
+    {"insecure", K(P_HTTP) | K(P_OIDC) | K(P_REGISTRY), "http, oidc, registry"},
+    {"check_jwks", K(P_OIDC), "oidc"},
+    {"credential", K(P_REGISTRY), "registry"},
+    {"scope", K(P_REGISTRY), "registry"},
+    {"min_cert_days", K(P_TLS), "tls"},
+    {"server_name", K(P_TLS), "tls"},
+    {"expect_address", K(P_DNS), "dns"},
+    {"family", K(P_DNS), "dns"},
+};
+
+static void credential(const json_t *pr, const char *ipath, struct problems *p)
 {
-    if (allowed || !json_object_get(pr, key))
+    static const char *const known[] = {"username", "secret_ref", NULL};
+    char path[PROBLEM_PATH_MAX];
+    if (json_is_string(json_object_get(pr, "credential")))
+        return; /* secret_in_clear, reported by the clear-secret scan */
+    const json_t *cred = pv_object(pr, ipath, "credential", 0, known, path, p);
+    if (!cred)
         return;
+    pv_string(cred, path, "username", 0, 128, p);
+    pv_secret_source(cred, path, p);
+}
+
+static void probe_kind_options(const json_t *pr, const char *ipath, int kind, struct pv_ctx *c)
+{
+    static const char *const families[] = {"any", "ipv4", "ipv6", NULL};
     char fpath[PROBLEM_PATH_MAX];
-    pv_path(fpath, ipath, key);
-    problems_add(p, fpath, "forbidden", "only for kind %s", kinds);
+    long long n;
+    int b;
+    for (size_t k = 0; k < sizeof probe_options / sizeof probe_options[0]; k++) {
+        if (!(probe_options[k].kinds & K(kind)) && json_object_get(pr, probe_options[k].name)) {
+            pv_path(fpath, ipath, probe_options[k].name);
+            problems_add(c->p, fpath, "forbidden", "only for kind %s", probe_options[k].kinds_text);
+        }
+    }
+    switch (kind) {
+    case P_HTTP:
+        pv_int(pr, ipath, "expect_status", 0, 100, 599, &n, c->p);
+        pv_string(pr, ipath, "body_match", 0, 256, c->p);
+        break;
+    case P_TLS: {
+        pv_int(pr, ipath, "min_cert_days", 0, 0, 3650, &n, c->p);
+        const char *sn = pv_string(pr, ipath, "server_name", 0, 253, c->p);
+        if (sn && !hostname_ok(sn)) {
+            pv_path(fpath, ipath, "server_name");
+            problems_add(c->p, fpath, "format", "must be a host name");
+        }
+        break;
+    }
+    case P_DNS:
+        pv_string(pr, ipath, "expect_address", 0, 64, c->p);
+        pv_enum(pr, ipath, "family", 0, families, c->p);
+        break;
+    case P_OIDC:
+        pv_bool(pr, ipath, "check_jwks", 0, &b, c->p);
+        break;
+    case P_REGISTRY:
+        credential(pr, ipath, c->p);
+        pv_string(pr, ipath, "scope", 0, 256, c->p);
+        break;
+    default:
+        break;
+    }
+    if (kind == P_HTTP || kind == P_OIDC || kind == P_REGISTRY) {
+        const char *ca = pv_string(pr, ipath, "ca_file", 0, PV_MAX_TEXT, c->p);
+        if (ca && ca[0] != '/') {
+            pv_path(fpath, ipath, "ca_file");
+            problems_add(c->p, fpath, "format", "must be an absolute path");
+        }
+        pv_bool(pr, ipath, "insecure", 0, &b, c->p);
+    }
+    if (probe_options[0].kinds & K(kind))
+        pv_class(pr, ipath, "class", 0, c->p);
 }
 
 static void probe(const json_t *arr, size_t i, const char *path, struct pv_ctx *c)
 {
-    static const char *const known[] = {"id",           "kind",          "target",
-                                        "enabled",      "interval_seconds", "timeout_ms",
-                                        "failure_threshold", "class",    "expect_status",
-                                        "body_match",   "min_cert_days", "credential",
-                                        NULL};
+    static const char *const known[] = {
+        "id",            "kind",           "target",         "enabled",
+        "interval_seconds", "timeout_ms",  "failure_threshold", "recovery_threshold",
+        "refire_seconds", "severity",      "class",          "expect_status",
+        "body_match",    "ca_file",        "insecure",       "check_jwks",
+        "credential",    "scope",          "min_cert_days",  "server_name",
+        "expect_address", "family",        NULL};
     static const char *const kinds[] = {"tcp", "http", "dns", "tls", "oidc", "registry", NULL};
     static const char *const http_schemes[] = {"https", "http", NULL};
     char ipath[PROBLEM_PATH_MAX], fpath[PROBLEM_PATH_MAX];
@@ -282,6 +360,9 @@ static void probe(const json_t *arr, size_t i, const char *path, struct pv_ctx *
         problems_add(c->p, fpath, "range", "must be shorter than interval_seconds");
     }
     pv_int(pr, ipath, "failure_threshold", 1, 1, 100, &n, c->p);
+    pv_int(pr, ipath, "recovery_threshold", 0, 1, 100, &n, c->p);
+    pv_int(pr, ipath, "refire_seconds", 0, 1, 86400, &n, c->p);
+    pv_enum(pr, ipath, "severity", 0, pv_severities, c->p);
     int kind = pv_enum(pr, ipath, "kind", 1, kinds, c->p);
     if (kind < 0)
         return;
@@ -295,22 +376,7 @@ static void probe(const json_t *arr, size_t i, const char *path, struct pv_ctx *
         else if (t && kind != P_DNS && !host_port_ok(t))
             problems_add(c->p, fpath, "format", "must be host:port");
     }
-    forbid_unless(pr, ipath, "class", kind != P_OIDC && kind != P_REGISTRY, "tcp, http, dns, tls",
-                  c->p);
-    if (kind != P_OIDC && kind != P_REGISTRY)
-        pv_class(pr, ipath, "class", 0, c->p);
-    forbid_unless(pr, ipath, "expect_status", kind == P_HTTP, "http", c->p);
-    forbid_unless(pr, ipath, "body_match", kind == P_HTTP, "http", c->p);
-    forbid_unless(pr, ipath, "min_cert_days", kind == P_TLS, "tls", c->p);
-    forbid_unless(pr, ipath, "credential", kind == P_REGISTRY, "registry", c->p);
-    if (kind == P_HTTP) {
-        pv_int(pr, ipath, "expect_status", 0, 100, 599, &n, c->p);
-        pv_string(pr, ipath, "body_match", 0, 256, c->p);
-    } else if (kind == P_TLS) {
-        pv_int(pr, ipath, "min_cert_days", 0, 0, 3650, &n, c->p);
-    } else if (kind == P_REGISTRY) {
-        pv_secret_ref(pr, ipath, "credential", 0, c->p);
-    }
+    probe_kind_options(pr, ipath, kind, c);
 }
 
 void pv_probes(const json_t *doc, struct pv_ctx *c)
@@ -344,7 +410,7 @@ static int check_glob(const char *s, const char *path, struct problems *p)
 
 void pv_log_sources(const json_t *doc, struct pv_ctx *c)
 {
-    static const char *const known[] = {"id", "enabled", "paths", NULL};
+    static const char *const known[] = {"id", "enabled", "interval_seconds", "paths", NULL};
     char path[PROBLEM_PATH_MAX], ipath[PROBLEM_PATH_MAX], fpath[PROBLEM_PATH_MAX];
     const json_t *arr = pv_array(doc, "", "log_sources", 1, PV_MAX_LOG_SOURCES, path, c->p);
     for (size_t i = 0; arr && i < json_array_size(arr); i++) {
@@ -362,7 +428,9 @@ void pv_log_sources(const json_t *doc, struct pv_ctx *c)
             }
         }
         int b;
+        long long n;
         pv_bool(ls, ipath, "enabled", 0, &b, c->p);
+        pv_int(ls, ipath, "interval_seconds", 0, 1, 3600, &n, c->p);
         const json_t *paths =
             pv_string_list(ls, ipath, "paths", 1, PV_MAX_LOG_PATHS, PV_MAX_TEXT, check_glob, c->p);
         if (paths && json_array_size(paths) == 0) {

@@ -192,19 +192,17 @@ static void thresholds(const json_t *doc, struct pv_ctx *c)
         long long v;
         pv_int(o, path, t->name, 1, t->min, t->max, &v, c->p);
     }
-    /* Hysteresis only works when the clear level lies below the raise level. */
-    static const char *const pairs[][2] = {{"cpu_busy_percent", "cpu_clear_percent"},
-                                           {"memory_used_percent", "memory_clear_percent"},
-                                           {"disk_used_percent", "disk_clear_percent"},
-                                           {"inode_used_percent", "inode_clear_percent"}};
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        const json_t *raise = json_object_get(o, pairs[i][0]);
-        const json_t *clear = json_object_get(o, pairs[i][1]);
-        if (json_is_integer(raise) && json_is_integer(clear) &&
-            json_integer_value(clear) >= json_integer_value(raise)) {
-            pv_path(fpath, path, pairs[i][1]);
-            problems_add(c->p, fpath, "range", "must be below %s (%lld)", pairs[i][0],
-                         (long long)json_integer_value(raise));
+    /* Hysteresis only works when every clear level (level - gap) lies above 0. */
+    static const char *const levels[] = {"cpu_busy_percent", "memory_used_percent",
+                                         "disk_used_percent", "inode_used_percent"};
+    const json_t *gap = json_object_get(o, "host_clear_gap_percent");
+    for (size_t i = 0; json_is_integer(gap) && i < sizeof levels / sizeof levels[0]; i++) {
+        const json_t *level = json_object_get(o, levels[i]);
+        if (json_is_integer(level) && json_integer_value(gap) >= json_integer_value(level)) {
+            pv_path(fpath, path, "host_clear_gap_percent");
+            problems_add(c->p, fpath, "range", "must be below %s (%lld)", levels[i],
+                         (long long)json_integer_value(level));
+            break;
         }
     }
 }

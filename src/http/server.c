@@ -370,7 +370,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     metric_gauge_add(srv->s_connections, code == MHD_CONNECTION_NOTIFY_STARTED ? 1.0 : -1.0);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     (void)cls;

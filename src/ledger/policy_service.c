@@ -183,7 +183,6 @@ int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, s
     struct policy_seed seed = {.posture = cfg->environment,
                                .agent_base_url = cfg->agent_base_url,
                                .agent_model = cfg->agent_model,
-                               .log_paths = cfg->logs_glob,
                                .getenv_fn = process_getenv};
     json_t *doc = policy_defaults(&seed);
     struct problems p;

@@ -45,12 +45,12 @@ enum store_status policy_service_list(struct store *s, int64_t before, unsigned 
 json_t *policy_service_current_doc(struct store *s, int64_t *version);
 
 /* First-run seeding (IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS): when no version
- * exists, saves the defaults of cfg's posture (agent runtime, log paths from cfg,
- * thresholds from IF_SRE_THRESHOLD_* in the environment) as version 1 by author
+ * exists, saves the defaults of cfg's posture (agent runtime from cfg, thresholds
+ * from their IF_SRE_* variables in the environment) as version 1 by author
  * "bootstrap". Never overwrites: with any version present it does nothing, so a
  * restart keeps an operator's edits and seeding twice yields one version.
  * Returns 1 when it saved version 1, 0 when a policy already existed, -1 on
- * failure (a bad IF_SRE_THRESHOLD_* value, the store) with the reason in err. */
+ * failure (a bad threshold value in the environment, the store) with the reason in err. */
 int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, size_t errlen);
 
 #endif

@@ -125,6 +125,9 @@ struct store_backend_ops {
     enum store_status (*rollback_to)(struct store_conn *c); /* and release */
     enum store_status (*commit)(struct store_conn *c);
     enum store_status (*rollback)(struct store_conn *c);
+    /* 1 while the write transaction is open; 0 once the backend has rolled it
+     * back by itself (I/O error, disk full), so that the writer stops the batch. */
+    int (*in_transaction)(struct store_conn *c);
     /* A consistent read snapshot over several statements (read connections). */
     enum store_status (*snapshot_begin)(struct store_conn *c);
     enum store_status (*snapshot_end)(struct store_conn *c);

@@ -225,6 +225,10 @@ static enum store_status sq_rollback(struct store_conn *c)
         return STORE_OK;
     return run_sql(c, "ROLLBACK", "rollback");
 }
+static int sq_in_transaction(struct store_conn *c)
+{
+    return !sqlite3_get_autocommit(sq_of(c)->db);
+}
 static enum store_status sq_snapshot_begin(struct store_conn *c)
 {
     return run_sql(c, "BEGIN", "begin read");
@@ -257,6 +261,7 @@ const struct store_backend_ops store_sqlite_backend = {
     .rollback_to = sq_rollback_to,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .in_transaction = sq_in_transaction,
     .snapshot_begin = sq_snapshot_begin,
     .snapshot_end = sq_snapshot_end,
     .heartbeat = sq_heartbeat,

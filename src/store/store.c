@@ -123,45 +123,58 @@ static void mark_failed(struct store_write *w, enum store_status st, const char 
 
 /* Runs consecutive writes sharing one apply fn under a savepoint. If the group
  * fails, it is rolled back and each write is retried alone under its own
- * savepoint, so one bad write fails alone and its neighbours still commit. */
-static void run_group(struct store *s, struct store_write **g, size_t n)
+ * savepoint, so one bad write fails alone and its neighbours still commit.
+ * Returns 0, or -1 when the backend lost the whole transaction (I/O error, disk
+ * full...): then nothing of the batch can commit, and running on would execute
+ * the remaining writes outside any transaction. */
+static int run_group(struct store *s, struct store_write **g, size_t n)
 {
     struct store_conn *c = s->wconn;
     const struct store_backend_ops *ops = s->ops;
-    enum store_status st = ops->savepoint(c);
-    if (st != STORE_OK) {
-        for (size_t i = 0; i < n; i++)
-            mark_failed(g[i], st, c->err);
-        return;
-    }
-    st = g[0]->apply(c, g, n);
-    if (st == STORE_OK) {
-        st = ops->release(c);
-        if (st != STORE_OK)
-            for (size_t i = 0; i < n; i++)
-                mark_failed(g[i], st, c->err);
-        return;
-    }
-    ops->rollback_to(c);
+    if (!ops->in_transaction(c) || ops->savepoint(c) != STORE_OK)
+        return -1;
+    enum store_status st = g[0]->apply(c, g, n);
+    if (st == STORE_OK)
+        return ops->release(c) == STORE_OK ? 0 : -1;
+    if (ops->rollback_to(c) != STORE_OK)
+        return -1;
     if (n == 1) {
         mark_failed(g[0], st, c->err);
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++) {
         struct store_write *w = g[i];
         w->status = STORE_OK;
         w->err[0] = '\0';
         c->err[0] = '\0';
-        st = ops->savepoint(c);
+        if (!ops->in_transaction(c) || ops->savepoint(c) != STORE_OK)
+            return -1;
+        st = w->apply(c, &w, 1);
         if (st == STORE_OK) {
-            st = w->apply(c, &w, 1);
-            if (st == STORE_OK)
-                st = ops->release(c);
-            else
-                ops->rollback_to(c);
-        }
-        if (st != STORE_OK)
+            if (ops->release(c) != STORE_OK)
+                return -1;
+        } else {
+            if (ops->rollback_to(c) != STORE_OK)
+                return -1;
             mark_failed(w, st, c->err);
+        }
+    }
+    return 0;
+}
+
+/* Every write of the batch fails with `why` (those that already failed keep
+ * their own reason): nothing of it is durable. */
+static void fail_batch(struct store *s, struct store_write **b, size_t n, enum store_status st,
+                       const char *what)
+{
+    struct store_conn *c = s->wconn;
+    char why[sizeof c->err + 32];
+    snprintf(why, sizeof why, "%s: %s", what, c->err[0] ? c->err : "unknown error");
+    s->ops->rollback(c);
+    for (size_t i = 0; i < n; i++) {
+        if (b[i]->status == STORE_OK)
+            b[i]->err[0] = '\0';
+        mark_failed(b[i], st, why);
     }
 }
 
@@ -175,27 +188,22 @@ static void run_batch(struct store *s, struct store_write **b, size_t n)
     c->err[0] = '\0';
     enum store_status st = s->ops->begin(c);
     if (st != STORE_OK) {
-        for (size_t i = 0; i < n; i++)
-            mark_failed(b[i], st, c->err);
+        fail_batch(s, b, n, st, "begin failed");
         return;
     }
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && b[j]->apply == b[i]->apply)
             j++;
-        run_group(s, b + i, j - i);
+        if (run_group(s, b + i, j - i) != 0) {
+            fail_batch(s, b, n, STORE_ERROR, "transaction aborted");
+            return;
+        }
         i = j;
     }
     st = s->ops->commit(c);
-    if (st != STORE_OK) {
-        /* Nothing of this batch is durable: every write fails (those that
-         * already failed keep their own reason). */
-        char why[sizeof c->err + 16];
-        snprintf(why, sizeof why, "commit failed: %s", c->err);
-        s->ops->rollback(c);
-        for (size_t i = 0; i < n; i++)
-            mark_failed(b[i], st, why);
-    }
+    if (st != STORE_OK)
+        fail_batch(s, b, n, st, "commit failed");
 }
 
 static void *writer_main(void *arg)

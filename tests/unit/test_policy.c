@@ -146,8 +146,8 @@ static void posture_modes(void **state)
 }
 
 static const char *env_tab[][2] = {
-    {"IF_SRE_THRESHOLD_CPU_BUSY_PERCENT", "95"},
-    {"IF_SRE_THRESHOLD_QUEUE_BACKLOG", "lots"},
+    {"IF_SRE_CPU_BUSY_PERCENT", "95"},
+    {"IF_SRE_QUEUE_BACKLOG", "lots"},
     {NULL, NULL},
 };
 static const char *tab_getenv(const char *name)
@@ -164,7 +164,6 @@ static void seeding_inputs(void **state)
     struct policy_seed seed = {.posture = ENV_STAGING,
                                .agent_base_url = "http://gpu-box:11434",
                                .agent_model = "qwen2.5:7b",
-                               .log_paths = " ./logs/*.log , /var/log/app/*.log,",
                                .getenv_fn = tab_getenv};
     json_t *doc = policy_defaults(&seed);
     json_t *agent = json_object_get(doc, "agent_runtime");
@@ -174,10 +173,6 @@ static void seeding_inputs(void **state)
     json_t *th = json_object_get(doc, "thresholds");
     assert_int_equal(json_integer_value(json_object_get(th, "cpu_busy_percent")), 95);
     assert_int_equal(json_integer_value(json_object_get(th, "memory_used_percent")), 90);
-    json_t *paths = json_object_get(json_array_get(json_object_get(doc, "log_sources"), 0), "paths");
-    assert_int_equal(json_array_size(paths), 2);
-    assert_string_equal(json_string_value(json_array_get(paths, 0)), "./logs/*.log");
-    assert_string_equal(json_string_value(json_array_get(paths, 1)), "/var/log/app/*.log");
     /* the bad env value is reported at its field */
     struct problems p;
     problems_init(&p);
@@ -378,7 +373,12 @@ static const struct bad_case bad_cases[] = {
     {0, "set", "/detector_rules/-", OPRULE(",\"key_template\":\"{source\""),
      "/detector_rules/@/key_template", "format"},
     /* thresholds */
-    {0, "set", "/thresholds/cpu_clear_percent", "95", "/thresholds/cpu_clear_percent", "range"},
+    {0, "set", "/thresholds/host_clear_gap_percent", "40", "", ""},
+    {0, "set", "/thresholds/disk_used_percent", "30", "", ""},
+    {0, "set", "/thresholds/host_clear_gap_percent", "51", "/thresholds/host_clear_gap_percent",
+     "range"},
+    {0, "set", "/thresholds/inode_used_percent", "5", "/thresholds/host_clear_gap_percent",
+     "range"},
     {0, "set", "/thresholds/gpu_percent", "95", "/thresholds/gpu_percent", "unknown_field"},
     {0, "set", "/thresholds/disk_used_percent", "101", "/thresholds/disk_used_percent", "range"},
     {0, "del", "/thresholds/latency_ms", 0, "/thresholds/latency_ms", "required"},
@@ -408,8 +408,25 @@ static const struct bad_case bad_cases[] = {
      "reference"},
     {0, "set", "/probes/-", PROBE(",\"failure_threshold\":0"), "/probes/0/failure_threshold",
      "range"},
+    {0, "set", "/probes/-", PROBE(",\"kind\":\"dns\",\"target\":\"db.local\",\"family\":\"ipv5\""),
+     "/probes/0/family", "enum"},
+    {0, "set", "/probes/-", PROBE(",\"server_name\":\"x\""), "/probes/0/server_name", "forbidden"},
+    {0, "set", "/probes/-", PROBE(",\"severity\":\"urgent\""), "/probes/0/severity", "enum"},
+    {0, "set", "/probes/-",
+     PROBE(",\"kind\":\"registry\",\"target\":\"https://registry.local\",\"credential\":"
+           "{\"username\":\"robot\",\"password\":\"x\"}"),
+     "/probes/0/credential/password", "secret_in_clear"},
+    {0, "set", "/probes/-",
+     PROBE(",\"kind\":\"registry\",\"target\":\"https://registry.local\",\"credential\":"
+           "{\"username\":\"robot\"}"),
+     "/probes/0/credential/secret_ref", "required"},
+    {0, "set", "/probes/-",
+     PROBE(",\"kind\":\"oidc\",\"target\":\"https://idp.local\",\"ca_file\":\"ca.pem\""),
+     "/probes/0/ca_file", "format"},
     /* log sources */
     {0, "set", "/log_sources/-", "{\"id\":\"app\",\"paths\":[]}", "/log_sources/0/paths", "length"},
+    {0, "set", "/log_sources/-", "{\"id\":\"app\",\"interval_seconds\":0,\"paths\":[\"/x\"]}",
+     "/log_sources/0/interval_seconds", "range"},
     {0, "set", "/log_sources/-", "{\"id\":\"app\",\"paths\":[\"/var/log/[a.log\"]}",
      "/log_sources/0/paths/0", "pattern"},
     {0, "set", "/log_sources/-", "{\"id\":\"app\",\"paths\":\"/var/log/*.log\"}",
@@ -585,10 +602,17 @@ static void valid_full_document(void **state)
     edit_set(doc, "/probes/-",
              "{\"id\":\"reg\",\"kind\":\"registry\",\"target\":\"https://registry.local\","
              "\"interval_seconds\":60,\"timeout_ms\":5000,\"failure_threshold\":2,"
-             "\"credential\":{\"secret_ref\":{\"env\":\"REGISTRY_CREDENTIAL\"}}}");
+             "\"credential\":{\"username\":\"robot\",\"secret_ref\":{\"env\":\"REG_PASSWORD\"}},"
+             "\"scope\":\"repository:x/y:pull\",\"insecure\":false}");
+    edit_set(doc, "/probes/-",
+             "{\"id\":\"dns\",\"kind\":\"dns\",\"target\":\"db.cluster.local\","
+             "\"interval_seconds\":30,\"timeout_ms\":1000,\"failure_threshold\":3,"
+             "\"family\":\"ipv4\",\"expect_address\":\"10.0.0.5\",\"severity\":\"critical\","
+             "\"recovery_threshold\":2,\"refire_seconds\":600}");
     edit_set(doc, "/probes/-",
              "{\"id\":\"v6\",\"kind\":\"tls\",\"target\":\"[::1]:8443\",\"interval_seconds\":300,"
-             "\"timeout_ms\":3000,\"failure_threshold\":1,\"min_cert_days\":21}");
+             "\"timeout_ms\":3000,\"failure_threshold\":1,\"min_cert_days\":21,"
+             "\"server_name\":\"api.local\"}");
     edit_set(doc, "/detector_rules/-",
              "{\"id\":\"op.api-down\",\"builtin\":false,\"enabled\":true,\"kind\":\"probe\","
              "\"probe\":\"api\",\"class\":\"runtime_services.runtime_dependency_outage\","
@@ -600,7 +624,8 @@ static void valid_full_document(void **state)
              "\"infrastructure.node_disk_pressure\",\"severity\":\"warning\","
              "\"key_template\":\"{host}:{path}\",\"window_seconds\":300,\"threshold\":3}");
     edit_set(doc, "/detector_rules/0/enabled", "false"); /* staging allows it */
-    edit_set(doc, "/log_sources/-", "{\"id\":\"app\",\"paths\":[\"/var/log/app/*.log\"]}");
+    edit_set(doc, "/log_sources/-",
+             "{\"id\":\"app\",\"interval_seconds\":5,\"paths\":[\"/var/log/app/*.log\"]}");
     edit_set(doc, "/alertmanager/class_map/-",
              "{\"label\":\"alertname\",\"value\":\"KubePodCrashLooping\",\"class\":"
              "\"application_services.pod_restart_pressure\"}");

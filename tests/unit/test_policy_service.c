@@ -27,7 +27,7 @@ static int setup(void **state)
     snprintf(sf->cfg.agent_base_url, sizeof sf->cfg.agent_base_url, "http://gpu:11434");
     snprintf(sf->cfg.agent_model, sizeof sf->cfg.agent_model, "llama3.2:3b");
     snprintf(sf->cfg.logs_glob, sizeof sf->cfg.logs_glob, "./logs/*.log");
-    unsetenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT");
+    unsetenv("IF_SRE_DISK_USED_PERCENT");
     *state = sf;
     return 0;
 }
@@ -94,14 +94,14 @@ static void bad_env_threshold_stops_seeding(void **state)
 {
     struct svc_fixture *sf = *state;
     char err[256] = "";
-    setenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT", "lots", 1);
+    setenv("IF_SRE_DISK_USED_PERCENT", "lots", 1);
     assert_int_equal(policy_seed_defaults(sf->s, &sf->cfg, err, sizeof err), -1);
-    unsetenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT");
-    assert_non_null(strstr(err, "IF_SRE_THRESHOLD_DISK_USED_PERCENT"));
+    unsetenv("IF_SRE_DISK_USED_PERCENT");
+    assert_non_null(strstr(err, "IF_SRE_DISK_USED_PERCENT"));
     assert_int_equal(current_version(sf->s), 0);
-    setenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT", "97", 1);
+    setenv("IF_SRE_DISK_USED_PERCENT", "97", 1);
     assert_int_equal(policy_seed_defaults(sf->s, &sf->cfg, err, sizeof err), 1);
-    unsetenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT");
+    unsetenv("IF_SRE_DISK_USED_PERCENT");
     int64_t v;
     json_t *doc = policy_service_current_doc(sf->s, &v);
     assert_int_equal(

@@ -215,6 +215,60 @@ static void audit_stays_broken_after_more_appends(void **state)
     store_close(s);
 }
 
+/* ---- a transaction lost mid-batch ---- */
+
+struct bg_write {
+    struct token_op op;
+    struct store *s;
+    pthread_t th;
+};
+
+static void *bg_main(void *p)
+{
+    struct bg_write *b = p;
+    store_write_wait(b->s, &b->op.w);
+    return NULL;
+}
+
+/* When SQLite rolls the whole transaction back by itself (here a trigger's
+ * RAISE(ROLLBACK); in life an I/O error or a full disk), the batch fails as a
+ * whole: no write may run on outside a transaction and be reported failed
+ * while it was in fact committed. The next batch works again. */
+static void lost_transaction_fails_the_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = fixture_open(f, 0, 0);
+    assert_non_null(s);
+    sqlite3 *db = raw_open(f);
+    raw_exec(db, "CREATE TRIGGER boom BEFORE INSERT ON tokens WHEN NEW.name = 'boom'"
+                 " BEGIN SELECT RAISE(ROLLBACK, 'boom'); END");
+    sqlite3_close(db);
+
+    struct gate g;
+    gate_close(&g, s);
+    static const char *const names[] = {"a", "boom", "b"};
+    struct bg_write b[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&b[i], 0, sizeof b[i]);
+        b[i].s = s;
+        b[i].op.w.apply = token_apply;
+        token_make(&b[i].op.rec, names[i], ROLE_VIEWER);
+        pthread_create(&b[i].th, NULL, bg_main, &b[i]);
+        assert_int_equal(wait_queue_depth(s, (unsigned)i + 1), 0);
+    }
+    gate_open(&g);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(b[i].th, NULL);
+        assert_int_equal(b[i].op.w.status, STORE_ERROR);
+        assert_non_null(strstr(b[i].op.w.err, "aborted"));
+    }
+    assert_int_equal(token_count(s), 0); /* nothing slipped through in autocommit */
+    assert_int_equal(token_write(s, "after", ROLE_VIEWER), STORE_OK);
+    assert_int_equal(token_count(s), 1);
+    assert_int_equal(store_ready(s), 1);
+    store_close(s);
+}
+
 /* ---- durability: acknowledged writes survive SIGKILL ---- */
 
 static void acknowledged_writes_survive_kill(void **state)
@@ -283,6 +337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(audit_detects_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_detects_delete_of_the_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_stays_broken_after_more_appends, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_transaction_fails_the_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(acknowledged_writes_survive_kill, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,206 @@
+/* Policy handlers: thin. Parse, call the policy service, shape the answer.
+ * Optimistic concurrency: GET answers ETag: "<version>"; PUT needs If-Match with
+ * the version it was edited from ("0" before the first version): 428 without
+ * it, 412 when stale. Documents leave only through policy_redact(). */
+#include "api/policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "core/policy.h"
+#include "ledger/policy_service.h"
+
+#define VERSIONS_DEFAULT_LIMIT 100
+#define VERSIONS_MAX_LIMIT 500
+
+/* A positive decimal number of at most 18 digits; -1 otherwise. */
+static int64_t parse_version(const char *s, size_t len)
+{
+    if (!s || len == 0 || len > 18)
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* If-Match: "7" (also W/"7" and a bare 7, as some clients send them). */
+static int64_t parse_if_match(const char *h)
+{
+    while (*h == ' ')
+        h++;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    size_t len = strlen(h);
+    while (len && h[len - 1] == ' ')
+        len--;
+    if (len >= 2 && h[0] == '"' && h[len - 1] == '"')
+        return parse_version(h + 1, len - 2);
+    return parse_version(h, len);
+}
+
+static void set_etag(struct http_resp *resp, int64_t version)
+{
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"%lld\"", (long long)version);
+    http_resp_header(resp, "ETag", etag);
+}
+
+/* 200 {"version","author","created_at","document"} with its ETag. */
+static void answer_version(struct http_resp *resp, struct store *s, int64_t version, int etag)
+{
+    struct policy_version_rec r;
+    enum store_status st = policy_service_get(s, version, &r);
+    if (st == STORE_NOT_FOUND) {
+        if (version == 0)
+            http_resp_error(resp, 404, "not_found", "no policy has been saved yet");
+        else
+            http_resp_error(resp, 404, "not_found", "policy version %lld does not exist",
+                            (long long)version);
+        return;
+    }
+    if (st != STORE_OK) {
+        http_resp_store_error(resp, st, "policy");
+        return;
+    }
+    json_t *body = policy_version_to_json(&r, 1);
+    int64_t v = r.version;
+    policy_version_rec_clear(&r);
+    if (!body) {
+        http_resp_error(resp, 500, "internal", "policy version %lld is unreadable", (long long)v);
+        return;
+    }
+    if (etag)
+        set_etag(resp, v);
+    http_resp_json(resp, 200, body);
+}
+
+void api_policy_get(struct http_req *req, struct http_resp *resp, void *app)
+{
+    (void)req;
+    answer_version(resp, ((struct app *)app)->store, 0, 1);
+}
+
+void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
+{
+    struct store *s = ((struct app *)app)->store;
+    const char *if_match = http_req_header(req, "If-Match");
+    if (!if_match) {
+        http_resp_error(resp, 428, "precondition_required",
+                        "send If-Match with the version you edited (ETag of GET /api/v1/policy; "
+                        "\"0\" for the first version)");
+        return;
+    }
+    int64_t expected = parse_if_match(if_match);
+    if (expected < 0) {
+        http_resp_error(resp, 412, "precondition_failed",
+                        "If-Match must be a policy version such as \"3\"");
+        return;
+    }
+    if (req->body_len > POLICY_MAX_BYTES) {
+        http_resp_error(resp, 413, "payload_too_large", "the policy is limited to %u bytes",
+                        POLICY_MAX_BYTES);
+        return;
+    }
+    json_t *doc = http_req_json(req, resp);
+    if (!doc)
+        return;
+    struct problems p;
+    problems_init(&p);
+    int64_t version = 0;
+    char err[200];
+    const char *author = req->who && req->who->name[0] ? req->who->name : "unknown";
+    enum store_status st = policy_service_put(s, doc, expected, author, &p, &version, err,
+                                              sizeof err);
+    json_decref(doc);
+    if (st == STORE_INVALID && p.count) {
+        http_resp_problems(resp, 422, "validation_failed", &p,
+                           "the policy has problems; nothing was saved");
+    } else if (st == STORE_CONFLICT) {
+        http_resp_error(resp, 412, "precondition_failed",
+                        "%s; fetch the policy again and re-apply your change", err);
+    } else if (st != STORE_OK) {
+        http_resp_store_error(resp, st, "policy");
+    } else {
+        answer_version(resp, s, version, 1);
+    }
+}
+
+void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app)
+{
+    (void)app;
+    if (req->body_len > POLICY_MAX_BYTES) {
+        http_resp_error(resp, 413, "payload_too_large", "the policy is limited to %u bytes",
+                        POLICY_MAX_BYTES);
+        return;
+    }
+    json_t *doc = http_req_json(req, resp);
+    if (!doc)
+        return;
+    struct problems p;
+    problems_init(&p);
+    int valid = policy_validate(doc, &p) == 0;
+    json_decref(doc);
+    http_resp_json(resp, 200, json_pack("{s:b, s:o}", "valid", valid, "problems",
+                                        problems_to_json(&p)));
+}
+
+void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app)
+{
+    struct store *s = ((struct app *)app)->store;
+    long long limit = VERSIONS_DEFAULT_LIMIT;
+    const char *q = http_req_query(req, "limit");
+    if (q) {
+        limit = parse_version(q, strlen(q));
+        if (limit < 1 || limit > VERSIONS_MAX_LIMIT) {
+            http_resp_error(resp, 400, "bad_request", "limit must be 1 to %d",
+                            VERSIONS_MAX_LIMIT);
+            return;
+        }
+    }
+    /* The cursor is the version to continue below; opaque to clients. */
+    int64_t before = 0;
+    const char *cursor = http_req_query(req, "cursor");
+    if (cursor) {
+        before = parse_version(cursor, strlen(cursor));
+        if (before < 1) {
+            http_resp_error(resp, 400, "bad_request", "cursor is not one this API gave out");
+            return;
+        }
+    }
+    json_t *items = NULL;
+    enum store_status st = policy_service_list(s, before, (unsigned)limit, &items);
+    if (st != STORE_OK) {
+        http_resp_store_error(resp, st, "policy versions");
+        return;
+    }
+    json_t *next = json_null();
+    size_t n = json_array_size(items);
+    if (n == (size_t)limit) {
+        json_int_t last = json_integer_value(json_object_get(json_array_get(items, n - 1),
+                                                             "version"));
+        if (last > 1) {
+            char buf[24];
+            snprintf(buf, sizeof buf, "%lld", (long long)last);
+            json_decref(next);
+            next = json_string(buf);
+        }
+    }
+    http_resp_json(resp, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+void api_policy_version_get(struct http_req *req, struct http_resp *resp, void *app)
+{
+    const char *n = http_req_param(req, "n");
+    int64_t version = n ? parse_version(n, strlen(n)) : -1;
+    if (version < 1) {
+        http_resp_error(resp, 404, "not_found", "policy versions are numbered from 1");
+        return;
+    }
+    answer_version(resp, ((struct app *)app)->store, version, 0);
+}

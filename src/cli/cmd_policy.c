@@ -1,0 +1,211 @@
+/* `srebot policy get|validate FILE|set FILE|versions`: the policy API from the
+ * command line, against a running server (--server / IF_SRE_SERVER, token from
+ * IF_SRE_TOKEN). Documents are read and printed as JSON; problems are printed
+ * one per line as "path code: reason". Exit codes: 0 done (valid), 1 refused or
+ * invalid, 2 usage, 3 server unreachable. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/policy.h"
+
+static void policy_help(FILE *out)
+{
+    fprintf(out,
+            "usage: srebot policy [--server URL] COMMAND\n\n"
+            "commands:\n"
+            "  get [--version N]        print the current policy document (or version N);\n"
+            "                           its version goes to stderr\n"
+            "  validate FILE            check a document without saving it (exit 1 if invalid)\n"
+            "  set FILE [--if-match N]  save FILE as the next version. Without --if-match the\n"
+            "                           current version is read first (last writer wins);\n"
+            "                           pass the version you edited to refuse a lost update\n"
+            "  versions                 list the versions, newest first\n\n"
+            "FILE may be - for stdin. The server is --server, else IF_SRE_SERVER, else\n"
+            "http://127.0.0.1:8080; the token comes from IF_SRE_TOKEN (viewer reads,\n"
+            "admin writes). Fields: docs/policy.md.\n");
+}
+
+/* Reads a document (bounded like the server does) and parses it. */
+static json_t *read_document(const char *file)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "srebot: cannot open %s\n", file);
+        return NULL;
+    }
+    size_t cap = POLICY_MAX_BYTES + 1, len = 0;
+    char *buf = malloc(cap);
+    json_t *doc = NULL;
+    if (buf)
+        len = fread(buf, 1, cap, f);
+    if (f != stdin)
+        fclose(f);
+    if (!buf)
+        return NULL;
+    struct problems p;
+    problems_init(&p);
+    doc = policy_parse(buf, len, &p);
+    free(buf);
+    if (!doc)
+        fprintf(stderr, "srebot: %s: %s %s\n", file, p.items[0].code, p.items[0].message);
+    return doc;
+}
+
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+}
+
+static int fail(int status, json_t *answer)
+{
+    if (status < 0)
+        return 3;
+    cli_print_error(status, answer);
+    json_decref(answer);
+    return 1;
+}
+
+static int do_get(const char *server, const char *version)
+{
+    char path[96];
+    if (version)
+        snprintf(path, sizeof path, "/api/v1/policy/versions/%s", version);
+    else
+        snprintf(path, sizeof path, "/api/v1/policy");
+    json_t *ans = NULL;
+    int st = cli_http(server, "GET", path, NULL, NULL, &ans, NULL, 0);
+    if (st != 200)
+        return fail(st, ans);
+    fprintf(stderr, "# version %lld by %s at %s\n",
+            (long long)json_integer_value(json_object_get(ans, "version")),
+            json_string_value(json_object_get(ans, "author")) ?: "?",
+            json_string_value(json_object_get(ans, "created_at")) ?: "?");
+    print_json(json_object_get(ans, "document"));
+    json_decref(ans);
+    return 0;
+}
+
+static int do_validate(const char *server, const char *file)
+{
+    json_t *doc = read_document(file);
+    if (!doc)
+        return 1;
+    json_t *ans = NULL;
+    int st = cli_http(server, "POST", "/api/v1/policy/validate", doc, NULL, &ans, NULL, 0);
+    json_decref(doc);
+    if (st != 200)
+        return fail(st, ans);
+    int valid = json_is_true(json_object_get(ans, "valid"));
+    size_t i;
+    json_t *pr;
+    json_array_foreach(json_object_get(ans, "problems"), i, pr) {
+        printf("%s %s: %s\n", json_string_value(json_object_get(pr, "path")) ?: "",
+               json_string_value(json_object_get(pr, "code")) ?: "",
+               json_string_value(json_object_get(pr, "reason")) ?: "");
+    }
+    if (valid)
+        printf("valid\n");
+    json_decref(ans);
+    return valid ? 0 : 1;
+}
+
+static int do_set(const char *server, const char *file, const char *if_match)
+{
+    char etag[64] = "", header[96];
+    json_t *doc = read_document(file);
+    if (!doc)
+        return 1;
+    if (if_match) {
+        snprintf(etag, sizeof etag, "\"%s\"", if_match);
+    } else {
+        json_t *cur = NULL;
+        int st = cli_http(server, "GET", "/api/v1/policy", NULL, NULL, &cur, etag, sizeof etag);
+        json_decref(cur);
+        if (st == 404) {
+            snprintf(etag, sizeof etag, "\"0\"");
+        } else if (st != 200 || !etag[0]) {
+            json_decref(doc);
+            return st < 0 ? 3 : 1;
+        }
+    }
+    snprintf(header, sizeof header, "If-Match: %s", etag);
+    json_t *ans = NULL;
+    int st = cli_http(server, "PUT", "/api/v1/policy", doc, header, &ans, NULL, 0);
+    json_decref(doc);
+    if (st != 200)
+        return fail(st, ans);
+    printf("saved version %lld\n", (long long)json_integer_value(json_object_get(ans, "version")));
+    json_decref(ans);
+    return 0;
+}
+
+static int do_versions(const char *server)
+{
+    json_t *ans = NULL;
+    int st = cli_http(server, "GET", "/api/v1/policy/versions", NULL, NULL, &ans, NULL, 0);
+    if (st != 200)
+        return fail(st, ans);
+    printf("%-8s %-26s %s\n", "VERSION", "CREATED", "AUTHOR");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(ans, "items"), i, it) {
+        printf("%-8lld %-26s %s\n", (long long)json_integer_value(json_object_get(it, "version")),
+               json_string_value(json_object_get(it, "created_at")) ?: "",
+               json_string_value(json_object_get(it, "author")) ?: "");
+    }
+    json_decref(ans);
+    return 0;
+}
+
+static int digits(const char *s)
+{
+    if (!s || !*s || strlen(s) > 18)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+    static const struct option opts[] = {{"server", required_argument, NULL, 's'},
+                                         {"version", required_argument, NULL, 'v'},
+                                         {"if-match", required_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *server_flag = NULL, *version = NULL, *if_match = NULL;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 's': server_flag = optarg; break;
+        case 'v': version = optarg; break;
+        case 'm': if_match = optarg; break;
+        case 'h': policy_help(stdout); return 0;
+        default: policy_help(stderr); return 2;
+        }
+    }
+    const char *cmd = optind < argc ? argv[optind] : NULL;
+    const char *file = optind + 1 < argc ? argv[optind + 1] : NULL;
+    const char *server = cli_server(server_flag);
+    if ((version && !digits(version)) || (if_match && !digits(if_match))) {
+        fprintf(stderr, "srebot: --version and --if-match take a version number\n");
+        return 2;
+    }
+    if (cmd && strcmp(cmd, "get") == 0 && !file)
+        return do_get(server, version);
+    if (cmd && strcmp(cmd, "validate") == 0 && file)
+        return do_validate(server, file);
+    if (cmd && strcmp(cmd, "set") == 0 && file)
+        return do_set(server, file, if_match);
+    if (cmd && strcmp(cmd, "versions") == 0 && !file)
+        return do_versions(server);
+    policy_help(stderr);
+    return 2;
+}
