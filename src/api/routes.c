@@ -2,6 +2,7 @@
 
 #include "api/ops.h"
 #include "api/policy.h"
+#include "api/sources.h"
 
 /* Roles: ROLES_PUBLIC (no token), ROLES_VIEWER (viewer, operator, admin),
  * ROLES_OPERATOR, ROLES_ADMIN, ROLES_INGEST (ingest, operator, admin),
@@ -24,6 +25,10 @@ const struct http_route api_routes[] = {
      "Policy versions, newest first"},
     {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, api_policy_version_get,
      "One policy version with its document"},
+
+    /* sources (docs/sources.md) */
+    {"GET", "/api/v1/sources", ROLES_VIEWER, api_sources_list,
+     "Source instances: state, last run, last error, counters"},
 
     /* console (the catch-all row loses to every more specific pattern) */
     {"GET", "/", ROLES_PUBLIC, console_asset, "Console: index.html"},

@@ -37,6 +37,8 @@ struct instance {
     unsigned long failures;
     unsigned long overruns;
     atomic_ulong findings;
+    /* metric series (never freed by the registry; NULL-safe) */
+    struct metric_series *m_runs, *m_failures, *m_findings, *m_up, *m_last_run, *m_duration;
 };
 
 struct scheduler {
@@ -48,6 +50,7 @@ struct scheduler {
     struct instance *list;
     struct finding_sink sink;
     struct scheduler_opts opts;
+    struct metric *f_runs, *f_failures, *f_findings, *f_up, *f_last_run, *f_duration;
 };
 
 static void instance_free(struct instance *in)
@@ -65,6 +68,7 @@ static void counting_emit(void *ctx, json_t *finding)
 {
     struct instance *in = ctx;
     atomic_fetch_add(&in->findings, 1);
+    metric_inc(in->m_findings);
     in->sched->sink.emit(in->sched->sink.ctx, finding);
 }
 
@@ -103,6 +107,12 @@ static void finish_cycle(struct scheduler *s, struct instance *in, int rc, const
     in->runs++;
     in->last_run_wall = started_wall;
     in->last_duration_ms = now - started_mono;
+    metric_inc(in->m_runs);
+    metric_set(in->m_last_run, (double)started_wall / 1000.0);
+    metric_set(in->m_duration, (double)in->last_duration_ms / 1000.0);
+    metric_set(in->m_up, rc == 0 ? 1.0 : 0.0);
+    if (rc != 0)
+        metric_inc(in->m_failures);
     if (in->last_duration_ms > (int64_t)in->interval_ms)
         in->overruns++;
     if (rc == 0) {
@@ -217,6 +227,20 @@ int scheduler_create(const struct scheduler_opts *opts, const struct finding_sin
         s->opts.retry_max_ms = s->opts.retry_base_ms;
     if (!s->opts.find)
         s->opts.find = source_find;
+    static const char *const labels[] = {"id", "kind", NULL};
+    struct metrics *reg = s->opts.metrics;
+    s->f_runs = metrics_counter(reg, "srebot_source_runs_total",
+                                "Cycles run by a source instance", labels);
+    s->f_failures = metrics_counter(reg, "srebot_source_failures_total",
+                                    "Failed cycles (or inits) of a source instance", labels);
+    s->f_findings = metrics_counter(reg, "srebot_source_findings_total",
+                                    "Findings emitted by a source instance", labels);
+    s->f_up = metrics_gauge(reg, "srebot_source_up",
+                            "1 when the instance's last cycle succeeded", labels);
+    s->f_last_run = metrics_gauge(reg, "srebot_source_last_run_timestamp_seconds",
+                                  "Start of the instance's last cycle (Unix time)", labels);
+    s->f_duration = metrics_gauge(reg, "srebot_source_last_duration_seconds",
+                                  "Duration of the instance's last cycle", labels);
     s->sink = *sink;
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
@@ -351,6 +375,13 @@ int scheduler_reconfigure(struct scheduler *s, const json_t *specs, char *err, s
         in->interval_ms = sp[i].interval_ms;
         in->enabled = sp[i].enabled;
         atomic_init(&in->findings, 0);
+        const char *lv[] = {in->id, in->ops->kind};
+        in->m_runs = metric_series_get(s->f_runs, lv);
+        in->m_failures = metric_series_get(s->f_failures, lv);
+        in->m_findings = metric_series_get(s->f_findings, lv);
+        in->m_up = metric_series_get(s->f_up, lv);
+        in->m_last_run = metric_series_get(s->f_last_run, lv);
+        in->m_duration = metric_series_get(s->f_duration, lv);
         in->next = fresh;
         fresh = in;
     }
@@ -486,73 +517,6 @@ json_t *scheduler_status(struct scheduler *s)
     json_t *out = json_object();
     json_object_set_new(out, "items", items);
     return out;
-}
-
-/* Label values are ids and kinds ([A-Za-z0-9_.:-] by policy validation); escape
- * the three characters the text format reserves anyway. */
-static void label_escape(const char *in, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (; *in && o + 3 < outlen; in++) {
-        if (*in == '\\' || *in == '"') {
-            out[o++] = '\\';
-            out[o++] = *in;
-        } else if (*in == '\n') {
-            out[o++] = '\\';
-            out[o++] = 'n';
-        } else {
-            out[o++] = *in;
-        }
-    }
-    out[o] = '\0';
-}
-
-size_t scheduler_metrics_text(struct scheduler *s, char *buf, size_t len)
-{
-    static const struct {
-        const char *name, *type, *help;
-    } fam[] = {
-        {"srebot_source_runs_total", "counter", "Cycles run by a source instance"},
-        {"srebot_source_failures_total", "counter", "Failed cycles of a source instance"},
-        {"srebot_source_findings_total", "counter", "Findings emitted by a source instance"},
-        {"srebot_source_up", "gauge", "1 when the instance's last cycle succeeded"},
-        {"srebot_source_last_run_timestamp_seconds", "gauge", "Start of the last cycle"},
-        {"srebot_source_last_duration_seconds", "gauge", "Duration of the last cycle"},
-    };
-    size_t off = 0;
-#define EMIT(...)                                                                          \
-    do {                                                                                   \
-        if (off < len) {                                                                   \
-            int w_ = snprintf(buf + off, len - off, __VA_ARGS__);                          \
-            off += w_ > 0 ? (size_t)w_ : 0;                                                \
-            if (off > len)                                                                 \
-                off = len;                                                                 \
-        }                                                                                  \
-    } while (0)
-    pthread_mutex_lock(&s->mu);
-    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
-        EMIT("# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name, fam[f].type);
-        for (struct instance *in = s->list; in; in = in->next) {
-            if (in->removed)
-                continue;
-            char id[260], kind[64];
-            label_escape(in->id, id, sizeof id);
-            label_escape(in->ops->kind, kind, sizeof kind);
-            double v = 0;
-            switch (f) {
-            case 0: v = (double)in->runs; break;
-            case 1: v = (double)in->failures; break;
-            case 2: v = (double)atomic_load(&in->findings); break;
-            case 3: v = in->runs && in->consecutive_failures == 0 ? 1 : 0; break;
-            case 4: v = (double)in->last_run_wall / 1000.0; break;
-            default: v = (double)in->last_duration_ms / 1000.0; break;
-            }
-            EMIT("%s{id=\"%s\",kind=\"%s\"} %.17g\n", fam[f].name, id, kind, v);
-        }
-    }
-    pthread_mutex_unlock(&s->mu);
-#undef EMIT
-    return off;
 }
 
 void scheduler_kick(struct scheduler *s)

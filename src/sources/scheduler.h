@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "sources/source.h"
+#include "util/metrics.h"
 
 struct scheduler_opts {
     unsigned workers;       /* default 2 */
@@ -35,6 +36,13 @@ struct scheduler_opts {
     unsigned retry_max_ms;  /* backoff cap; default 300000 */
     /* Kind lookup; default source_find (tests inject their own kinds). */
     const struct source_ops *(*find)(const char *kind);
+    /* Where the per-instance metrics go; NULL = the process registry that
+     * /metrics renders. Families (labels id, kind):
+     *   srebot_source_runs_total, srebot_source_failures_total,
+     *   srebot_source_findings_total (counters), srebot_source_up,
+     *   srebot_source_last_run_timestamp_seconds,
+     *   srebot_source_last_duration_seconds (gauges). */
+    struct metrics *metrics;
 };
 
 struct scheduler;
@@ -53,12 +61,6 @@ int scheduler_reconfigure(struct scheduler *s, const json_t *specs, char *err, s
  *  "runs","failures","findings","consecutive_failures","next_run_in_ms",
  *  "last_duration_ms","overruns"}]} sorted by id. New reference. */
 json_t *scheduler_status(struct scheduler *s);
-
-/* Appends the Prometheus text exposition of the per-instance counters to buf
- * (srebot_source_runs_total, _failures_total, _findings_total, _up,
- * _last_run_timestamp_seconds, _last_duration_seconds). Returns bytes written
- * (truncated at len). */
-size_t scheduler_metrics_text(struct scheduler *s, char *buf, size_t len);
 
 /* Wakes every instance now (tests, `detect --once`). */
 void scheduler_kick(struct scheduler *s);

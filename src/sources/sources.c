@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sources/scheduler.h"
 #include "util/log.h"
@@ -14,6 +15,12 @@ static struct scheduler *g_sched;
 static struct sources_config g_cfg;
 static char g_data_dir[512];
 static char g_logs_glob[512];
+/* The policy watcher (serve): polls policy_fn and applies new versions. */
+static pthread_t g_watcher;
+static int g_watching;
+static pthread_cond_t g_watch_cv;
+static int g_stop_watch;
+static int64_t g_policy_version;
 
 static void put_spec(json_t *specs, const char *id, const char *kind, json_t *config,
                      long long interval_ms, int enabled)
@@ -125,9 +132,53 @@ static int apply_locked(const json_t *policy, char *err, size_t errlen)
     return rc;
 }
 
+static void *watcher_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g_mu);
+    while (!g_stop_watch) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        unsigned ms = g_cfg.policy_poll_ms ? g_cfg.policy_poll_ms : 5000;
+        ts.tv_sec += ms / 1000;
+        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&g_watch_cv, &g_mu, &ts);
+        if (g_stop_watch)
+            break;
+        /* policy_fn reads the store: not under our lock (status readers wait on it). */
+        pthread_mutex_unlock(&g_mu);
+        int64_t version = 0;
+        json_t *doc = g_cfg.policy_fn(g_cfg.policy_ctx, &version);
+        pthread_mutex_lock(&g_mu);
+        if (doc && version != g_policy_version && g_sched && !g_stop_watch) {
+            char err[300];
+            if (apply_locked(doc, err, sizeof err) == 0) {
+                log_info("sources", "policy version %lld applied", (long long)version);
+                g_policy_version = version;
+            } else {
+                log_error("sources", "policy version %lld not applied: %s", (long long)version,
+                          err);
+                g_policy_version = version; /* do not retry the same version every poll */
+            }
+        }
+        json_decref(doc);
+    }
+    pthread_mutex_unlock(&g_mu);
+    return NULL;
+}
+
 int sources_start(const struct sources_config *cfg, const struct finding_sink *sink,
                   const json_t *policy, char *err, size_t errlen)
 {
+    json_t *fetched = NULL;
+    int64_t version = 0;
+    if (!policy && cfg->policy_fn)
+        policy = fetched = cfg->policy_fn(cfg->policy_ctx, &version);
+
     pthread_mutex_lock(&g_mu);
     int rc = -1;
     if (g_sched) {
@@ -152,9 +203,25 @@ int sources_start(const struct sources_config *cfg, const struct finding_sink *s
         g_sched = NULL;
         goto out;
     }
+    g_policy_version = version;
+    if (cfg->policy_fn) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&g_watch_cv, &ca);
+        pthread_condattr_destroy(&ca);
+        g_stop_watch = 0;
+        if (pthread_create(&g_watcher, NULL, watcher_main, NULL) != 0) {
+            log_error("sources", "cannot start the policy watcher: policy changes need a restart");
+            pthread_cond_destroy(&g_watch_cv);
+        } else {
+            g_watching = 1;
+        }
+    }
     rc = 0;
 out:
     pthread_mutex_unlock(&g_mu);
+    json_decref(fetched);
     return rc;
 }
 
@@ -174,14 +241,6 @@ json_t *sources_status(void)
     return st;
 }
 
-size_t sources_metrics_text(char *buf, size_t len)
-{
-    pthread_mutex_lock(&g_mu);
-    size_t n = g_sched ? scheduler_metrics_text(g_sched, buf, len) : 0;
-    pthread_mutex_unlock(&g_mu);
-    return n;
-}
-
 int sources_wait_cycles(unsigned long cycles, int timeout_ms)
 {
     /* The scheduler outlives this call: only sources_stop frees it, and callers
@@ -194,6 +253,17 @@ int sources_wait_cycles(unsigned long cycles, int timeout_ms)
 
 void sources_stop(void)
 {
+    pthread_mutex_lock(&g_mu);
+    int watching = g_watching;
+    g_watching = 0;
+    g_stop_watch = 1;
+    if (watching)
+        pthread_cond_broadcast(&g_watch_cv);
+    pthread_mutex_unlock(&g_mu);
+    if (watching) {
+        pthread_join(g_watcher, NULL);
+        pthread_cond_destroy(&g_watch_cv);
+    }
     pthread_mutex_lock(&g_mu);
     struct scheduler *s = g_sched;
     g_sched = NULL;

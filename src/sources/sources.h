@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sources/source.h"
 
@@ -23,6 +24,13 @@ struct sources_config {
     const char *logs_glob; /* default log detector paths; NULL or "" = none */
     unsigned workers;      /* scheduler threads; default 2 */
     int no_host;           /* leave the default host source out */
+    /* Where the policy comes from in `serve`: returns the current document (new
+     * reference, or NULL when there is none) and its version. Polled every
+     * policy_poll_ms (default 5000); a new version is applied without a restart.
+     * NULL: only the policy given to sources_start (and sources_apply_policy). */
+    json_t *(*policy_fn)(void *ctx, int64_t *version);
+    void *policy_ctx;
+    unsigned policy_poll_ms;
 };
 
 /* The instance specs for a policy document (may be NULL). Pure; new reference. */
@@ -35,8 +43,6 @@ int sources_start(const struct sources_config *cfg, const struct finding_sink *s
 int sources_apply_policy(const json_t *policy, char *err, size_t errlen);
 /* {"items":[...]} as GET /api/v1/sources answers (empty when stopped). */
 json_t *sources_status(void);
-/* Prometheus text of the per-instance counters; 0 when stopped. */
-size_t sources_metrics_text(char *buf, size_t len);
 /* Waits until every enabled instance ran `cycles` cycles (or timeout_ms); 0 when reached. */
 int sources_wait_cycles(unsigned long cycles, int timeout_ms);
 void sources_stop(void);

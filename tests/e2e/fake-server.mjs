@@ -142,6 +142,7 @@ http.createServer(async (req, res) => {
   if ((r = m(/^\/api\/v1\/incidents\/(\d+)\/transitions$/))) {
     const inc = incidents[Number(r[1]) - 1];
     const b = await body(req);
+    if (who.role === 'viewer') return err(res, 403, 'forbidden', 'operator only');
     if (!TRANS[inc.state].includes(b.to)) return err(res, 409, 'conflict', `cannot go from ${inc.state} to ${b.to}`, [{ path: '/to', reason: 'allowed: ' + TRANS[inc.state].join(', ') }]);
     tl(inc.id, 'state_changed', who.name, b.reason, { from: inc.state, to: b.to });
     inc.state = b.to;

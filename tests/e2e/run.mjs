@@ -51,7 +51,7 @@ page.on('console', (m) => {
   // CSP violations and uncaught errors land here; 4xx answers the tests provoke
   // on purpose (401 on a bad token, 422 on an invalid policy) are expected.
   const t = m.text();
-  if (m.type() === 'error' && !/status of (401|409|412|422)/.test(t)) pageErrors.push('console: ' + t);
+  if (m.type() === 'error' && !/status of (401|403|409|412|422)/.test(t)) pageErrors.push('console: ' + t);
 });
 const shot = (name) => page.screenshot({ path: path.join(ART, name + '.png'), fullPage: false });
 
@@ -59,7 +59,50 @@ const state = {};
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
-// ---------------------------------------------------------------- tests
+// ---------------------------------------------------------------- pure functions
+// The console's pure helpers, imported straight from web/js (no browser needed).
+const js = (f) => import(new URL(`../../web/js/${f}`, import.meta.url));
+const { diffLines } = await js('diff.js');
+const { toPoints, jsRegExp } = await js('signals.js');
+const { pointer, pointerParts, stableStringify } = await js('policy-api.js');
+
+test('line diff, evidence points, patterns, JSON pointers (tables)', async () => {
+  const ops = (a, b) => diffLines(a, b).map((l) => l.op + l.text).join('|');
+  const cases = [
+    ['a\nb\nc', 'a\nb\nc', ' a| b| c'],
+    ['a\nb\nc', 'a\nx\nc', ' a|-b|+x| c'],
+    ['a\nb', 'a\nb\nc', ' a| b|+c'],
+    ['a\nb\nc', 'b\nc', '-a| b| c'],
+    ['', 'x', '-|+x'],
+    ['k: 1\nk: 2', 'k: 2\nk: 1', '-k: 1| k: 2|+k: 1'],
+  ];
+  for (const [a, b, want] of cases) check(ops(a, b) === want, `diff ${JSON.stringify([a, b])} = ${ops(a, b)}, want ${want}`);
+  const big = Array.from({ length: 3000 }, (_, i) => 'line ' + i).join('\n');
+  const d = diffLines(big, big.replace('line 1500', 'changed'));
+  check(d.filter((l) => l.op !== ' ').length === 2, 'large diff not minimal');
+  const pts = [
+    [[1, 2, 3], [[0, 1], [1, 2], [2, 3]]],
+    [[[10, '5'], [20, 6]], [[10, 5], [20, 6]]],
+    [[{ t: '2026-01-01T00:00:00Z', v: 1 }], [[Date.parse('2026-01-01T00:00:00Z'), 1]]],
+    [[{ ts: 5, value: 7 }, { x: 1 }, 'junk'], [[5, 7]]],
+    ['not a list', []],
+  ];
+  for (const [inp, want] of pts) {
+    const got = toPoints(inp).map((p) => [p.t, p.v]);
+    check(JSON.stringify(got) === JSON.stringify(want), `toPoints ${JSON.stringify(inp)} = ${JSON.stringify(got)}`);
+  }
+  check(jsRegExp('(?i)panic').test('PANIC: x'), '(?i) flag not honoured');
+  check(jsRegExp('a(') === null, 'bad pattern compiled');
+  check(jsRegExp('') === null, 'empty pattern compiled');
+  const ptrs = [['/a/b', ['a', 'b']], ['/a~1b/c~0d', ['a/b', 'c~d']], ['', []], ['/x/0', ['x', '0']]];
+  for (const [p, parts] of ptrs) {
+    check(JSON.stringify(pointerParts(p)) === JSON.stringify(parts), `pointerParts ${p}`);
+    check(pointer(parts) === p, `pointer ${JSON.stringify(parts)} = ${pointer(parts)}`);
+  }
+  check(stableStringify({ b: 1, a: { d: 1, c: 2 } }, 0) === '{"a":{"c":2,"d":1},"b":1}', 'keys not sorted');
+});
+
+// ---------------------------------------------------------------- browser tests
 
 test('sign in with an API token', async () => {
   await page.goto(BASE + '/');
@@ -136,7 +179,36 @@ test('filter by severity, kept in the URL', async () => {
   await page.waitForSelector(`tr[data-id="${state.incA}"]`);
 });
 
+test('keyboard: / searches, j/k select, Enter opens, Esc closes', async () => {
+  await page.click('.page-head h1');
+  await page.keyboard.press('/');
+  check(await page.evaluate(() => document.activeElement?.name === 'q'), '/ did not focus the search box');
+  await page.click('.page-head h1');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  const id = await page.getAttribute('table.incidents tbody tr.sel', 'data-id');
+  check(id, 'no row selected');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.drawer[data-incident="${id}"] .facts`);
+  await page.keyboard.press('ArrowRight'); // focus is on the close button; tabs need focus first
+  await page.focus('[role=tab][data-tab=summary]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('[role=tab][data-tab=signals][aria-selected=true]');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.drawer'));
+});
+
 test('open the drawer and transition the incident', async () => {
+  // A second finding on the same key folds into the incident, live.
+  const r = await api('POST', '/findings', {
+    source: 'e2e', class: 'application_services.http_5xx_burst', correlation_key: `checkout:${run}`,
+    severity: 'warning', status: 'firing', summary: state.summaryA,
+    evidence: [{ type: 'metric_snapshot', summary: '5xx ratio over 5 minutes',
+      data: { metric: 'http_5xx_ratio', value: 0.091, unit: 'ratio', threshold: 0.05, error_percent: 9.1, level_percent: 5 } }],
+  });
+  check(r.status === 200 && r.data.items[0].incident_id === state.incA, `fold answered ${r.status} ${JSON.stringify(r.data)}`);
+  await page.waitForFunction((id) => document.querySelector(`tr[data-id="${id}"] td:nth-child(6)`)?.textContent === '2', state.incA);
   await page.click(`tr[data-id="${state.incA}"] td.summary`);
   await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .facts`);
   check(page.url().includes(`/incidents/${state.incA}`), 'drawer is not in the URL');
@@ -144,8 +216,9 @@ test('open the drawer and transition the incident', async () => {
   // Signals: the metric as a number and a chart, the log match marked.
   await page.click('[role=tab][data-tab=signals]');
   await page.waitForSelector('.evidence.ev-metric_snapshot svg.spark polyline');
-  const val = await page.textContent('.evidence.ev-metric_snapshot .metric-value');
-  check(val.includes('0.08'), `metric value shown as ${val}`);
+  const vals = await page.$$eval('.evidence.ev-metric_snapshot .metric-value', (e) => e.map((x) => x.textContent));
+  check(vals.some((v) => v.includes('0.08')) && vals.some((v) => v.includes('0.09')), `metric values shown as ${vals}`);
+  await page.waitForSelector('.trends .trend[data-key="value"] svg.spark polyline');
   const marked = await page.$$eval('.evidence.ev-log_excerpt mark', (ms) => ms.map((m) => m.textContent));
   check(marked.some((m) => m.startsWith('panic: ')), `log match not marked: ${marked}`);
   await shot('06-drawer-signals');
@@ -245,6 +318,34 @@ test('dark theme and narrow layout render', async () => {
   await page.click('#signout');
   await page.waitForSelector('form.signin-card');
   check(await page.evaluate(() => !sessionStorage.getItem('srebot.token')), 'token kept after sign-out');
+});
+
+test('a viewer sees no write controls, and the server refuses its writes', async () => {
+  const viewer = process.env.SREBOT_VIEWER_TOKEN;
+  check(viewer, 'SREBOT_VIEWER_TOKEN not given');
+  await page.goto(BASE + '/');
+  await page.waitForSelector('form.signin-card');
+  await page.fill('#token', viewer);
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForSelector('.top .role-viewer');
+  await page.goto(BASE + `/#/incidents/${state.incA}`);
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .transitions`);
+  check(!(await page.$('.transition-form')), 'viewer sees transition buttons');
+  await shot('17-viewer-drawer');
+  await page.goto(BASE + '/#/policy');
+  await page.waitForSelector('.field[data-path="/automation/max_actions_per_hour"] input');
+  check(!(await page.$('#policy-save')), 'viewer sees Save');
+  check(await page.isDisabled('.field[data-path="/automation/max_actions_per_hour"] input'), 'policy input editable for a viewer');
+  await page.goto(BASE + '/#/rules');
+  await page.waitForSelector('.rules-section');
+  check(!(await page.$('#rule-add')), 'viewer sees Add rule');
+  const r = await fetch(BASE + `/api/v1/incidents/${state.incA}/transitions`, {
+    method: 'POST', headers: { Authorization: 'Bearer ' + viewer, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: 'resolved', reason: 'viewer attempt' }),
+  });
+  check(r.status === 403, `viewer transition answered ${r.status}`);
+  await page.click('#signout');
+  await page.waitForSelector('form.signin-card');
 });
 
 test('no script errors or CSP violations', async () => {

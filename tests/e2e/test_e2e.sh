@@ -28,6 +28,8 @@ trap cleanup EXIT
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 token="e2e-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 mkdir -p "$work/data"
+# A viewer token, for the role test (written to the store before the daemon starts).
+viewer=$(IF_SRE_DATA_DIR="$work/data" IF_SRE_LOG_LEVEL=warn "$SREBOT_BIN" token create --name e2e-viewer --role viewer)
 IF_SRE_LISTEN="127.0.0.1:$port" IF_SRE_DATA_DIR="$work/data" IF_SRE_ADMIN_TOKEN="$token" \
 IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true IF_SRE_LOG_LEVEL=warn \
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1} \
@@ -45,7 +47,7 @@ art="$build/e2e-artifacts"
 rm -rf "$art"
 mkdir -p "$art"
 rc=0
-SREBOT_URL="http://127.0.0.1:$port" SREBOT_TOKEN="$token" E2E_ARTIFACTS="$art" \
+SREBOT_URL="http://127.0.0.1:$port" SREBOT_TOKEN="$token" SREBOT_VIEWER_TOKEN="$viewer" E2E_ARTIFACTS="$art" \
   node "$root/tests/e2e/run.mjs" || rc=$?
 
 kill -TERM "$pid"

@@ -246,6 +246,77 @@ static void test_specs_from_policy(void **state)
     json_decref(policy);
 }
 
+/* ---- the policy watcher: a new version is applied without a restart ---- */
+static pthread_mutex_t pol_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *pol_doc;
+static int64_t pol_version;
+
+static json_t *policy_source(void *ctx, int64_t *version)
+{
+    (void)ctx;
+    pthread_mutex_lock(&pol_mu);
+    json_t *d = pol_doc ? json_deep_copy(pol_doc) : NULL;
+    *version = pol_version;
+    pthread_mutex_unlock(&pol_mu);
+    return d;
+}
+
+static void set_policy(int64_t version, json_t *doc)
+{
+    pthread_mutex_lock(&pol_mu);
+    json_decref(pol_doc);
+    pol_doc = doc;
+    pol_version = version;
+    pthread_mutex_unlock(&pol_mu);
+}
+
+static int has_item(const char *id)
+{
+    json_t *st = sources_status();
+    int found = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(st, "items"), i, it) found |=
+        strcmp(json_string_value(json_object_get(it, "id")), id) == 0;
+    json_decref(st);
+    return found;
+}
+
+static void test_policy_watcher(void **state)
+{
+    (void)state;
+    unsigned port;
+    int lfd = tcp_listen_any(&port);
+    char target[64];
+    snprintf(target, sizeof target, "127.0.0.1:%u", port);
+    set_policy(1, json_pack("{s:[{s:s,s:s,s:s,s:i}]}", "probes", "id", "first", "kind", "tcp",
+                            "target", target, "interval_seconds", 5));
+    struct capture cap;
+    struct finding_sink sink;
+    capture_init(&cap, &sink);
+    struct sources_config cfg = {.no_host = 1, .policy_fn = policy_source, .policy_poll_ms = 30};
+    char err[200];
+    assert_int_equal(sources_start(&cfg, &sink, NULL, err, sizeof err), 0);
+    assert_int_not_equal(sources_start(&cfg, &sink, NULL, err, sizeof err), 0); /* once */
+    assert_true(has_item("first"));
+    assert_false(has_item("second"));
+    set_policy(2, json_pack("{s:[{s:s,s:s,s:s,s:i}]}", "probes", "id", "second", "kind", "tcp",
+                            "target", target, "interval_seconds", 5));
+    int64_t deadline = time_mono_ms() + 5000;
+    while (!has_item("second") && time_mono_ms() < deadline)
+        usleep(20 * 1000);
+    assert_true(has_item("second"));
+    assert_false(has_item("first"));
+    assert_int_equal(sources_wait_cycles(1, 5000), 0);
+    sources_stop();
+    json_t *st = sources_status(); /* stopped: empty, not an error */
+    assert_int_equal(json_array_size(json_object_get(st, "items")), 0);
+    json_decref(st);
+    set_policy(0, NULL);
+    close(lfd);
+    capture_free(&cap);
+}
+
 int cmd_detect(int argc, char **argv);
 /* The command table names serve_main, which lives in src/main.c (outside the library). */
 int serve_main(int argc, char **argv)
@@ -339,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_wrong_token_is_retried_not_dropped),
         cmocka_unit_test(test_specs_from_policy),
         cmocka_unit_test(test_detect_once),
+        cmocka_unit_test(test_policy_watcher),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,9 +72,35 @@ export const post = (path, body) => request('POST', path, { body }).then((r) => 
 // Live events. EventSource cannot send headers, so the token goes in the query
 // string on this one route (the server accepts access_token only there).
 // The browser reconnects by itself and sends Last-Event-ID; onState reports it.
+// When the server answers with an error status (a restart, 503 under load),
+// EventSource gives up for good; we reopen it with a capped backoff.
 export function openEvents(onEvent, onState) {
   const token = getToken();
   if (!token || typeof EventSource === 'undefined') return () => {};
+  let es = null;
+  let timer = null;
+  let delay = 1000;
+  let closed = false;
+  const open = () => {
+    es = connect(token, onEvent, (s) => {
+      if (s === 'live') delay = 1000;
+      if (s === 'closed' && !closed) {
+        clearTimeout(timer);
+        timer = setTimeout(open, delay);
+        delay = Math.min(delay * 2, 30000);
+      }
+      onState(s);
+    });
+  };
+  open();
+  return () => {
+    closed = true;
+    clearTimeout(timer);
+    if (es) es.close();
+  };
+}
+
+function connect(token, onEvent, onState) {
   const url = `${BASE}/events?access_token=${encodeURIComponent(token)}`;
   const es = new EventSource(url);
   const handle = (ev) => {
@@ -90,7 +116,7 @@ export function openEvents(onEvent, onState) {
   for (const t of KNOWN_EVENTS) es.addEventListener(t, handle);
   es.onopen = () => onState('live');
   es.onerror = () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
-  return () => es.close();
+  return es;
 }
 
 // Named SSE events need a listener per name; the envelope's "type" is one of these.

@@ -120,7 +120,7 @@ function startLive() {
     (s) => {
       // After a reconnect the browser resumes with Last-Event-ID, but a server
       // restart may have dropped events: pages refresh once to be sure.
-      if (s === 'live' && liveState === 'reconnecting')
+      if (s === 'live' && (liveState === 'reconnecting' || liveState === 'closed'))
         for (const fn of eventSubscribers) fn('sre.incident.resync', null);
       liveState = s;
       for (const fn of liveListeners) fn(s);

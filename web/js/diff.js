@@ -39,12 +39,13 @@ export function diffLines(aText, bText) {
         out.push({ op: ' ', text: am[i], a: pre + i + 1, b: pre + j + 1 });
         i++;
         j++;
-      } else if (j < m && (i >= n || L[i * W + j + 1] >= L[(i + 1) * W + j])) {
-        out.push({ op: '+', text: bm[j], a: null, b: pre + j + 1 });
-        j++;
-      } else {
+      } else if (i < n && (j >= m || L[(i + 1) * W + j] >= L[i * W + j + 1])) {
+        // Removals before additions, as in a unified diff.
         out.push({ op: '-', text: am[i], a: pre + i + 1, b: null });
         i++;
+      } else {
+        out.push({ op: '+', text: bm[j], a: null, b: pre + j + 1 });
+        j++;
       }
     }
   }

@@ -5,7 +5,7 @@
 import { h, mount, timeEl, fmtTime, badge, spinner, errorState, emptyState, toast, humanize } from './dom.js';
 import * as api from './api.js';
 import { incidentTabs, registerIncidentTab, can } from './registry.js';
-import { renderEvidence } from './signals.js';
+import { renderEvidence, snapshotTrends } from './signals.js';
 
 export function openDrawer(id, { who, onClose, onChanged }) {
   let incident = null;
@@ -171,6 +171,7 @@ function signalsTab(inc) {
   const ev = inc.evidence || [];
   const fs = inc.findings || [];
   return h('div.signals-tab',
+    snapshotTrends(ev),
     h('h3', 'Evidence'),
     ev.length ? h('div.evidence-list', ev.map(renderEvidence))
       : emptyState('No evidence yet', 'Sources attach probe results, log excerpts and metric snapshots as they fire.'),

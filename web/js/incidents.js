@@ -44,7 +44,7 @@ function createWorkspace(ctx) {
   let loadSeq = 0;
   let loadedKey = null; // the filters the table was last loaded with
 
-  const countsEl = h('section.counts', { 'aria-label': 'Incident counts' });
+  const countsEl = h('section.counts', { 'aria-label': 'Incident counts' }, spinner('Loading counts…'));
   const tableWrap = h('div.table-wrap');
   const pager = h('div.pager');
   const liveNote = h('div.live-note', { hidden: true });
@@ -147,7 +147,7 @@ function createWorkspace(ctx) {
       const c = await api.get('/incidents/counts');
       renderCounts(c);
     } catch (e) {
-      if (!countsEl.firstChild) mount(countsEl, h('p.muted', 'Counts unavailable: ' + e.message));
+      if (countsEl.querySelector('.loading')) mount(countsEl, h('p.muted', 'Counts unavailable: ' + e.message));
     }
   }
 
@@ -261,9 +261,9 @@ function createWorkspace(ctx) {
   function renderPager() {
     const page = cursors.length;
     mount(pager,
-      h('button.btn', { type: 'button', disabled: page <= 1, onclick: () => { cursors.pop(); loadList(); } }, '← Newer'),
+      h('button.btn', { type: 'button', disabled: page <= 1, onclick: () => { cursors.pop(); loadList(); } }, '← Previous'),
       h('span.muted', `Page ${page}` + (rows.length ? ` · ${rows.length} shown` : '')),
-      h('button.btn', { type: 'button', disabled: !nextCursor, onclick: () => { cursors.push(nextCursor); loadList(); } }, 'Older →'));
+      h('button.btn', { type: 'button', disabled: !nextCursor, onclick: () => { cursors.push(nextCursor); loadList(); } }, 'Next →'));
   }
 
   function open(id) {

@@ -49,6 +49,26 @@ export function toPoints(arr) {
   return pts;
 }
 
+function fmtBytes(v) {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number(v.toFixed(i ? 1 : 0))} ${u[i]}`;
+}
+
+// Unit from the field name where the sources follow a convention.
+function fmtField(k, v, unit) {
+  if (typeof v !== 'number') return String(v);
+  if (/_bytes$/.test(k)) return fmtBytes(v);
+  if (/_percent$/.test(k)) return `${Number(v.toFixed(1))}%`;
+  if (/_ms$/.test(k)) return v >= 10000 ? `${Number((v / 1000).toFixed(1))} s` : `${v} ms`;
+  if (/_seconds$/.test(k)) return `${v} s`;
+  return fmtNum(v, k === 'value' || k === 'threshold' ? unit : '');
+}
+
 function fmtNum(v, unit) {
   if (typeof v !== 'number') return String(v);
   const abs = Math.abs(v);
@@ -74,7 +94,7 @@ function metricView(d) {
   return h('div.metric',
     label ? h('div.metric-name', h('code', label)) : null,
     nums.length ? h('dl.metric-nums', nums.map(([k, v]) => [h('dt', humanize(k)),
-      h('dd', { class: k === 'value' ? 'metric-value' : '' }, fmtNum(v, k === 'value' || k === 'threshold' ? unit : ''))])) : null,
+      h('dd', { class: k === 'value' ? 'metric-value' : '' }, fmtField(k, v, unit))])) : null,
     series && series.some((s) => s.pts.length > 1) ? sparkline(series, Number(d.threshold)) : null,
     labelsView(d.labels));
 }
@@ -225,3 +245,26 @@ const VIEWS = {
   probe_result: kvView,
   operator_note: (d) => (typeof d === 'string' ? h('p.note', d) : d && typeof d.text === 'string' ? h('p.note', d.text) : kvView(d)),
 };
+
+// Trends across an incident's metric snapshots: each numeric field that
+// changes between snapshots becomes a small chart over the snapshot times
+// (sources such as the host checks send one snapshot per report, not series).
+// A "<x>_percent" field uses "level_percent" as its threshold line.
+export function snapshotTrends(evidence, maxCharts = 4) {
+  const snaps = evidence.filter((e) => e.type === 'metric_snapshot' && e.data && typeof e.data === 'object' && !Array.isArray(e.data))
+    .map((e) => ({ t: Date.parse(e.created_at), d: e.data }))
+    .filter((x) => Number.isFinite(x.t))
+    .sort((a, b) => a.t - b.t);
+  if (snaps.length < 2) return null;
+  const keys = Object.keys(snaps[0].d).filter((k) => !/level|gap|samples|threshold|window/.test(k) &&
+    snaps.every((x) => typeof x.d[k] === 'number') && new Set(snaps.map((x) => x.d[k])).size > 1);
+  if (!keys.length) return null;
+  return h('section.trends', h('h3', 'Trend over ', String(snaps.length), ' snapshots'),
+    h('div.trend-grid', keys.slice(0, maxCharts).map((k) => {
+      const last = snaps[snaps.length - 1].d;
+      const thr = /_percent$/.test(k) && typeof last.level_percent === 'number' && k !== 'level_percent' ? last.level_percent : NaN;
+      return h('div.trend', { dataset: { key: k } },
+        h('div.trend-head', h('span', humanize(k)), h('strong', fmtField(k, last[k], ''))),
+        sparkline([{ name: k, pts: snaps.map((x) => ({ t: x.t, v: x.d[k] })) }], thr, 260, 56));
+    })));
+}
