@@ -26,6 +26,9 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* store_ready trusts a successful commit this recent without a probe write. */
+#define READY_FRESH_MS 1000
+
 struct store {
     struct store_config cfg;
     char *url;
@@ -47,6 +50,8 @@ struct store {
     struct store_write probe;
     int probe_inflight, probe_ok;
     uint64_t probe_gen;
+    int in_batch;
+    int64_t batch_started_ms, last_commit_ok_ms; /* monotonic */
 
     struct store_stats st;
     void (*observer)(size_t batch, uint64_t latency_us);
@@ -223,6 +228,8 @@ static void *writer_main(void *arg)
         if (!s->head)
             s->tail = NULL;
         s->depth -= (unsigned)n;
+        s->in_batch = 1;
+        s->batch_started_ms = time_mono_ms();
         pthread_mutex_unlock(&s->mu);
 
         uint64_t t0 = time_mono_ns();
@@ -238,15 +245,17 @@ static void *writer_main(void *arg)
             observer(n, us);
 
         pthread_mutex_lock(&s->mu);
+        s->in_batch = 0;
         s->st.commits++;
         s->st.last_batch_size = n;
         s->st.commit_latency_us_sum += us;
         for (size_t i = 0; i < n; i++) {
             struct store_write *w = s->batch[i];
             s->wakes[i] = w->wake_; /* read now: the probe may be reused once mu drops */
-            if (w->status == STORE_OK)
+            if (w->status == STORE_OK) {
                 s->st.writes_committed++;
-            else
+                s->last_commit_ok_ms = time_mono_ms();
+            } else
                 s->st.writes_failed++;
             if (w == &s->probe) {
                 s->probe_ok = w->status == STORE_OK;
@@ -339,6 +348,16 @@ int store_ready(struct store *s)
     struct timespec deadline;
     deadline_after(&deadline, s->cfg.ready_timeout_ms);
     pthread_mutex_lock(&s->mu);
+    /* A write that committed within the last second already proves the store
+     * writable, unless the writer has been stuck in a batch since. This keeps
+     * a flood of /readyz (a public endpoint) from costing one fsync each. */
+    int64_t now = time_mono_ms();
+    if (s->writer_alive && !s->stopping && s->last_commit_ok_ms &&
+        now - s->last_commit_ok_ms < READY_FRESH_MS &&
+        (!s->in_batch || now - s->batch_started_ms < (int64_t)s->cfg.ready_timeout_ms)) {
+        pthread_mutex_unlock(&s->mu);
+        return 1;
+    }
     if (!s->probe_inflight) {
         s->probe.apply = probe_apply;
         s->probe.wake_ = NULL; /* store_ready waits on done_cv instead */

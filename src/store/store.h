@@ -85,7 +85,9 @@ void store_read_release(struct store *s, struct store_conn *c);
 
 /* Readiness: the writer thread is alive and a trivial write (a heartbeat row)
  * commits within cfg->ready_timeout_ms. 1 when ready, 0 otherwise. Safe to call
- * from many threads at once: concurrent callers share one probe write. */
+ * from many threads at once: concurrent callers share one probe write, and no
+ * probe is written while some write committed within the last second (and the
+ * writer is not stuck in a batch for longer than ready_timeout_ms). */
 int store_ready(struct store *s);
 
 struct store_stats {

@@ -454,25 +454,42 @@ static void observer(size_t batch, uint64_t latency_us)
 static void ready_and_observer(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = fixture_open(f, 0, 0);
-    assert_non_null(s);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.url = f->url;
+    cfg.ready_timeout_ms = 200;
+    struct store *s = NULL;
+    char err[256];
+    assert_int_equal(store_open(&cfg, &s, err, sizeof err), STORE_OK);
     observed_batches = 0;
     store_set_commit_observer(s, observer);
     assert_int_equal(store_ready(s), 1);
-    assert_int_equal(store_ready(s), 1);
     struct store_stats st;
     store_stats(s, &st);
-    assert_int_equal(st.commits, 2); /* each probe is a real commit */
-    assert_int_equal(observed_batches, 2);
+    assert_int_equal(st.commits, 1); /* the probe is a real commit */
+    assert_int_equal(observed_batches, 1);
+    for (int i = 0; i < 50; i++) /* a flood: the fresh commit vouches, no more probes */
+        assert_int_equal(store_ready(s), 1);
+    store_stats(s, &st);
+    assert_int_equal(st.commits, 1);
 
-    /* A writer stuck in a transaction: not ready within the deadline. */
+    /* A writer stuck in a transaction longer than the deadline: not ready. */
     struct gate g;
     gate_close(&g, s);
+    usleep(300 * 1000);
     int64_t t0 = time_mono_ms();
     assert_int_equal(store_ready(s), 0);
-    assert_true(time_mono_ms() - t0 >= 1000);
+    assert_true(time_mono_ms() - t0 >= 200);
     gate_open(&g);
     assert_int_equal(store_ready(s), 1);
+
+    /* Idle for more than a second: a new probe is written. */
+    usleep(1100 * 1000);
+    store_stats(s, &st);
+    uint64_t before = st.commits;
+    assert_int_equal(store_ready(s), 1);
+    store_stats(s, &st);
+    assert_true(st.commits > before);
     store_close(s);
 }
 
