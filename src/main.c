@@ -11,8 +11,10 @@
 #include "api/app.h"
 #include "api/ops.h"
 #include "api/routes.h"
+#include "bus/bus.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "ledger/ledger.h"
 #include "ledger/policy_service.h"
 #include "store/store.h"
 #include "util/crypto.h"
@@ -66,6 +68,31 @@ static int start_policy(struct daemon *d)
     return 0;
 }
 
+/* The ledger: in-process bus, ingest/fold service, tick and outbox relay. */
+static int start_ledger(struct daemon *d)
+{
+    d->app.bus = bus_local_create();
+    struct ledger_config lc;
+    ledger_config_defaults(&lc);
+    lc.store = d->store;
+    lc.bus = d->app.bus;
+    lc.on_outbox = http_streams_wake;
+    if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != STORE_OK ||
+        ledger_start(d->app.ledger) != 0) {
+        log_error("main", "ledger: cannot start");
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_ledger(struct daemon *d)
+{
+    ledger_destroy(d->app.ledger); /* stops the tick and relay first */
+    d->app.ledger = NULL;
+    bus_destroy(d->app.bus);
+    d->app.bus = NULL;
+}
+
 static int start_http(struct daemon *d)
 {
     char listen[128], err[256];
@@ -99,6 +126,7 @@ static const struct step {
 } steps[] = {
     {"store", start_store, stop_store},
     {"policy", start_policy, NULL},
+    {"ledger", start_ledger, stop_ledger},
     {"http", start_http, stop_http},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])

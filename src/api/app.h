@@ -9,6 +9,9 @@
 #include "core/config.h"
 #include "store/store.h"
 
+struct ledger;
+struct bus;
+
 struct app {
     const struct config *cfg;
     struct store *store;
@@ -16,6 +19,8 @@ struct app {
     uint8_t admin_token_hash[32];
     int has_admin_token;
     int64_t started_at_ms;
+    struct ledger *ledger; /* src/ledger/ledger.h: findings, incidents, events */
+    struct bus *bus;       /* src/bus/bus.h: the event bus (in-process by default) */
 };
 
 #endif

@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include "api/ledger_api.h"
 #include "api/ops.h"
 #include "api/policy.h"
 #include "api/sources.h"
@@ -14,6 +15,25 @@ const struct http_route api_routes[] = {
     {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
     {"GET", "/metrics", ROLES_PUBLIC, ops_metrics, "Prometheus metrics"},
     {"GET", "/api/v1/whoami", ROLES_ANY, ops_whoami, "The caller's token name and role"},
+
+    /* ledger: findings in, incidents, events (docs/api.md, docs/findings.md, docs/events.md) */
+    {"POST", "/api/v1/findings", ROLES_INGEST, api_findings_post,
+     "Ingest one finding or an array (answers when durable)"},
+    {"POST", "/api/v1/integrations/alertmanager", ROLES_INGEST, api_alertmanager_post,
+     "Alertmanager webhook (version 4) receiver"},
+    {"GET", "/api/v1/incidents", ROLES_VIEWER, api_incidents_list,
+     "List incidents (filters, sort, cursor)"},
+    {"GET", "/api/v1/incidents/counts", ROLES_VIEWER, api_incidents_counts,
+     "Incident counts by state, class and severity"},
+    {"GET", "/api/v1/incidents/{id}", ROLES_VIEWER, api_incident_get,
+     "One incident with evidence, recent findings and allowed transitions"},
+    {"GET", "/api/v1/incidents/{id}/timeline", ROLES_VIEWER, api_incident_timeline,
+     "An incident's timeline"},
+    {"POST", "/api/v1/incidents/{id}/transitions", ROLES_OPERATOR, api_incident_transition,
+     "Move an incident to another state"},
+    {"POST", "/api/v1/incidents/{id}/evidence", ROLES_OPERATOR, api_incident_evidence_post,
+     "Attach evidence to an incident"},
+    {"GET", "/api/v1/events", ROLES_VIEWER, api_events, "Server-Sent Events (Last-Event-ID resume)"},
 
     /* policy (docs/policy.md) */
     {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},

@@ -59,11 +59,14 @@ const struct fold_params *ledger_fold_params(const struct ledger *l) { return &l
 void ledger_note_outbox(struct ledger *l, int64_t seq)
 {
     pthread_mutex_lock(&l->mu);
-    if (seq > l->outbox_head) {
+    int moved = seq > l->outbox_head;
+    if (moved) {
         l->outbox_head = seq;
         pthread_cond_broadcast(&l->cv);
     }
     pthread_mutex_unlock(&l->mu);
+    if (moved && l->cfg.on_outbox)
+        l->cfg.on_outbox();
 }
 
 int64_t ledger_outbox_head(struct ledger *l)

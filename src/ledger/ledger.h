@@ -28,6 +28,7 @@ struct ledger_config {
     struct fold_params fold;
     unsigned tick_ms;           /* how often time-driven transitions are checked */
     unsigned relay_ms;          /* outbox relay poll interval when idle */
+    void (*on_outbox)(void);    /* called after new events commit (wakes SSE streams); or NULL */
 };
 void ledger_config_defaults(struct ledger_config *cfg);
 

@@ -1,0 +1,89 @@
+/* POST /api/v1/findings and POST /api/v1/integrations/alertmanager.
+ * Both answer only after the findings are durable (the ledger waits for the
+ * group commit); a full write queue answers 503 with Retry-After. */
+#include <stdlib.h>
+
+#include "api/ledger_api.h"
+#include "core/alertmanager.h"
+#include "ledger/ledger.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static int ledger_ready(struct app *a, struct http_resp *resp)
+{
+    if (a->ledger)
+        return 1;
+    http_resp_error(resp, 503, "unavailable", "the ledger is not running");
+    http_resp_header(resp, "Retry-After", "1");
+    return 0;
+}
+
+void api_findings_post(struct http_req *req, struct http_resp *resp, void *app)
+{
+    struct app *a = app;
+    if (!ledger_ready(a, resp))
+        return;
+    json_t *doc = http_req_json(req, resp);
+    if (!doc)
+        return;
+    struct problems *p = malloc(sizeof *p);
+    if (!p) {
+        json_decref(doc);
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    problems_init(p);
+    json_t *answer = NULL;
+    enum store_status st = ledger_ingest_doc(a->ledger, doc, req->who->name, &answer, p);
+    if (st == STORE_OK)
+        http_resp_json(resp, 200, answer);
+    else if (st == STORE_INVALID)
+        http_resp_problems(resp, 422, "validation_failed", p, "invalid findings; none were stored");
+    else
+        http_resp_store_error(resp, st, "findings");
+    free(p);
+    json_decref(doc);
+}
+
+void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *app)
+{
+    struct app *a = app;
+    if (!ledger_ready(a, resp))
+        return;
+    json_t *doc = http_req_json(req, resp);
+    if (!doc)
+        return;
+    struct problems *p = malloc(sizeof *p);
+    struct finding_batch b = {0};
+    struct ledger_result *res = NULL;
+    if (!p) {
+        http_resp_error(resp, 500, "internal", "out of memory");
+        goto out;
+    }
+    problems_init(p);
+    if (alertmanager_from_json(doc, NULL, time_now_ms(), &b, p) != 0) {
+        http_resp_problems(resp, 422, "validation_failed", p,
+                           "not an Alertmanager webhook (version 4) payload");
+        goto out;
+    }
+    if (b.count == 0) {
+        http_resp_json(resp, 200, json_pack("{s:[]}", "items"));
+        goto out;
+    }
+    res = calloc(b.count, sizeof *res);
+    char err[160];
+    enum store_status st =
+        res ? ledger_ingest(a->ledger, &b, req->who->name, res, err, sizeof err) : STORE_ERROR;
+    if (st == STORE_OK) {
+        http_resp_json(resp, 200, ledger_results_json(res, b.count));
+    } else {
+        if (st != STORE_BUSY)
+            log_error("api", "alertmanager ingest failed: %s", res ? err : "out of memory");
+        http_resp_store_error(resp, st, "alerts");
+    }
+out:
+    free(res);
+    finding_batch_clear(&b);
+    free(p);
+    json_decref(doc);
+}
