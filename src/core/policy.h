@@ -21,7 +21,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/alertmanager.h"
 #include "core/config.h"
+#include "core/fold.h"
 #include "core/problems.h"
 
 #define POLICY_NAME "robot_sre_policy"
@@ -60,6 +62,16 @@ const char *policy_action_mode_name(enum policy_action_mode m);
 /* The class a probe reports: its `class` when given (tcp/http/dns/tls), else the
  * one its kind implies. kind must be a valid probe kind; NULL otherwise. */
 const char *policy_probe_class(const char *kind, const char *cls);
+
+/* ---- views for the modules that act on the policy (policy_view.c) ---- */
+/* incidents.reopen_window_seconds / flap_quiet_seconds as fold parameters; the
+ * ledger's defaults when doc is NULL or lacks them. */
+void policy_fold_params(const json_t *doc, struct fold_params *out);
+/* The alertmanager section as receiver options. map/labels are caller storage
+ * (PV limits: 256 rows, 16 labels); strings point into doc. Returns how many
+ * entries did not fit (0 with storage of the validation limits). */
+size_t policy_am_options(const json_t *doc, struct am_options *out, struct am_class_map *map,
+                         size_t map_cap, const char **labels, size_t labels_cap);
 
 /* ---- thresholds: one table drives defaults, env overrides, validation, docs ---- */
 struct policy_threshold {

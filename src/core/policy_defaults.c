@@ -34,9 +34,9 @@ static const char *const production_approval[] = {
     "patch_config", "helm_reconcile", "cordon_node", "oci_reboot_node", "oci_replace_node", NULL};
 
 static const struct posture_defaults postures[] = {
-    [ENV_DEMO] = {20, 3, 600, 300, approval_only, 3600, 1, 1, 3600, 300},
-    [ENV_STAGING] = {10, 2, 1800, 600, staging_approval, 1800, 1, 0, 3600, 600},
-    [ENV_PRODUCTION] = {5, 1, 3600, 900, production_approval, 900, 1, 0, 3600, 900},
+    [ENV_DEMO] = {20, 3, 600, 300, approval_only, 3600, 1, 1, 1800, 300},
+    [ENV_STAGING] = {10, 2, 1800, 600, staging_approval, 1800, 1, 0, 1800, 600},
+    [ENV_PRODUCTION] = {5, 1, 3600, 900, production_approval, 900, 1, 0, 1800, 900},
 };
 
 static json_t *string_list(const char *const *items)

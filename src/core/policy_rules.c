@@ -115,6 +115,16 @@ static void builtin_rule(const json_t *r, const char *ipath, const char *id, str
     }
 }
 
+/* A built-in rule's own pattern needs no compile here: the table ships with the
+ * binary and its tests compile every row (a changed pattern is refused anyway). */
+static int builtin_pattern(const json_t *r, const char *id, const char *pattern)
+{
+    const struct builtin_rule *b = id && json_is_true(json_object_get(r, "builtin"))
+                                       ? builtin_rule_find(id)
+                                       : NULL;
+    return b && b->pattern && strcmp(b->pattern, pattern) == 0;
+}
+
 static void rule(const json_t *arr, size_t i, const char *path, struct pv_ctx *c)
 {
     static const char *const known[] = {"id",       "builtin",      "enabled",        "kind",
@@ -161,7 +171,7 @@ static void rule(const json_t *arr, size_t i, const char *path, struct pv_ctx *c
                                      k == 2 ? PV_MAX_ID : PV_MAX_PATTERN, c->p);
         if (!body)
             continue;
-        if (k == 0)
+        if (k == 0 && !builtin_pattern(r, id, body))
             compile_pattern(body, fpath, c->p);
         else if (k == 1 && !expression_ok(body))
             problems_add(c->p, fpath, "format",

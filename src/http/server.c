@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "api/app.h"
 #include "http/auth.h"
@@ -29,6 +30,7 @@
 #define API_PREFIX "/api/v1"
 #define SSE_TOKEN_PATH "/api/v1/events" /* EventSource cannot send headers */
 #define CONNECTION_MEMORY_LIMIT (64 * 1024) /* request line + headers per connection */
+#define DRAIN_MS 5000 /* stop: how long in-flight requests may take to finish */
 
 /* Sent with every response. The CSP keeps the console to its own origin with
  * no inline script; on JSON it costs nothing and stops content sniffing games. */
@@ -308,6 +310,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rc)
             return MHD_NO;
         *con_cls = rc;
+        atomic_fetch_add(&srv->inflight, 1);
         rc->start_ns = time_mono_ns();
         snprintf(rc->method, sizeof rc->method, "%s", method);
         snprintf(rc->path, sizeof rc->path, "%s", url);
@@ -359,6 +362,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(rc->body);
     free(rc);
     *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -499,12 +503,26 @@ fail:
     return -1;
 }
 
+/* Graceful: stop accepting, end the streams, let in-flight requests finish
+ * (bounded by DRAIN_MS), then close every connection. */
 void http_server_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    /* Streams first: the daemon must not stop with suspended connections. */
+    if (srv->daemon) {
+        MHD_socket lsock = MHD_quiesce_daemon(srv->daemon);
+        if (lsock != MHD_INVALID_SOCKET)
+            close(lsock); /* quiescing hands the listening socket to us */
+    }
+    /* Streams next: they never finish on their own, and the daemon must not
+     * stop with suspended connections. */
     stream_waker_stop(srv);
+    int64_t until = time_mono_ms() + DRAIN_MS;
+    while (atomic_load(&srv->inflight) > 0 && time_mono_ms() < until)
+        usleep(5000);
+    if (atomic_load(&srv->inflight) > 0)
+        log_warn("http", "stopping with %d request(s) still in flight",
+                 atomic_load(&srv->inflight));
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     pthread_mutex_destroy(&srv->park_lock);

@@ -21,6 +21,7 @@ struct http_server {
     size_t max_body_bytes;
     unsigned port;
     atomic_int stopping;
+    atomic_int inflight;  /* requests between their first byte and completion */
 
     /* Streams waiting for data: suspended connections, resumed by the waker
      * thread every HTTP_STREAM_POLL_MS or on http_streams_wake(). */

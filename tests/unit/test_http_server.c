@@ -242,6 +242,15 @@ static void stream_route(struct http_req *req, struct http_resp *resp, void *app
     resp->stream_free = ticker_free;
 }
 
+/* A handler that takes its time: stopping must wait for it. */
+static void slow_route(struct http_req *req, struct http_resp *resp, void *app)
+{
+    (void)req;
+    (void)app;
+    usleep(400000);
+    http_resp_json(resp, 200, json_pack("{s:b}", "slow", 1));
+}
+
 static struct http_route table[128];
 
 static void build_table(void)
@@ -255,6 +264,7 @@ static void build_table(void)
     table[n++] = (struct http_route){"POST", "/api/v1/test/echo/{id}", ROLES_ANY, echo, "echo"};
     table[n++] =
         (struct http_route){"GET", "/api/v1/test/stream", ROLES_VIEWER, stream_route, "stream"};
+    table[n++] = (struct http_route){"GET", "/api/v1/test/slow", ROLES_VIEWER, slow_route, "slow"};
     if (!has_events)
         table[n++] =
             (struct http_route){"GET", "/api/v1/events", ROLES_VIEWER, events_probe, "events"};
@@ -708,8 +718,39 @@ static void test_stream_wake_is_prompt(void **state)
 
 struct bg_req {
     const char *token;
+    const char *path;
     struct res r;
 };
+
+static void *bg_get(void *arg)
+{
+    struct bg_req *b = arg;
+    get(b->path, b->token, &b->r);
+    return NULL;
+}
+
+/* Stopping lets a request in flight finish, refuses new connections, then
+ * ends. Restarts the server for the tests after it. */
+static void test_stop_drains_in_flight(void **state)
+{
+    (void)state;
+    struct bg_req b = {tokens[1], "/api/v1/test/slow", {0}};
+    pthread_t th;
+    pthread_create(&th, NULL, bg_get, &b);
+    usleep(150000); /* the handler is running */
+    unsigned old_port = port;
+    http_server_stop(srv);
+    srv = NULL;
+    pthread_join(th, &(void *){NULL});
+    assert_int_equal(b.r.status, 200);
+    assert_true(json_is_true(json_object_get(b.r.json, "slow")));
+    res_free(&b.r);
+    struct res r;
+    port = old_port;
+    assert_int_equal(get("/healthz", NULL, &r), -1); /* nobody listens any more */
+    res_free(&r);
+    assert_int_equal(start_server(), 0);
+}
 
 static void *bg_stream(void *arg)
 {
@@ -724,7 +765,7 @@ static void test_stop_with_idle_stream(void **state)
 {
     (void)state;
     int before = atomic_load(&streams_open);
-    struct bg_req b = {tokens[1], {0}};
+    struct bg_req b = {tokens[1], NULL, {0}};
     pthread_t th;
     pthread_create(&th, NULL, bg_stream, &b);
     for (int i = 0; i < 500 && atomic_load(&streams_open) == before; i++)
@@ -789,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_stream_wake_is_prompt),
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_stop_with_idle_stream),
+        cmocka_unit_test(test_stop_drains_in_flight),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

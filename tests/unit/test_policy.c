@@ -12,6 +12,7 @@
 
 #include "core/builtin_rules.h"
 #include "core/policy.h"
+#include "core/policy_internal.h" /* policy_builtin_rule_json */
 
 static json_t *defaults_for(enum environment e)
 {
@@ -102,6 +103,39 @@ static void defaults_validate(void **state)
         assert_int_equal(json_array_size(rules), n);
         json_decref(doc);
     }
+}
+
+/* Validation skips compiling built-in patterns (they are the table's own); prove
+ * here that every one compiles, by validating each as an operator rule. */
+static void builtin_patterns_compile(void **state)
+{
+    (void)state;
+    json_t *doc = defaults_for(ENV_DEMO);
+    json_t *rules = json_object_get(doc, "detector_rules");
+    int n = 0;
+    for (const struct builtin_rule *r = builtin_rules; r->id; r++) {
+        if (strcmp(r->kind, "log_signature") != 0)
+            continue;
+        json_t *copy = policy_builtin_rule_json(r);
+        char id[64];
+        snprintf(id, sizeof id, "op.copy-%d", n++);
+        json_object_set_new(copy, "id", json_string(id));
+        json_object_set_new(copy, "builtin", json_false());
+        json_array_append_new(rules, copy);
+    }
+    struct problems p;
+    problems_init(&p);
+    int rc = policy_validate(doc, &p);
+    if (rc)
+        dump(&p);
+    assert_int_equal(rc, 0);
+    assert_true(n > 0);
+    /* and a broken pattern in the same position is caught */
+    json_object_set_new(json_array_get(rules, json_array_size(rules) - 1), "pattern",
+                        json_string("(x"));
+    problems_init(&p);
+    assert_int_equal(policy_validate(doc, &p), -1);
+    json_decref(doc);
 }
 
 static void posture_modes(void **state)
@@ -680,14 +714,50 @@ static void redaction(void **state)
     assert_false(policy_secret_field_name("channel"));
 }
 
+static void views_for_ledger(void **state)
+{
+    (void)state;
+    json_t *doc = defaults_for(ENV_PRODUCTION);
+    struct fold_params fp;
+    policy_fold_params(doc, &fp);
+    assert_int_equal(fp.reopen_window_ms, 1800 * 1000LL);
+    assert_int_equal(fp.quiet_period_ms, 900 * 1000LL);
+    policy_fold_params(NULL, &fp);
+    assert_int_equal(fp.reopen_window_ms, FOLD_DEFAULT_REOPEN_WINDOW_MS);
+
+    edit_set(doc, "/alertmanager/class_map/-",
+             "{\"label\":\"alertname\",\"value\":\"KubePodCrashLooping\",\"class\":"
+             "\"application_services.pod_restart_pressure\"}");
+    edit_set(doc, "/alertmanager/class_map/-",
+             "{\"label\":\"alertname\",\"value\":\"NodeFilesystemAlmostFull\",\"class\":"
+             "\"infrastructure.node_disk_pressure\"}");
+    edit_set(doc, "/alertmanager/key_labels", "[\"alertname\",\"namespace\"]");
+    struct am_options opt;
+    struct am_class_map map[1];
+    const char *labels[4];
+    assert_int_equal(policy_am_options(doc, &opt, map, 1, labels, 4), 1); /* one row did not fit */
+    assert_int_equal(opt.nmap, 1);
+    assert_string_equal(opt.map[0].value, "KubePodCrashLooping");
+    assert_string_equal(opt.map[0].class_, "application_services.pod_restart_pressure");
+    assert_int_equal(opt.nkey_labels, 2);
+    assert_string_equal(opt.key_labels[1], "namespace");
+    json_decref(doc);
+    doc = defaults_for(ENV_DEMO);
+    assert_int_equal(policy_am_options(doc, &opt, map, 1, labels, 4), 0);
+    assert_null(opt.map);
+    assert_null(opt.key_labels);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults_validate),   cmocka_unit_test(posture_modes),
+        cmocka_unit_test(defaults_validate),   cmocka_unit_test(builtin_patterns_compile),
+        cmocka_unit_test(posture_modes),
         cmocka_unit_test(seeding_inputs),      cmocka_unit_test(invalid_documents),
         cmocka_unit_test(every_problem_reported), cmocka_unit_test(parse_bounds),
         cmocka_unit_test(probe_classes),       cmocka_unit_test(valid_full_document),
-        cmocka_unit_test(redaction),
+        cmocka_unit_test(redaction),           cmocka_unit_test(views_for_ledger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
