@@ -197,14 +197,26 @@ static inline int tcp_listen_any(unsigned *port)
     return fd;
 }
 
-/* A port that nothing listens on (bound then closed). */
-static inline unsigned tcp_dead_port(void)
+/* A port that refuses connections: bound but not listening, and kept bound (in
+ * *held, or until the process exits when held is NULL) so that nothing else
+ * running in parallel (other tests' daemons) can take it meanwhile. */
+static inline unsigned tcp_refusing_port(int *held)
 {
-    unsigned port = 0;
-    int fd = tcp_listen_any(&port);
-    close(fd);
-    return port;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return 0;
+    }
+    socklen_t sl = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    if (held)
+        *held = fd;
+    return ntohs(sa.sin_port);
 }
+static inline unsigned tcp_dead_port(void) { return tcp_refusing_port(NULL); }
 
 /* ---- TLS server with a generated certificate ---- */
 struct tls_server {

@@ -109,7 +109,8 @@ static void test_retry_order_and_drop(void **state)
 static void test_buffer_while_server_away(void **state)
 {
     (void)state;
-    unsigned port = tcp_dead_port();
+    int held = -1;
+    unsigned port = tcp_refusing_port(&held);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
     struct delivery_opts o = {.server = url, .token = "tok-ingest", .capacity = 10,
@@ -143,6 +144,7 @@ static void test_buffer_while_server_away(void **state)
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sa.sin_port = htons((uint16_t)port);
+    close(held); /* hand the port to the server */
     m.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, mini_answer, &m,
                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, mini_done,
                            NULL, MHD_OPTION_END);
