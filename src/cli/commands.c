@@ -8,6 +8,8 @@ int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_finding(int argc, char **argv);
+int cmd_incidents(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
@@ -17,6 +19,8 @@ const struct cli_command cli_commands[] = {
     {"audit", "verify the hash-chained audit log", cmd_audit},
     {"config", "print the effective configuration or the settings table", cmd_config},
     {"policy", "read, validate and change the policy (get|validate|set|versions)", cmd_policy},
+    {"finding", "send a finding to a running server (emit)", cmd_finding},
+    {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
     {"scan", "match the log signatures against log files once", cmd_scan},
     {"version", "print the version", cmd_version},

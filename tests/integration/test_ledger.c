@@ -288,6 +288,62 @@ static void events_resume_and_audit(void **state)
     it_cleanup(&d);
 }
 
+static void cli_and_ingest_role(void **state)
+{
+    (void)state;
+    struct it_daemon d;
+    assert_int_equal(it_start(&d, NULL, NULL), 0);
+    char out[8192];
+    const char *env[] = {"IF_SRE_TOKEN=" IT_ADMIN, NULL};
+    const char *emit[] = {"finding", "emit", "--source", "cli", "--class",
+                          "infrastructure.node_disk_pressure", "--key", "node-7:/", "--severity",
+                          "high", "--summary", "disk 97%", "--id", "cli-1", "--attr", "node=node-7",
+                          NULL};
+    assert_int_equal(it_run_cli(&d, env, emit, out, sizeof out), 0);
+    assert_non_null(strstr(out, "cli-1: opened incident 1"));
+    assert_int_equal(it_run_cli(&d, env, emit, out, sizeof out), 0);
+    assert_non_null(strstr(out, "cli-1: duplicate incident 1"));
+    const char *bad[] = {"finding", "emit", "--source", "cli", "--class", "nodot", "--key", "k",
+                         "--severity", "high", "--summary", "s", NULL};
+    assert_int_equal(it_run_cli(&d, env, bad, out, sizeof out), 2);
+    assert_non_null(strstr(out, "/class pattern"));
+
+    const char *list[] = {"incidents", "list", "--severity", "high", NULL};
+    assert_int_equal(it_run_cli(&d, env, list, out, sizeof out), 0);
+    assert_non_null(strstr(out, "node-7:/"));
+    const char *show[] = {"incidents", "show", "1", NULL};
+    assert_int_equal(it_run_cli(&d, env, show, out, sizeof out), 0);
+    assert_non_null(strstr(out, "can go to:  triaged"));
+    const char *tr_bad[] = {"incidents", "transition", "1", "observed", NULL};
+    assert_int_equal(it_run_cli(&d, env, tr_bad, out, sizeof out), 1);
+    const char *tr[] = {"incidents", "transition", "1", "triaged", "--reason", "on it", NULL};
+    assert_int_equal(it_run_cli(&d, env, tr, out, sizeof out), 0);
+    assert_non_null(strstr(out, "is now triaged"));
+
+    /* an ingest token posts findings and nothing else */
+    const char *mk[] = {"token", "create", "--name", "shipper", "--role", "ingest", NULL};
+    assert_int_equal(it_run_cli(&d, NULL, mk, out, sizeof out), 0);
+    /* stdout and stderr share the capture: the token is the line that is not a log line */
+    char tok[256] = "";
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+        if (line[0] != '{')
+            snprintf(tok, sizeof tok, "%.200s", line);
+    assert_true(strlen(tok) > 16);
+    struct it_resp r;
+    assert_int_equal(it_request(&d, "POST", "/api/v1/findings", tok,
+                                F("ing-1", "db-9", "firing", "info"), NULL, &r),
+                     200);
+    it_resp_free(&r);
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents", tok, NULL, NULL, &r), 403);
+    it_resp_free(&r);
+    assert_int_equal(it_request(&d, "POST", "/api/v1/incidents/1/transitions", tok,
+                                "{\"to\":\"resolved\"}", NULL, &r),
+                     403);
+    it_resp_free(&r);
+    assert_int_equal(it_stop(&d), 0);
+    it_cleanup(&d);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -295,6 +351,7 @@ int main(void)
         cmocka_unit_test(ingest_fold_read_transition),
         cmocka_unit_test(alertmanager_receiver),
         cmocka_unit_test(events_resume_and_audit),
+        cmocka_unit_test(cli_and_ingest_role),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
