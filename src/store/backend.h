@@ -131,6 +131,10 @@ struct store_backend_ops {
     /* A consistent read snapshot over several statements (read connections). */
     enum store_status (*snapshot_begin)(struct store_conn *c);
     enum store_status (*snapshot_end)(struct store_conn *c);
+    /* Called when a read connection goes back to the pool: ends anything a
+     * caller left open (an unfinished statement, a snapshot) so that it cannot
+     * pin old data (in SQLite that would hold back WAL checkpoints). */
+    void (*reader_reset)(struct store_conn *c);
     /* A trivial durable write (one heartbeat row), for store_ready. */
     enum store_status (*heartbeat)(struct store_conn *c, int64_t now_ms);
 

@@ -162,17 +162,20 @@ static enum store_status sq_open(const char *url, int readonly, const struct sto
     /* The pragmas are constant text, run once per connection. */
     static const char *const writer_pragmas[] = {
         "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+        /* after a burst, a checkpoint shrinks the WAL file back to 64 MiB */
+        "PRAGMA journal_size_limit=67108864",
     };
     static const char *const reader_pragmas[] = {"PRAGMA foreign_keys=ON"};
     const char *const *pr = readonly ? reader_pragmas : writer_pragmas;
-    size_t npr = readonly ? 1 : 3;
+    size_t npr = readonly ? sizeof reader_pragmas / sizeof reader_pragmas[0]
+                          : sizeof writer_pragmas / sizeof writer_pragmas[0];
     for (size_t i = 0; i < npr; i++) {
         sqlite3_stmt *st = NULL;
         rc = sqlite3_prepare_v2(q->db, pr[i], -1, &st, NULL);
         if (rc == SQLITE_OK) {
             rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW && i == 0 && !readonly &&
-                strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+            const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+            if (i == 0 && !readonly && rc == SQLITE_ROW && (!mode || strcmp(mode, "wal") != 0)) {
                 snprintf(err, errlen, "%s: WAL mode is not available", path);
                 sqlite3_finalize(st);
                 sq_close(&q->base);
@@ -238,6 +241,16 @@ static enum store_status sq_snapshot_end(struct store_conn *c)
     return sq_rollback(c);
 }
 
+static void sq_reader_reset(struct store_conn *c)
+{
+    struct sq_conn *q = sq_of(c);
+    for (sqlite3_stmt *st = sqlite3_next_stmt(q->db, NULL); st; st = sqlite3_next_stmt(q->db, st))
+        if (sqlite3_stmt_busy(st))
+            sqlite3_reset(st);
+    if (!sqlite3_get_autocommit(q->db))
+        run_sql(c, "ROLLBACK", "end read transaction");
+}
+
 static enum store_status sq_heartbeat(struct store_conn *c, int64_t now_ms)
 {
     struct sq_conn *q = sq_of(c);
@@ -264,6 +277,7 @@ const struct store_backend_ops store_sqlite_backend = {
     .in_transaction = sq_in_transaction,
     .snapshot_begin = sq_snapshot_begin,
     .snapshot_end = sq_snapshot_end,
+    .reader_reset = sq_reader_reset,
     .heartbeat = sq_heartbeat,
     .tokens = &sq_token_ops,
     .audit = &sq_audit_ops,

@@ -420,6 +420,7 @@ void store_read_release(struct store *s, struct store_conn *c)
 {
     if (!c)
         return;
+    s->ops->reader_reset(c);
     pthread_mutex_lock(&s->rmu);
     s->idle[s->nidle++] = c;
     pthread_cond_signal(&s->rcv);

@@ -74,7 +74,7 @@ static void wal_mode_and_migration_record(void **state)
 static void url_forms(void **state)
 {
     struct fixture *f = *state;
-    char url[700], err[256] = "";
+    char url[800], err[256] = "";
     int a = -1, v = -1;
     snprintf(url, sizeof url, "sqlite://%s", f->path); /* sqlite:///abs/path */
     assert_int_equal(store_migrate(url, &a, &v, err, sizeof err), STORE_OK);
@@ -85,6 +85,19 @@ static void url_forms(void **state)
     snprintf(url, sizeof url, "sqlite:%s/no/such/dir/x.db", f->dir);
     assert_int_equal(store_migrate(url, &a, &v, err, sizeof err), STORE_ERROR);
     assert_non_null(strstr(err, "cannot open"));
+
+    /* Not a database: refused with SQLite's word for it. */
+    char junk[700];
+    snprintf(junk, sizeof junk, "%s/junk.db", f->dir);
+    FILE *fp = fopen(junk, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not an SQLite file\n", fp);
+    fclose(fp);
+    snprintf(url, sizeof url, "sqlite:%s", junk);
+    assert_int_equal(store_migrate(url, &a, &v, err, sizeof err), STORE_ERROR);
+    assert_non_null(strstr(err, "not a database"));
+    unlink(junk);
 }
 
 static void newer_schema_is_refused(void **state)
