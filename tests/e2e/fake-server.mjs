@@ -115,6 +115,9 @@ http.createServer(async (req, res) => {
     });
     return send(res, 200, { items });
   }
+  if (p === '/api/v1/sources') return send(res, 200, { items: [
+    { id: 'host', kind: 'host', state: 'ok', last_run: now(), last_error: null, runs: 42, failures: 0, findings: 1 },
+    { id: 'registry-probe', kind: 'probe', state: 'failing', last_run: now(), last_error: 'connect 10.0.0.5:5000: connection refused', runs: 12, failures: 3, findings: 3 }] });
   if (p === '/api/v1/incidents/counts') {
     const c = { by_state: {}, by_class: {}, by_severity: {}, total: incidents.length };
     for (const i of incidents) { c.by_state[i.state] = (c.by_state[i.state] || 0) + 1; c.by_class[i.class] = (c.by_class[i.class] || 0) + 1; c.by_severity[i.severity] = (c.by_severity[i.severity] || 0) + 1; }

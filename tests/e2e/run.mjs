@@ -226,6 +226,13 @@ test('open the drawer and transition the incident', async () => {
   await page.click('[role=tab][data-tab=summary]');
   await page.click('.transition[data-to=triaged]');
   await page.fill('#transition-reason', 'e2e: looking into it');
+  // A live update while typing keeps the text and offers a reload instead.
+  const fold = await api('POST', '/findings', {
+    source: 'e2e', class: 'application_services.http_5xx_burst', correlation_key: `checkout:${run}`,
+    severity: 'warning', status: 'firing', summary: state.summaryA });
+  check(fold.status === 200, `fold answered ${fold.status}`);
+  await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .stale`);
+  check(await page.inputValue('#transition-reason') === 'e2e: looking into it', 'live update wiped the reason');
   await page.click('#transition-confirm');
   await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .drawer-meta .state-triaged`);
   const got = await api('GET', `/incidents/${state.incA}`);
@@ -274,6 +281,14 @@ test('policy: invalid value shown at its field, then a valid save adds a version
   const diff = await page.textContent('.diff-table');
   check(diff.includes('max_actions_per_hour'), 'diff does not show the changed field');
   await shot('10-policy-history');
+  // Restore the first version: saved as a new version with the old document.
+  page.once('dialog', (d) => d.accept());
+  await page.click(`tr[data-version="${v0}"] .row-actions button`);
+  await page.waitForSelector(`tr[data-version="${v0 + 2}"]`);
+  const restored = await api('GET', '/policy');
+  check(restored.data.version === v0 + 2 &&
+    restored.data.document.automation.max_actions_per_hour === before.data.document.automation.max_actions_per_hour,
+    `restore gave version ${restored.data.version}`);
 });
 
 test('add an operator detector rule', async () => {
@@ -298,6 +313,17 @@ test('add an operator detector rule', async () => {
   await shot('13-rules-added');
 });
 
+test('sources page lists the running sources', async () => {
+  await page.goto(BASE + '/#/sources');
+  await page.waitForSelector('.sources-body > *:not(.loading)');
+  const r = await api('GET', '/sources');
+  if (r.status === 200 && r.data.items.length)
+    await page.waitForSelector(`tr[data-source="${r.data.items[0].id}"]`);
+  else check(r.status === 200 ? !!(await page.$('.sources-body .empty')) : !!(await page.$('.sources-body .error')),
+    `sources page does not reflect the API (${r.status})`);
+  await shot('16-sources');
+});
+
 test('dark theme and narrow layout render', async () => {
   await page.goto(BASE + '/#/incidents');
   await page.waitForSelector('table.incidents');
@@ -313,7 +339,7 @@ test('dark theme and narrow layout render', async () => {
   await page.waitForTimeout(200);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `page overflows horizontally by ${overflow}px`);
-  await shot('16-narrow');
+  await shot('18-narrow');
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.click('#signout');
   await page.waitForSelector('form.signin-card');

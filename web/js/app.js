@@ -11,6 +11,7 @@ import { initTheme, themeToggle } from './theme.js';
 import './incidents.js';
 import './policy.js';
 import './rules.js';
+import './sources.js';
 
 const root = document.getElementById('app');
 let who = null;
@@ -175,7 +176,7 @@ function onRoute() {
   current.page.route?.(route);
 }
 
-// Global keys: "/" focuses the page's search box, "g i|p|r" switches page.
+// Global keys: "/" focuses the page's search box, "g i|p|r|s" switches page.
 let lastG = 0;
 document.addEventListener('keydown', (e) => {
   if (!who || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -189,8 +190,8 @@ document.addEventListener('keydown', (e) => {
     }
   } else if (e.key === 'g') {
     lastG = Date.now();
-  } else if (Date.now() - lastG < 1000 && 'ipr'.includes(e.key)) {
-    const id = { i: 'incidents', p: 'policy', r: 'rules' }[e.key];
+  } else if (Date.now() - lastG < 1000 && 'iprs'.includes(e.key)) {
+    const id = { i: 'incidents', p: 'policy', r: 'rules', s: 'sources' }[e.key];
     lastG = 0;
     navigate('/' + id);
   }

@@ -67,7 +67,15 @@ export function openDrawer(id, { who, onClose, onChanged }) {
     mount(panel, content);
   }
 
-  async function load() {
+  // A live update must not wipe what the operator is typing (a transition
+  // reason): then only the header changes and the tab offers a reload.
+  function busyTyping() {
+    const a = document.activeElement;
+    if (a && panel.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) return true;
+    return [...panel.querySelectorAll('textarea, input[type=text]')].some((x) => x.value.trim() !== '');
+  }
+
+  async function load(opts = {}) {
     if (!incident) mount(panel, spinner('Loading incident…'));
     try {
       const inc = await api.get('/incidents/' + id);
@@ -75,6 +83,11 @@ export function openDrawer(id, { who, onClose, onChanged }) {
       incident = inc;
       mount(titleEl, h('span.muted', '#' + id + ' '), inc.summary || inc.class);
       mount(metaEl, badge('sev', inc.severity), badge('state', inc.state), h('span.cls', inc.class));
+      if (opts.live && busyTyping()) {
+        if (!metaEl.querySelector('.stale'))
+          metaEl.appendChild(h('button.btn.link.stale', { type: 'button', onclick: () => load() }, 'Updated · reload tab'));
+        return;
+      }
       renderTabs();
       renderPanel();
     } catch (e) {
@@ -89,7 +102,7 @@ export function openDrawer(id, { who, onClose, onChanged }) {
   setTimeout(() => closeBtn.focus(), 0);
   return {
     el,
-    refresh: load,
+    refresh: () => load({ live: true }),
     destroy() {
       alive = false;
     },

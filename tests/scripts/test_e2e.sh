@@ -29,7 +29,8 @@ port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{
 token="e2e-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 mkdir -p "$work/data"
 # A viewer token, for the role test (written to the store before the daemon starts).
-viewer=$(IF_SRE_DATA_DIR="$work/data" IF_SRE_LOG_LEVEL=warn "$SREBOT_BIN" token create --name e2e-viewer --role viewer)
+viewer=$(IF_SRE_DATA_DIR="$work/data" IF_SRE_LOG_LEVEL=warn "$SREBOT_BIN" token create --name e2e-viewer --role viewer 2>"$work/token.log") ||
+  { echo "srebot token create failed:"; cat "$work/token.log"; exit 1; }
 IF_SRE_LISTEN="127.0.0.1:$port" IF_SRE_DATA_DIR="$work/data" IF_SRE_ADMIN_TOKEN="$token" \
 IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true IF_SRE_LOG_LEVEL=warn \
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1} \
