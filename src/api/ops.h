@@ -14,6 +14,9 @@ void ops_healthz(struct http_req *req, struct http_resp *resp, void *app);
 void ops_readyz(struct http_req *req, struct http_resp *resp, void *app);
 void ops_metrics(struct http_req *req, struct http_resp *resp, void *app);
 void ops_whoami(struct http_req *req, struct http_resp *resp, void *app);
+/* GET /api/v1/openapi.json, generated from the route table (src/api/openapi.c). */
+void ops_openapi(struct http_req *req, struct http_resp *resp, void *app);
+json_t *openapi_document(const struct http_route *routes);
 
 /* GET / (index.html) and GET /<file> from the embedded web/ directory. */
 void console_asset(struct http_req *req, struct http_resp *resp, void *app);

@@ -35,12 +35,17 @@ struct res {
     char headers[8192];
     size_t hlen;
     json_t *json;
+    int stream_status_only;
 };
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
     struct res *r = ud;
     size_t k = sz * n;
+    /* An event stream runs until the server ends it; when the caller only
+     * wants to know it opened (stream_status_only), the first bytes will do. */
+    if (r->stream_status_only && strcasestr(r->headers, "text/event-stream"))
+        return 0;
     char *b = realloc(r->body, r->len + k + 1);
     if (!b)
         return 0;
@@ -102,9 +107,11 @@ static const char *hdr(const struct res *r, const char *name)
 
 static void res_free(struct res *r)
 {
+    int status_only = r->stream_status_only;
     free(r->body);
     json_decref(r->json);
     memset(r, 0, sizeof *r);
+    r->stream_status_only = status_only;
 }
 
 static unsigned port;
@@ -114,7 +121,9 @@ static long request(const char *method, const char *path, const char *token, con
                     const char *body, long body_len, const char *const *extra, struct res *r,
                     long timeout_ms)
 {
+    int status_only = r->stream_status_only;
     memset(r, 0, sizeof *r);
+    r->stream_status_only = status_only;
     CURL *c = curl_easy_init();
     char url[1024], auth[256], ct[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
@@ -340,7 +349,7 @@ static int teardown(void **state)
 static void test_ops_public(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     assert_int_equal(get("/healthz", NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
     res_free(&r);
@@ -385,7 +394,7 @@ static void test_auth_matrix(void **state)
                        strcmp(rt->method, "PATCH") == 0;
         const char *body = has_body ? "{}" : NULL;
         const char *ct = has_body ? "application/json" : NULL;
-        struct res r;
+        struct res r = {.stream_status_only = 1};
         /* the stream routes must not hang the walk: a short timeout, status only */
         long to = 3000;
         if (api) {
@@ -424,7 +433,7 @@ static void test_auth_matrix(void **state)
 static void test_unauthenticated_api_hides_shape(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     /* unknown API paths and wrong methods look the same as real ones: 401 */
     static const char *const paths[][2] = {
         {"GET", "/api/v1/no-such-thing"}, {"DELETE", "/api/v1/whoami"}, {"GET", "/api/v1"}};
@@ -452,7 +461,7 @@ static void test_unauthenticated_api_hides_shape(void **state)
 static void test_whoami_and_sse_token(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     for (int i = 0; i < 4; i++) {
         assert_int_equal(get("/api/v1/whoami", tokens[i], &r), 200);
         assert_string_equal(json_string_value(json_object_get(r.json, "role")),
@@ -467,6 +476,7 @@ static void test_whoami_and_sse_token(void **state)
 
     /* ?access_token= counts on GET /api/v1/events only */
     char path[160];
+    r.stream_status_only = 1;
     snprintf(path, sizeof path, "/api/v1/events?access_token=%s", tokens[1]);
     request("GET", path, NULL, NULL, NULL, 0, NULL, &r, 1500);
     assert_int_equal(r.status, 200);
@@ -480,7 +490,7 @@ static void test_whoami_and_sse_token(void **state)
 static void test_body_limits_and_types(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     const char *tok = tokens[0];
     request("POST", "/api/v1/test/echo/5", tok, "application/json", "{\"a\":1}", 7, NULL, &r, 0);
     assert_int_equal(r.status, 200);
@@ -533,7 +543,7 @@ static void test_body_limits_and_types(void **state)
 static void test_request_id(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     const char *const given[] = {"X-Request-Id: abc-123.def", NULL};
     request("GET", "/healthz", NULL, NULL, NULL, 0, given, &r, 0);
     assert_string_equal(hdr(&r, "X-Request-Id"), "abc-123.def");
@@ -560,7 +570,7 @@ static void test_access_log(void **state)
     fflush(stderr);
     int saved = dup(2);
     dup2(fd, 2);
-    struct res r;
+    struct res r = {0};
     const char *const id[] = {"X-Request-Id: log-test-1", NULL};
     request("GET", "/api/v1/whoami", tokens[2], NULL, NULL, 0, id, &r, 0);
     res_free(&r);
@@ -607,7 +617,7 @@ static void test_access_log(void **state)
 static void test_metrics_after_requests(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     for (int i = 0; i < 5; i++) {
         get("/healthz", NULL, &r);
         res_free(&r);
@@ -645,7 +655,7 @@ static void test_metrics_after_requests(void **state)
 static void test_console(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     assert_int_equal(get("/", NULL, &r), 200);
     assert_string_equal(hdr(&r, "Content-Type"), "text/html; charset=utf-8");
     assert_non_null(strstr(hdr(&r, "Content-Security-Policy"), "default-src 'self'"));
@@ -669,7 +679,7 @@ static void test_console(void **state)
 static void test_stream(void **state)
 {
     (void)state;
-    struct res r;
+    struct res r = {0};
     uint64_t t0 = time_mono_ns();
     request("GET", "/api/v1/test/stream", tokens[1], NULL, NULL, 0, NULL, &r, 10000);
     double secs = (double)(time_mono_ns() - t0) / 1e9;
@@ -702,7 +712,7 @@ static void test_stream_wake_is_prompt(void **state)
     /* With wakes arriving from another thread, the stream finishes well before
      * six poll intervals. */
     pthread_t th;
-    struct res r;
+    struct res r = {0};
     atomic_store(&wake_stop, 0);
     pthread_create(&th, NULL, wake_loop, NULL);
     uint64_t t0 = time_mono_ns();
@@ -745,7 +755,7 @@ static void test_stop_drains_in_flight(void **state)
     assert_int_equal(b.r.status, 200);
     assert_true(json_is_true(json_object_get(b.r.json, "slow")));
     res_free(&b.r);
-    struct res r;
+    struct res r = {0};
     port = old_port;
     assert_int_equal(get("/healthz", NULL, &r), -1); /* nobody listens any more */
     res_free(&r);
@@ -791,7 +801,7 @@ static void *load(void *arg)
 {
     int *ok = arg;
     for (int i = 0; i < LOAD_EACH; i++) {
-        struct res r;
+        struct res r = {0};
         if (get("/api/v1/whoami", tokens[1], &r) == 200)
             (*ok)++;
         res_free(&r);
