@@ -5,7 +5,9 @@
 
 #include "api/ledger_api.h"
 #include "core/alertmanager.h"
+#include "core/policy.h"
 #include "ledger/ledger.h"
+#include "ledger/policy_service.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -56,12 +58,19 @@ void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *a
     struct problems *p = malloc(sizeof *p);
     struct finding_batch b = {0};
     struct ledger_result *res = NULL;
+    /* class mapping and key labels come from the current policy (docs/policy.md) */
+    int64_t version = 0;
+    json_t *policy = policy_service_current_doc(a->store, &version);
+    struct am_options opt;
+    static __thread struct am_class_map map[256];
+    static __thread const char *labels[16];
+    policy_am_options(policy, &opt, map, 256, labels, 16);
     if (!p) {
         http_resp_error(resp, 500, "internal", "out of memory");
         goto out;
     }
     problems_init(p);
-    if (alertmanager_from_json(doc, NULL, time_now_ms(), &b, p) != 0) {
+    if (alertmanager_from_json(doc, &opt, time_now_ms(), &b, p) != 0) {
         http_resp_problems(resp, 422, "validation_failed", p,
                            "not an Alertmanager webhook (version 4) payload");
         goto out;
@@ -85,5 +94,6 @@ out:
     free(res);
     finding_batch_clear(&b);
     free(p);
+    json_decref(policy);
     json_decref(doc);
 }

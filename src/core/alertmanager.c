@@ -50,7 +50,7 @@ static const char *label(json_t *labels, const char *name)
 
 static void pick_class(json_t *labels, const struct am_options *opt, char *out, size_t outlen)
 {
-    const char *c = label(labels, "sre_class");
+    const char *c = label(labels, opt && opt->class_label ? opt->class_label : "sre_class");
     if (c && class_well_formed(c)) {
         snprintf(out, outlen, "%s", c);
         return;
@@ -62,7 +62,10 @@ static void pick_class(json_t *labels, const struct am_options *opt, char *out, 
             return;
         }
     }
-    snprintf(out, outlen, "%s", CLASS_FALLBACK);
+    const char *def = opt && opt->default_class && class_well_formed(opt->default_class)
+                          ? opt->default_class
+                          : CLASS_FALLBACK;
+    snprintf(out, outlen, "%s", def);
 }
 
 /* "alertname=X,namespace=Y"; when longer than a key may be, its SHA-256. */

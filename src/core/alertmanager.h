@@ -1,8 +1,9 @@
 /* Alertmanager webhook (version 4) -> findings (docs/findings.md, "Alertmanager").
  *
  * Each alert becomes one finding with source "alertmanager":
- *   class            the `sre_class` label when well formed, else the first mapping
- *                    row whose label matches, else CLASS_FALLBACK;
+ *   class            the class label (`sre_class` unless the options name another) when
+ *                    well formed, else the first mapping row whose label matches, else
+ *                    the default class (CLASS_FALLBACK unless the options name another);
  *   correlation_key  the alert fingerprint, or "name=value,..." of the chosen labels
  *                    (in the order given) when key_labels is set;
  *   severity         from the `severity` label (see am_severity);
@@ -32,6 +33,8 @@ struct am_class_map {
 };
 
 struct am_options {
+    const char *class_label;        /* label naming the class directly; NULL: "sre_class" */
+    const char *default_class;      /* when nothing matched; NULL: CLASS_FALLBACK */
     const struct am_class_map *map; /* may be NULL */
     size_t nmap;
     const char *const *key_labels;  /* labels forming the correlation key; NULL: fingerprint */

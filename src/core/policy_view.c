@@ -49,5 +49,7 @@ size_t policy_am_options(const json_t *doc, struct am_options *out, struct am_cl
     }
     out->key_labels = n ? labels : NULL;
     out->nkey_labels = n;
+    out->class_label = json_string_value(json_object_get(am, "class_label"));
+    out->default_class = json_string_value(json_object_get(am, "default_class"));
     return dropped;
 }

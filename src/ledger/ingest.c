@@ -361,7 +361,9 @@ static enum store_status ingest_apply(struct store_conn *c, struct store_write *
         snprintf(writes[0]->err, sizeof writes[0]->err, "out of memory");
         goto out;
     }
-    st = fold_all(c, &g, &l->cfg.fold, now);
+    struct fold_params fp;
+    ledger_fold_now(l, &fp);
+    st = fold_all(c, &g, &fp, now);
     if (st == STORE_OK)
         st = write_all(c, &g, n == 1 ? op0->actor : "ingest", now, &op0->max_seq);
 out:

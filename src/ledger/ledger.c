@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "bus/bus.h"
+#include "core/policy.h"
+#include "ledger/policy_service.h"
 #include "ledger/ledger_int.h"
 #include "ledger/views.h"
 #include "util/log.h"
@@ -31,6 +33,7 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
         return STORE_ERROR;
     l->cfg = *cfg;
     l->store = cfg->store;
+    l->fold = cfg->fold;
     pthread_mutex_init(&l->mu, NULL);
     pthread_condattr_t a;
     pthread_condattr_init(&a);
@@ -54,7 +57,36 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
 }
 
 struct store *ledger_store(struct ledger *l) { return l->store; }
-const struct fold_params *ledger_fold_params(const struct ledger *l) { return &l->cfg.fold; }
+
+void ledger_fold_now(struct ledger *l, struct fold_params *out)
+{
+    pthread_mutex_lock(&l->mu);
+    *out = l->fold;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void ledger_fold_params(struct ledger *l, struct fold_params *out) { ledger_fold_now(l, out); }
+
+/* The policy's incidents section (re-open window, flap quiet period) wins over
+ * the start-up defaults; re-read when the policy version changes. */
+static void follow_policy(struct ledger *l)
+{
+    int64_t version = 0;
+    json_t *doc = policy_service_current_doc(l->store, &version);
+    pthread_mutex_lock(&l->mu);
+    int changed = doc && version != l->policy_version;
+    if (changed) {
+        policy_fold_params(doc, &l->fold);
+        l->policy_version = version;
+    }
+    struct fold_params now = l->fold;
+    pthread_mutex_unlock(&l->mu);
+    json_decref(doc);
+    if (changed)
+        log_info("ledger", "policy version %lld: re-open window %lld s, flap quiet period %lld s",
+                 (long long)version, (long long)(now.reopen_window_ms / 1000),
+                 (long long)(now.quiet_period_ms / 1000));
+}
 
 void ledger_note_outbox(struct ledger *l, int64_t seq)
 {
@@ -285,7 +317,7 @@ struct tick_op {
     int64_t ids[TICK_BATCH];
     size_t n;
     int64_t now;
-    const struct fold_params *fp;
+    struct fold_params fp;
     unsigned changed;
     int64_t max_seq;
 };
@@ -311,7 +343,7 @@ static enum store_status tick_apply(struct store_conn *c, struct store_write **w
                 return st;
             struct fold_change ch;
             /* re-checked inside the transaction: a finding may have arrived since */
-            if (!fold_tick(&inc, op->now, op->fp, &ch))
+            if (!fold_tick(&inc, op->now, &op->fp, &ch))
                 continue;
             st = store_incident_update(c, &inc);
             if (st == STORE_OK)
@@ -334,11 +366,11 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
         if (!op)
             return STORE_ERROR;
         op->now = now_ms;
-        op->fp = &l->cfg.fold;
+        ledger_fold_now(l, &op->fp);
         struct store_conn *c;
         enum store_status st = store_read_acquire(l->store, &c);
         if (st == STORE_OK) {
-            st = store_incident_due(c, now_ms, l->cfg.fold.quiet_period_ms, TICK_BATCH,
+            st = store_incident_due(c, now_ms, op->fp.quiet_period_ms, TICK_BATCH,
                                     collect_due, op);
             store_read_release(l->store, c);
         }
@@ -376,6 +408,7 @@ static void *tick_main(void *arg)
         if (l->stopping)
             break;
         pthread_mutex_unlock(&l->mu);
+        follow_policy(l);
         unsigned changed = 0;
         enum store_status st = ledger_tick(l, time_now_ms(), &changed);
         if (st != STORE_OK && st != STORE_BUSY)
@@ -392,6 +425,7 @@ int ledger_start(struct ledger *l)
 {
     if (l->started)
         return 0;
+    follow_policy(l);
     if (pthread_create(&l->tick_thread, NULL, tick_main, l) != 0)
         return -1;
     l->started = 1;

@@ -84,6 +84,8 @@ int64_t ledger_outbox_head(struct ledger *l);
 void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms);
 
 struct store *ledger_store(struct ledger *l);
-const struct fold_params *ledger_fold_params(const struct ledger *l);
+/* The fold parameters in force: the policy's incidents section once a policy is
+ * saved (re-read on every tick when its version changes), else cfg->fold. */
+void ledger_fold_params(struct ledger *l, struct fold_params *out);
 
 #endif

@@ -15,6 +15,8 @@ struct ledger {
     pthread_cond_t cv;          /* outbox head moved, or stopping */
     int64_t outbox_head;        /* highest committed outbox seq */
     int stopping, started, relay_running;
+    struct fold_params fold;    /* current (guarded by mu): from the policy, else cfg */
+    int64_t policy_version;     /* the policy version fold was taken from (0 = none) */
     pthread_t tick_thread, relay_thread;
 };
 
@@ -27,6 +29,8 @@ enum store_status ledger_record_change(struct store_conn *c, const struct incide
 /* Appends an outbox event with data (stolen) for subject "incident/<id>". */
 enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t incident_id,
                               int64_t at_ms, json_t *data, int64_t *max_seq);
+/* The fold parameters in force (a copy, taken under the lock). */
+void ledger_fold_now(struct ledger *l, struct fold_params *out);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -344,6 +345,59 @@ static void cli_and_ingest_role(void **state)
     it_cleanup(&d);
 }
 
+/* Flap damping in the running daemon, with the quiet period taken from the policy. */
+static void flap_damping_follows_the_policy(void **state)
+{
+    (void)state;
+    struct it_daemon d;
+    const char *env[] = {"IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true", NULL};
+    assert_int_equal(it_start(&d, env, NULL), 0);
+    struct it_resp r;
+    assert_int_equal(it_request(&d, "GET", "/api/v1/policy", IT_ADMIN, NULL, NULL, &r), 200);
+    json_t *doc = json_incref(json_object_get(r.json, "document"));
+    long long version = i_of(r.json, "version");
+    it_resp_free(&r);
+    json_object_set_new(json_object_get(doc, "incidents"), "flap_quiet_seconds", json_integer(1));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    char match[64];
+    snprintf(match, sizeof match, "If-Match: \"%lld\"", version);
+    const char *hdrs[] = {match, NULL};
+    assert_int_equal(it_request(&d, "PUT", "/api/v1/policy", IT_ADMIN, text, hdrs, &r), 200);
+    it_resp_free(&r);
+    free(text);
+    sleep(2); /* the ledger picks the new version up on its next tick */
+
+    assert_int_equal(it_request(&d, "POST", "/api/v1/findings", IT_ADMIN,
+                                "[" F("p1", "flap", "firing", "high") "," F("p2", "flap", "resolved",
+                                "high") "]", NULL, &r),
+                     200);
+    long long id = i_of(item(&r, 0), "incident_id");
+    it_resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/incidents/%lld", id);
+    assert_int_equal(it_request(&d, "GET", path, IT_ADMIN, NULL, NULL, &r), 200);
+    assert_string_equal(s_of(r.json, "state"), "recovering");
+    it_resp_free(&r);
+    const char *state_now = "recovering";
+    for (int i = 0; i < 50 && strcmp(state_now, "resolved") != 0; i++) {
+        usleep(100000);
+        assert_int_equal(it_request(&d, "GET", path, IT_ADMIN, NULL, NULL, &r), 200);
+        state_now = strcmp(s_of(r.json, "state"), "resolved") == 0 ? "resolved" : "recovering";
+        it_resp_free(&r);
+    }
+    assert_string_equal(state_now, "resolved");
+    /* fires again inside the re-open window: the same incident re-opens */
+    assert_int_equal(it_request(&d, "POST", "/api/v1/findings", IT_ADMIN,
+                                F("p3", "flap", "firing", "high"), NULL, &r),
+                     200);
+    assert_string_equal(s_of(item(&r, 0), "outcome"), "reopened");
+    assert_int_equal(i_of(item(&r, 0), "incident_id"), id);
+    it_resp_free(&r);
+    assert_int_equal(it_stop(&d), 0);
+    it_cleanup(&d);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -352,6 +406,7 @@ int main(void)
         cmocka_unit_test(alertmanager_receiver),
         cmocka_unit_test(events_resume_and_audit),
         cmocka_unit_test(cli_and_ingest_role),
+        cmocka_unit_test(flap_damping_follows_the_policy),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -90,6 +90,24 @@ static void mapping_and_key_labels(void **state)
     finding_batch_clear(&b);
 }
 
+static void class_label_and_default_from_options(void **state)
+{
+    (void)state;
+    struct am_options opt = {.class_label = "team_class",
+                             .default_class = "async_workloads.queue_backlog"};
+    const char *doc = "{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"team_class\":"
+                      "\"identity_security.identity_provider_unreachable\",\"sre_class\":\"a.b\"},"
+                      "\"startsAt\":\"2025-01-02T03:00:00Z\"},{\"status\":\"firing\","
+                      "\"labels\":{\"sre_class\":\"a.b\"},\"startsAt\":\"2025-01-02T03:00:00Z\"}]}";
+    struct finding_batch b;
+    struct problems p;
+    problems_init(&p);
+    assert_int_equal(alertmanager_parse(doc, strlen(doc), 1 << 20, &opt, NOW, &b, &p), 0);
+    assert_string_equal(b.items[0].class_, "identity_security.identity_provider_unreachable");
+    assert_string_equal(b.items[1].class_, "async_workloads.queue_backlog"); /* sre_class ignored */
+    finding_batch_clear(&b);
+}
+
 static void severity_words(void **state)
 {
     (void)state;
@@ -184,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(maps_alerts_to_findings),
         cmocka_unit_test(mapping_and_key_labels),
+        cmocka_unit_test(class_label_and_default_from_options),
         cmocka_unit_test(severity_words),
         cmocka_unit_test(resends_are_the_same_finding),
         cmocka_unit_test(long_text_is_cut_not_refused),

@@ -202,7 +202,9 @@ static void idempotent_ingest_and_folding(void **state)
 static void reopen_and_flap_damping(void **state)
 {
     struct fx *f = *state;
-    const struct fold_params *fp = ledger_fold_params(f->ledger);
+    struct fold_params fpv;
+    ledger_fold_params(f->ledger, &fpv);
+    const struct fold_params *fp = &fpv;
     json_t *a = ingest(f, "[" FINDING("b1", "k", "firing") "]");
     int64_t id = incident_of(a, 0);
     json_t *r = ingest(f, "[" FINDING("b2", "k", "resolved") "]");
