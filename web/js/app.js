@@ -4,7 +4,7 @@
 // Routes are in the hash (#/incidents/12?state=observed) so that every view is
 // a deep link and the server only has to serve index.html at "/".
 
-import { h, mount, toast } from './dom.js';
+import { h, mount, toast, clearToasts } from './dom.js';
 import * as api from './api.js';
 import { pages, can } from './registry.js';
 import { initTheme, themeToggle } from './theme.js';
@@ -168,6 +168,7 @@ function onRoute() {
   }
   if (!current || current.id !== def.id) {
     if (current) current.page.destroy?.();
+    clearToasts(); // messages belong to the page they came from
     const page = def.create({ who, navigate, onLive, parseRoute });
     current = { id: def.id, page };
     mount(main, page.el);

@@ -122,13 +122,19 @@ export function errorState(err, retry) {
 }
 
 // Transient message in the corner.
+export function clearToasts() {
+  const box = document.getElementById('toasts');
+  if (box) clear(box);
+}
+
 export function toast(msg, kind = 'info') {
   let box = document.getElementById('toasts');
   if (!box) {
     box = h('div#toasts', { role: 'status', 'aria-live': 'polite' });
     document.body.appendChild(box);
   }
-  const t = h('div', { class: `toast toast-${kind}` }, msg);
+  const t = h('div', { class: `toast toast-${kind}`, title: 'Click to dismiss', onclick: () => t.remove() }, msg);
   box.appendChild(t);
+  while (box.children.length > 3) box.firstChild.remove();
   setTimeout(() => t.remove(), kind === 'error' ? 8000 : 4000);
 }

@@ -157,9 +157,11 @@ function createWorkspace(ctx) {
       'aria-pressed': filters.get(kind) === key ? 'true' : 'false',
       onclick: () => setFilter(kind, filters.get(kind) === key ? '' : key),
     }, h('span.chip-n', String(n)), h('span.chip-k', key));
-    const byState = c.by_state || {};
-    const bySev = c.by_severity || {};
-    const byClass = Object.entries(c.by_class || {}).sort((a, b) => b[1] - a[1]);
+    // The server may list zero counts; only non-zero ones become chips.
+    const nonZero = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, n]) => n > 0));
+    const byState = nonZero(c.by_state);
+    const bySev = nonZero(c.by_severity);
+    const byClass = Object.entries(nonZero(c.by_class)).sort((a, b) => b[1] - a[1]);
     const domains = new Map();
     for (const [cls, n] of byClass) {
       const d = cls.split('.')[0];
