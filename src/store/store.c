@@ -15,57 +15,11 @@
  * never touches it after that (the caller may return and free its stack).
  */
 #include <errno.h>
-#include <pthread.h>
-#include <semaphore.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "store/backend.h"
-#include "util/log.h"
+#include "store/store_int.h"
 #include "util/timeutil.h"
-
-/* store_ready trusts a successful commit this recent without a probe write. */
-#define READY_FRESH_MS 1000
-
-struct store {
-    struct store_config cfg;
-    char *url;
-    const struct store_backend_ops *ops;
-    struct store_conn *wconn;
-
-    /* queue + writer; everything below is guarded by mu */
-    pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* writer waits for work */
-    pthread_cond_t done_cv; /* store_ready waits for its probe (monotonic clock) */
-    struct store_write *head, *tail;
-    unsigned depth;
-    int stopping, writer_alive, writer_started;
-    pthread_t writer;
-    struct store_write **batch; /* max_batch slots, used by the writer only */
-    sem_t **wakes;              /* the batch's callers to wake, same slots */
-
-    /* readiness probe: one shared heartbeat write */
-    struct store_write probe;
-    int probe_inflight, probe_ok;
-    uint64_t probe_gen;
-    int in_batch;
-    int64_t batch_started_ms, last_commit_ok_ms; /* monotonic */
-
-    struct store_stats st;
-    void (*observer)(size_t batch, uint64_t latency_us);
-
-    /* read pool */
-    pthread_mutex_t rmu;
-    pthread_cond_t rcv; /* monotonic clock */
-    struct store_conn **readers;
-    unsigned nreaders;
-    struct store_conn **idle;
-    unsigned nidle;
-    int sync_init;
-};
-
 const char *store_status_name(enum store_status st)
 {
     switch (st) {
@@ -89,7 +43,7 @@ void store_config_defaults(struct store_config *cfg)
     cfg->ready_timeout_ms = 2000;
 }
 
-static void deadline_after(struct timespec *ts, unsigned ms)
+void store_deadline_after(struct timespec *ts, unsigned ms)
 {
     clock_gettime(CLOCK_MONOTONIC, ts);
     ts->tv_sec += ms / 1000;
@@ -98,17 +52,6 @@ static void deadline_after(struct timespec *ts, unsigned ms)
         ts->tv_sec++;
         ts->tv_nsec -= 1000000000L;
     }
-}
-
-static int cond_init_monotonic(pthread_cond_t *cv)
-{
-    pthread_condattr_t a;
-    if (pthread_condattr_init(&a) != 0)
-        return -1;
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(cv, &a);
-    pthread_condattr_destroy(&a);
-    return rc == 0 ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- writer */
@@ -211,7 +154,7 @@ static void run_batch(struct store *s, struct store_write **b, size_t n)
         fail_batch(s, b, n, st, "commit failed");
 }
 
-static void *writer_main(void *arg)
+void *store_writer_main(void *arg)
 {
     struct store *s = arg;
     pthread_mutex_lock(&s->mu);
@@ -346,7 +289,7 @@ int store_ready(struct store *s)
     if (!s)
         return 0;
     struct timespec deadline;
-    deadline_after(&deadline, s->cfg.ready_timeout_ms);
+    store_deadline_after(&deadline, s->cfg.ready_timeout_ms);
     pthread_mutex_lock(&s->mu);
     /* A write that committed within the last second already proves the store
      * writable, unless the writer has been stuck in a batch since. This keeps
@@ -393,189 +336,4 @@ void store_set_commit_observer(struct store *s, void (*fn)(size_t batch, uint64_
     pthread_mutex_lock(&s->mu);
     s->observer = fn;
     pthread_mutex_unlock(&s->mu);
-}
-
-/* ------------------------------------------------------------- read pool */
-
-enum store_status store_read_acquire(struct store *s, struct store_conn **out)
-{
-    struct timespec deadline;
-    deadline_after(&deadline, s->cfg.busy_timeout_ms);
-    pthread_mutex_lock(&s->rmu);
-    while (s->nidle == 0) {
-        if (pthread_cond_timedwait(&s->rcv, &s->rmu, &deadline) == ETIMEDOUT &&
-            s->nidle == 0) {
-            pthread_mutex_unlock(&s->rmu);
-            return STORE_BUSY;
-        }
-    }
-    struct store_conn *c = s->idle[--s->nidle];
-    pthread_mutex_unlock(&s->rmu);
-    c->err[0] = '\0';
-    *out = c;
-    return STORE_OK;
-}
-
-void store_read_release(struct store *s, struct store_conn *c)
-{
-    if (!c)
-        return;
-    s->ops->reader_reset(c);
-    pthread_mutex_lock(&s->rmu);
-    s->idle[s->nidle++] = c;
-    pthread_cond_signal(&s->rcv);
-    pthread_mutex_unlock(&s->rmu);
-}
-
-/* ---------------------------------------------------------- open / close */
-
-static void store_free(struct store *s)
-{
-    for (unsigned i = 0; i < s->nreaders; i++)
-        s->ops->close(s->readers[i]);
-    if (s->wconn)
-        s->ops->close(s->wconn);
-    if (s->sync_init) {
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->work_cv);
-        pthread_cond_destroy(&s->done_cv);
-        pthread_mutex_destroy(&s->rmu);
-        pthread_cond_destroy(&s->rcv);
-    }
-    free(s->readers);
-    free(s->idle);
-    free(s->batch);
-    free(s->wakes);
-    free(s->url);
-    free(s);
-}
-
-static void fill_defaults(struct store_config *cfg, const struct store_config *in)
-{
-    struct store_config d;
-    store_config_defaults(&d);
-    *cfg = *in;
-    if (!cfg->queue_capacity)
-        cfg->queue_capacity = d.queue_capacity;
-    if (!cfg->max_batch)
-        cfg->max_batch = d.max_batch;
-    if (!cfg->read_pool_size)
-        cfg->read_pool_size = d.read_pool_size;
-    if (!cfg->busy_timeout_ms)
-        cfg->busy_timeout_ms = d.busy_timeout_ms;
-    if (!cfg->ready_timeout_ms)
-        cfg->ready_timeout_ms = d.ready_timeout_ms;
-}
-
-static const struct store_backend_ops *backend_or_err(const char *url, char *err, size_t errlen)
-{
-    const struct store_backend_ops *ops = store_backend_for_url(url);
-    if (!ops)
-        snprintf(err, errlen, "unsupported store URL (expected sqlite:PATH)");
-    return ops;
-}
-
-enum store_status store_open(const struct store_config *cfg, struct store **out, char *err,
-                             size_t errlen)
-{
-    enum store_status st = STORE_ERROR;
-    const struct store_backend_ops *ops = backend_or_err(cfg ? cfg->url : NULL, err, errlen);
-    if (!ops)
-        return STORE_INVALID;
-    struct store *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return STORE_ERROR;
-    }
-    s->ops = ops;
-    fill_defaults(&s->cfg, cfg);
-    s->url = strdup(cfg->url);
-    s->batch = calloc(s->cfg.max_batch, sizeof *s->batch);
-    s->wakes = calloc(s->cfg.max_batch, sizeof *s->wakes);
-    s->readers = calloc(s->cfg.read_pool_size, sizeof *s->readers);
-    s->idle = calloc(s->cfg.read_pool_size, sizeof *s->idle);
-    if (!s->url || !s->batch || !s->wakes || !s->readers || !s->idle) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    s->cfg.url = s->url;
-    if (pthread_mutex_init(&s->mu, NULL) != 0 || pthread_cond_init(&s->work_cv, NULL) != 0 ||
-        cond_init_monotonic(&s->done_cv) != 0 || pthread_mutex_init(&s->rmu, NULL) != 0 ||
-        cond_init_monotonic(&s->rcv) != 0) {
-        snprintf(err, errlen, "cannot initialise locks");
-        goto out;
-    }
-    s->sync_init = 1;
-
-    st = ops->open(s->url, 0, &s->cfg, &s->wconn, err, errlen);
-    if (st != STORE_OK)
-        goto out;
-    int applied = 0, version = 0;
-    st = ops->migrate(s->wconn, &applied, &version);
-    if (st != STORE_OK) {
-        snprintf(err, errlen, "migration failed: %s", s->wconn->err);
-        goto out;
-    }
-    for (unsigned i = 0; i < s->cfg.read_pool_size; i++) {
-        st = ops->open(s->url, 1, &s->cfg, &s->readers[i], err, errlen);
-        if (st != STORE_OK)
-            goto out;
-        s->nreaders++;
-        s->idle[s->nidle++] = s->readers[i];
-    }
-    s->writer_alive = 1;
-    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
-        s->writer_alive = 0;
-        snprintf(err, errlen, "cannot start the writer thread");
-        st = STORE_ERROR;
-        goto out;
-    }
-    s->writer_started = 1;
-    log_info("store", "%s store open: schema version %d, %d migration(s) applied", ops->name,
-             version, applied);
-    *out = s;
-    return STORE_OK;
-out:
-    store_free(s);
-    return st == STORE_OK ? STORE_ERROR : st;
-}
-
-void store_close(struct store *s)
-{
-    if (!s)
-        return;
-    pthread_mutex_lock(&s->mu);
-    s->stopping = 1;
-    pthread_cond_broadcast(&s->work_cv);
-    pthread_mutex_unlock(&s->mu);
-    if (s->writer_started)
-        pthread_join(s->writer, NULL);
-    store_free(s);
-}
-
-enum store_status store_migrate(const char *url, int *applied, int *version, char *err,
-                                size_t errlen)
-{
-    const struct store_backend_ops *ops = backend_or_err(url, err, errlen);
-    if (!ops)
-        return STORE_INVALID;
-    struct store_config cfg;
-    store_config_defaults(&cfg);
-    cfg.url = url;
-    struct store_conn *c = NULL;
-    enum store_status st = ops->open(url, 0, &cfg, &c, err, errlen);
-    if (st != STORE_OK)
-        return st;
-    int a = 0, v = 0;
-    st = ops->migrate(c, &a, &v);
-    if (st != STORE_OK)
-        snprintf(err, errlen, "migration failed: %s", c->err);
-    ops->close(c);
-    if (st == STORE_OK) {
-        if (applied)
-            *applied = a;
-        if (version)
-            *version = v;
-    }
-    return st;
 }

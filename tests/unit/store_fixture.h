@@ -2,9 +2,11 @@
  * writes through the writer, and a "gate" write that holds the writer thread
  * inside a transaction until released (to line writes up deterministically).
  *
- * The contract tests run against SREBOT_STORE_TEST_URL when it is set (for a
- * server backend: an empty database the tests may fill), else against a new
- * SQLite file in a temporary directory. */
+ * The contract tests (test_store_contract.c, test_store_writer.c) run against
+ * SREBOT_STORE_TEST_URL when it is set, else against a new SQLite file in a
+ * temporary directory per test. Every test expects an empty database: a server
+ * backend (postgres://) must extend fixture_init/fixture_cleanup to give each
+ * test a fresh one (e.g. a new schema), the way the SQLite case gets a new file. */
 #ifndef SREBOT_TESTS_STORE_FIXTURE_H
 #define SREBOT_TESTS_STORE_FIXTURE_H
 
