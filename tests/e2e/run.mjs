@@ -137,6 +137,11 @@ test('a posted finding appears live, without reload', async () => {
       { type: 'log_excerpt', summary: 'panic in checkout',
         data: { file: '/var/log/checkout.log', pattern: 'panic: [a-z ]+',
           lines: ['2026-11-27T02:00:01Z GET /cart 200', '2026-11-27T02:00:02Z panic: runtime error in handler', '2026-11-27T02:00:02Z goroutine 7 [running]:'] } },
+      // The log scanner's shape: snippets of a match with its context.
+      { type: 'log_excerpt', summary: 'last 1 matching lines with context',
+        data: { rule: 'builtin.segfault', pattern: 'segfault at|Segmentation fault|SIGSEGV', file: '/var/log/syslog',
+          window_seconds: 300, matches: 1,
+          lines: [{ offset: 4096, text: 'kernel: worker started\nkernel: checkout[311]: segfault at 0 ip 00007f\nkernel: worker exited\n' }] } },
     ],
   });
   check(r.status === 200, `POST /findings answered ${r.status} ${JSON.stringify(r.data)}`);
@@ -221,6 +226,7 @@ test('open the drawer and transition the incident', async () => {
   await page.waitForSelector('.trends .trend[data-key="value"] svg.spark polyline');
   const marked = await page.$$eval('.evidence.ev-log_excerpt mark', (ms) => ms.map((m) => m.textContent));
   check(marked.some((m) => m.startsWith('panic: ')), `log match not marked: ${marked}`);
+  check(marked.includes('segfault at'), `scanner snippet match not marked: ${marked}`);
   await shot('06-drawer-signals');
   // Transition observed -> triaged with a reason.
   await page.click('[role=tab][data-tab=summary]');

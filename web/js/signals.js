@@ -79,7 +79,9 @@ function fmtNum(v, unit) {
 function metricView(d) {
   if (!d || typeof d !== 'object') return rawView(d);
   const unit = typeof d.unit === 'string' ? d.unit : '';
-  const nums = Object.entries(d).filter(([, v]) => typeof v === 'number');
+  // The server stores data with sorted keys; show the value and threshold first.
+  const rank = (k) => (k === 'value' ? 0 : k === 'threshold' ? 1 : 2);
+  const nums = Object.entries(d).filter(([, v]) => typeof v === 'number').sort((a, b) => rank(a[0]) - rank(b[0]));
   let series = null;
   for (const k of SERIES_KEYS) {
     if (Array.isArray(d[k])) {
@@ -212,12 +214,17 @@ function logView(d) {
   const re = jsRegExp(d.pattern);
   const literal = typeof d.match === 'string' ? d.match : null;
   const first = Number(d.first_line ?? d.start_line ?? NaN);
+  const meta = [
+    d.rule ? ['rule', d.rule] : null,
+    typeof d.matches === 'number' ? ['matches', d.window_seconds ? `${d.matches} in ${d.window_seconds}s` : String(d.matches)] : null,
+  ].filter(Boolean);
   return h('div.logx',
     d.file || d.path ? h('div.logx-file', h('code', d.file || d.path)) : null,
+    meta.length ? h('div.attrs', meta.map(([k, v]) => h('span.attr', h('span.k', k), '=', h('span.v', v)))) : null,
     d.pattern ? h('div.logx-pattern', 'pattern ', h('code', d.pattern)) : null,
     h('pre.log', lines.map((ln, i) => {
       const o = typeof ln === 'object' && ln !== null ? ln : { text: String(ln) };
-      const text = String(o.text ?? o.line ?? o.message ?? '');
+      const text = String(o.text ?? o.line ?? o.message ?? '').replace(/\n$/, '');
       const n = o.n ?? o.line_no ?? o.number ?? (Number.isFinite(first) ? first + i : null);
       let parts;
       if (Array.isArray(o.spans) && o.spans.length) parts = spansMark(text, o.spans);
@@ -225,7 +232,10 @@ function logView(d) {
       else if (re) parts = markMatches(text, re);
       else parts = [text];
       const hit = o.match === true || o.matched === true || parts.some((p) => p instanceof Node);
-      return h('span', { class: 'logline' + (hit ? ' hit' : '') },
+      // The log scanner sends snippets (a match with its context lines) rather than single lines.
+      const snippet = text.includes('\n');
+      return h('span', { class: 'logline' + (hit && !snippet ? ' hit' : '') + (snippet ? ' snippet' : ''),
+        title: o.file && o.file !== (d.file || d.path) ? o.file : null },
         n !== null && n !== undefined ? h('span.ln', String(n)) : null, parts, '\n');
     })));
 }
