@@ -145,6 +145,20 @@ enum store_status policy_service_list(struct store *s, int64_t before, unsigned 
     return st;
 }
 
+enum store_status policy_service_current_version(struct store *s, int64_t *version)
+{
+    struct store_conn *c = NULL;
+    enum store_status st = store_read_acquire(s, &c);
+    if (st != STORE_OK)
+        return st;
+    int64_t v = 0;
+    st = store_policy_current_version(c, &v);
+    store_read_release(s, c);
+    if (st == STORE_OK)
+        *version = v;
+    return st;
+}
+
 json_t *policy_service_current_doc(struct store *s, int64_t *version)
 {
     struct policy_version_rec r;
@@ -167,12 +181,7 @@ static const char *process_getenv(const char *name)
 int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, size_t errlen)
 {
     int64_t current = 0;
-    struct store_conn *c = NULL;
-    enum store_status st = store_read_acquire(s, &c);
-    if (st == STORE_OK) {
-        st = store_policy_current_version(c, &current);
-        store_read_release(s, c);
-    }
+    enum store_status st = policy_service_current_version(s, &current);
     if (st != STORE_OK) {
         snprintf(err, errlen, "policy seeding: %s", store_status_name(st));
         return -1;

@@ -40,6 +40,10 @@ json_t *policy_version_to_json(const struct policy_version_rec *r, int with_docu
 enum store_status policy_service_list(struct store *s, int64_t before, unsigned limit,
                                       json_t **out);
 
+/* The current version number only (0 = none): a cheap poll for readers that
+ * reload the document when it changes. */
+enum store_status policy_service_current_version(struct store *s, int64_t *version);
+
 /* The current document (new reference) and its version; NULL with *version = 0
  * when there is none or the store failed. */
 json_t *policy_service_current_doc(struct store *s, int64_t *version);

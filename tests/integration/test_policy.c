@@ -3,6 +3,7 @@
  * with the same If-Match: one wins), 422 with every problem, validate without
  * saving, roles (viewer reads, admin writes), secrets never echoed, and the CLI. */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,22 @@ static void seeding_is_idempotent_and_keeps_edits(void **state)
     json_decref(old);
     assert_int_equal(
         it_request(&d, "GET", "/api/v1/policy/versions/9", IT_ADMIN, NULL, NULL, &r), 404);
+    it_resp_free(&r);
+    /* pages: newest first, the cursor continues below the last item */
+    assert_int_equal(
+        it_request(&d, "GET", "/api/v1/policy/versions?limit=2", IT_ADMIN, NULL, NULL, &r), 200);
+    items = json_object_get(r.json, "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "version")), 2);
+    char next[96];
+    snprintf(next, sizeof next, "/api/v1/policy/versions?limit=2&cursor=%s",
+             json_string_value(json_object_get(r.json, "next_cursor")));
+    it_resp_free(&r);
+    assert_int_equal(it_request(&d, "GET", next, IT_ADMIN, NULL, NULL, &r), 200);
+    items = json_object_get(r.json, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "version")), 1);
+    assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
     it_resp_free(&r);
     assert_int_equal(it_stop(&d), 0);
     it_cleanup(&d);
@@ -272,6 +289,59 @@ static void invalid_documents_get_every_problem(void **state)
     it_cleanup(&d);
 }
 
+/* Output passes through redaction even for rows the API could never have
+ * accepted: a version planted straight into the database (an import, an older
+ * build) with a literal token and a URL password comes back redacted. */
+static void stored_secrets_are_redacted_on_output(void **state)
+{
+    (void)state;
+    struct it_daemon d;
+    assert_int_equal(it_start(&d, seed_env, NULL), 0);
+    long v;
+    json_t *doc = get_document(&d, &v, NULL, 0);
+    assert_int_equal(it_stop(&d), 0);
+    json_array_append_new(json_object_get(doc, "channels"),
+                          json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "id", "hook", "provider",
+                                    "webhook", "enabled", 1, "settings", "url",
+                                    "https://bot:planted-password@hooks.local/x", "secret",
+                                    "planted-secret-value"));
+    char *text = dump(doc);
+    json_decref(doc);
+    char path[400];
+    snprintf(path, sizeof path, "%s/srebot.db", d.data_dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO policy_versions(version, author, created_at,"
+                                        " document) VALUES(2, 'import', 0, ?1)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(text);
+
+    assert_int_equal(it_restart(&d), 0);
+    const char *paths[] = {"/api/v1/policy", "/api/v1/policy/versions/2"};
+    for (size_t i = 0; i < 2; i++) {
+        struct it_resp r;
+        assert_int_equal(it_request(&d, "GET", paths[i], IT_ADMIN, NULL, NULL, &r), 200);
+        assert_null(strstr(r.body, "planted-secret-value"));
+        assert_null(strstr(r.body, "planted-password"));
+        json_t *settings = json_object_get(
+            json_array_get(json_object_get(json_object_get(r.json, "document"), "channels"), 1),
+            "settings");
+        assert_string_equal(json_string_value(json_object_get(settings, "secret")), "[redacted]");
+        assert_string_equal(json_string_value(json_object_get(settings, "url")),
+                            "https://bot:[redacted]@hooks.local/x");
+        it_resp_free(&r);
+    }
+    assert_int_equal(it_stop(&d), 0);
+    it_cleanup(&d);
+}
+
 /* Last line of the CLI output that is not a JSON log line. */
 static void last_plain_line(const char *out, char *line, size_t linelen)
 {
@@ -362,6 +432,7 @@ int main(void)
         cmocka_unit_test(seeding_is_idempotent_and_keeps_edits),
         cmocka_unit_test(if_match_is_required_and_checked),
         cmocka_unit_test(invalid_documents_get_every_problem),
+        cmocka_unit_test(stored_secrets_are_redacted_on_output),
         cmocka_unit_test(roles_and_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

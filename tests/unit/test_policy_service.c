@@ -57,6 +57,9 @@ static void seeding_is_idempotent_and_never_overwrites(void **state)
     assert_int_equal(policy_seed_defaults(sf->s, &sf->cfg, err, sizeof err), 1);
     assert_int_equal(policy_seed_defaults(sf->s, &sf->cfg, err, sizeof err), 0);
     assert_int_equal(current_version(sf->s), 1);
+    int64_t cv = -1;
+    assert_int_equal(policy_service_current_version(sf->s, &cv), STORE_OK);
+    assert_int_equal(cv, 1);
 
     struct policy_version_rec r;
     assert_int_equal(policy_service_get(sf->s, 0, &r), STORE_OK);
