@@ -206,7 +206,11 @@ const char *pv_url(const json_t *obj, const char *base, const char *key, int req
         }
     const char *host = sep + 3;
     size_t auth_len = strcspn(host, "/?#");
-    const char *at = memchr(host, '@', auth_len);
+    /* The user-info ends at the last '@' of the authority (as redaction reads it). */
+    const char *at = NULL;
+    for (size_t i = 0; i < auth_len; i++)
+        if (host[i] == '@')
+            at = host + i;
     if (at) {
         if (memchr(host, ':', (size_t)(at - host))) {
             problems_add(p, path, "secret_in_clear",
