@@ -328,6 +328,7 @@ void store_stats(struct store *s, struct store_stats *out)
     *out = s->st;
     out->queue_depth = s->depth;
     out->queue_capacity = s->cfg.queue_capacity;
+    out->stopping = s->stopping;
     pthread_mutex_unlock(&s->mu);
 }
 

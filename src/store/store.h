@@ -96,6 +96,7 @@ struct store_stats {
     uint64_t last_batch_size;
     uint64_t commit_latency_us_sum; /* for averages */
     uint64_t writes_failed;         /* writes whose final status was not STORE_OK */
+    int stopping;                   /* store_close has begun: new writes get STORE_BUSY */
 };
 void store_stats(struct store *s, struct store_stats *out);
 /* Called after every commit (from the writer thread) with batch size and latency;

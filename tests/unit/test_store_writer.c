@@ -313,7 +313,13 @@ static void close_drains_the_queue(void **state)
 
     struct closer cl = {.s = s};
     pthread_create(&cl.th, NULL, closer_main, &cl);
-    usleep(100 * 1000); /* let store_close mark the store as stopping */
+    struct store_stats st;
+    int64_t until = time_mono_ms() + 10000;
+    do { /* wait for store_close to mark the store as stopping */
+        usleep(1000);
+        store_stats(s, &st);
+    } while (!st.stopping && time_mono_ms() < until);
+    assert_true(st.stopping);
     struct token_op late;
     memset(&late, 0, sizeof late);
     late.w.apply = token_apply;
