@@ -317,6 +317,18 @@ test('add an operator detector rule', async () => {
   const pol = await api('GET', '/policy');
   check(pol.data.document.detector_rules.some((r) => r.id === id), 'rule not in the saved policy');
   await shot('13-rules-added');
+  // A built-in rule: only `enabled` may change (demo posture allows disabling).
+  const builtin = pol.data.document.detector_rules.find((r) => r.builtin);
+  check(builtin, 'the policy has no built-in rule');
+  const toggle = `tr[data-rule="${builtin.id}"] input[type=checkbox]`;
+  check(!(await page.$(`tr[data-rule="${builtin.id}"] .danger`)), 'a built-in rule offers Delete');
+  await page.click(toggle);
+  await page.waitForSelector(`tr[data-rule="${builtin.id}"].disabled`); // drawn again after the save
+  const off = await api('GET', '/policy');
+  check(off.data.version === pol.data.version + 1 && off.data.document.detector_rules.find((r) => r.id === builtin.id).enabled === false,
+    'disabling the built-in rule was not saved');
+  await page.click(toggle);
+  await page.waitForSelector(`tr[data-rule="${builtin.id}"]:not(.disabled) input:checked`);
 });
 
 test('sources page lists the running sources', async () => {
