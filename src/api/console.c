@@ -1,11 +1,16 @@
 /* The console: static files embedded from web/ at build time. Public (the
  * console signs in with a token it keeps in sessionStorage); the server adds
- * the strict Content-Security-Policy to every response. */
+ * the strict Content-Security-Policy to every response.
+ *
+ * Each file gets a strong ETag (a prefix of its SHA-256, computed once), so
+ * browsers revalidate with If-None-Match and get 304 instead of the bytes. */
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/ops.h"
 #include "http/assets.h"
+#include "util/crypto.h"
 
 static const struct {
     const char *ext, *type;
@@ -35,6 +40,37 @@ const char *console_mime_type(const char *path)
     return "application/octet-stream";
 }
 
+#define MAX_ETAGS 512
+#define ETAG_LEN 24 /* quotes + 20 hex digits + NUL */
+static char etags[MAX_ETAGS][ETAG_LEN];
+static pthread_once_t etags_once = PTHREAD_ONCE_INIT;
+
+static void etags_init(void)
+{
+    for (size_t i = 0; i < MAX_ETAGS && embedded_files[i].path; i++) {
+        char hex[SHA256_HEX_LEN];
+        crypto_sha256_hex(embedded_files[i].data, embedded_files[i].len, hex);
+        snprintf(etags[i], ETAG_LEN, "\"%.20s\"", hex);
+    }
+}
+
+/* 1 when an If-None-Match list ("a", "b" or *) names etag. */
+static int etag_listed(const char *inm, const char *etag)
+{
+    if (!inm)
+        return 0;
+    if (strcmp(inm, "*") == 0)
+        return 1;
+    size_t n = strlen(etag);
+    for (const char *p = strstr(inm, etag); p; p = strstr(p + 1, etag)) {
+        /* a whole entry, optionally weak (W/"...") */
+        char after = p[n];
+        if (after == '\0' || after == ',' || after == ' ')
+            return 1;
+    }
+    return 0;
+}
+
 void console_asset(struct http_req *req, struct http_resp *resp, void *app)
 {
     (void)app;
@@ -44,10 +80,20 @@ void console_asset(struct http_req *req, struct http_resp *resp, void *app)
         http_resp_error(resp, 404, "not_found", "no resource at this path");
         return;
     }
+    /* No fingerprinted names: browsers revalidate every time, cheaply. */
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    size_t idx = (size_t)(f - embedded_files);
+    if (idx < MAX_ETAGS) {
+        pthread_once(&etags_once, etags_init);
+        http_resp_header(resp, "ETag", etags[idx]);
+        if (etag_listed(http_req_header(req, "If-None-Match"), etags[idx])) {
+            resp->status = 304;
+            resp->content_type = console_mime_type(path);
+            return;
+        }
+    }
     resp->status = 200;
     resp->static_body = f->data;
     resp->static_len = f->len;
     resp->content_type = console_mime_type(path);
-    /* No fingerprinted names yet: let browsers revalidate every time. */
-    http_resp_header(resp, "Cache-Control", "no-cache");
 }

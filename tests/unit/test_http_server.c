@@ -372,6 +372,24 @@ static void test_console(void **state)
     assert_string_equal(hdr(&r, "X-Content-Type-Options"), "nosniff");
     assert_non_null(strstr(r.body, "<html"));
     size_t index_len = r.len;
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", hdr(&r, "ETag"));
+    assert_int_equal(strlen(etag), 22);
+    assert_string_equal(hdr(&r, "Cache-Control"), "no-cache");
+    res_free(&r);
+    /* revalidation: the same ETag is 304 without a body, another is 200 */
+    char inm[96];
+    snprintf(inm, sizeof inm, "If-None-Match: \"x\", %s", etag);
+    const char *const revalidate[] = {inm, NULL};
+    request("GET", "/", NULL, NULL, NULL, 0, revalidate, &r, 0);
+    assert_int_equal(r.status, 304);
+    assert_int_equal(r.len, 0);
+    assert_string_equal(hdr(&r, "ETag"), etag);
+    res_free(&r);
+    const char *const stale[] = {"If-None-Match: \"0123456789abcdef0123\"", NULL};
+    request("GET", "/", NULL, NULL, NULL, 0, stale, &r, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, index_len);
     res_free(&r);
     assert_int_equal(get("/index.html", NULL, &r), 200);
     assert_int_equal(r.len, index_len);
