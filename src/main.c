@@ -16,6 +16,8 @@
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/policy_service.h"
+#include "sources/ledger_sink.h"
+#include "sources/sources.h"
 #include "store/store.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -93,6 +95,34 @@ static void stop_ledger(struct daemon *d)
     d->app.bus = NULL;
 }
 
+/* The sources: host, probes and log files from the saved policy (polled for new
+ * versions), findings into the ledger in-process. */
+static json_t *current_policy(void *store, int64_t *version)
+{
+    return policy_service_current_doc(store, version);
+}
+
+static int start_sources(struct daemon *d)
+{
+    char err[256];
+    struct sources_config sc = {.data_dir = d->cfg.data_dir,
+                                .logs_glob = d->cfg.logs_glob,
+                                .policy_fn = current_policy,
+                                .policy_ctx = d->store};
+    struct finding_sink sink = sources_ledger_sink(d->app.ledger);
+    if (sources_start(&sc, &sink, NULL, err, sizeof err) != 0) {
+        log_error("main", "sources: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_sources(struct daemon *d)
+{
+    (void)d;
+    sources_stop();
+}
+
 static int start_http(struct daemon *d)
 {
     char listen[128], err[256];
@@ -127,6 +157,7 @@ static const struct step {
     {"store", start_store, stop_store},
     {"policy", start_policy, NULL},
     {"ledger", start_ledger, stop_ledger},
+    {"sources", start_sources, stop_sources},
     {"http", start_http, stop_http},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
