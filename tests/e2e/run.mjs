@@ -65,6 +65,20 @@ const js = (f) => import(new URL(`../../web/js/${f}`, import.meta.url));
 const { diffLines } = await js('diff.js');
 const { toPoints, jsRegExp } = await js('signals.js');
 const { pointer, pointerParts, stableStringify } = await js('policy-api.js');
+const { throttle } = await js('dom.js');
+
+test('live refresh throttle: a steady stream cannot starve it', async () => {
+  let calls = 0;
+  const f = throttle(() => { calls++; }, 200, 20);
+  const t0 = Date.now();
+  while (Date.now() - t0 < 700) { // a request every 10 ms for 0.7 s
+    f();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, 250));
+  check(calls >= 2 && calls <= 5, // a debounce would give exactly 1
+    `${calls} calls for 0.7 s of requests at 200 ms spacing`);
+});
 
 test('line diff, evidence points, patterns, JSON pointers (tables)', async () => {
   const ops = (a, b) => diffLines(a, b).map((l) => l.op + l.text).join('|');
@@ -147,7 +161,9 @@ test('a posted finding appears live, without reload', async () => {
   check(r.status === 200, `POST /findings answered ${r.status} ${JSON.stringify(r.data)}`);
   state.incA = r.data.items[0].incident_id;
   state.summaryA = summary;
+  const t0 = Date.now();
   await page.waitForSelector(`tr[data-id="${state.incA}"]`);
+  console.log(`     (row visible ${Date.now() - t0} ms after the POST was answered)`);
   check(await page.evaluate(() => window.__noReload === true), 'page was reloaded');
   const text = await page.textContent(`tr[data-id="${state.incA}"]`);
   check(text.includes(summary), 'row does not show the summary');

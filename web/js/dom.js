@@ -96,6 +96,23 @@ export function debounce(fn, ms) {
   };
 }
 
+// At most one call per `ms`, the first after `gather` ms (so a burst becomes
+// one call), and always one after the last request. Unlike a debounce, a
+// steady stream of requests cannot postpone the call forever.
+export function throttle(fn, ms, gather = 150) {
+  let timer = null;
+  let last = 0;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(gather, last + ms - Date.now());
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      fn();
+    }, wait);
+  };
+}
+
 export function humanize(key) {
   const s = String(key).replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);

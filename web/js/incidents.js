@@ -2,7 +2,7 @@
 // updates from the event stream, and the drawer at #/incidents/<id>.
 // Every filter lives in the URL, so a view can be bookmarked or shared.
 
-import { h, mount, clear, timeEl, badge, spinner, emptyState, errorState, debounce } from './dom.js';
+import { h, mount, clear, timeEl, badge, spinner, emptyState, errorState, debounce, throttle } from './dom.js';
 import * as api from './api.js';
 import { registerPage } from './registry.js';
 import { openDrawer } from './drawer.js';
@@ -300,8 +300,8 @@ function createWorkspace(ctx) {
     navigate('/incidents', filters);
   }
 
-  // Live: coalesce bursts into one refresh at most every 700 ms.
-  const liveRefresh = debounce(() => {
+  // Live: bursts become one refresh, at most one a second however busy the stream.
+  const liveRefresh = throttle(() => {
     loadCounts();
     if (cursors.length === 1) loadList({ quiet: true });
     else {
@@ -309,7 +309,7 @@ function createWorkspace(ctx) {
       mount(liveNote, 'New activity. ',
         h('button.btn.link', { type: 'button', onclick: () => { cursors = [null]; liveNote.hidden = true; loadList(); } }, 'Show newest'));
     }
-  }, 700);
+  }, 1000);
   const offLive = onLive((type, env) => {
     if (!/^sre\.(incident|finding|evidence|action|approval)/.test(type || '')) return;
     liveRefresh();
