@@ -26,6 +26,16 @@ void ledger_config_defaults(struct ledger_config *cfg)
     cfg->relay_ms = 200;
 }
 
+static double outbox_head_metric(void *ctx) { return (double)ledger_outbox_head(ctx); }
+
+static double relay_lag_metric(void *ctx)
+{
+    struct ledger *l = ctx;
+    if (!l->cfg.bus)
+        return 0;
+    return (double)(ledger_outbox_head(l) - atomic_load(&l->relay_cursor));
+}
+
 enum store_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
 {
     struct ledger *l = calloc(1, sizeof *l);
@@ -40,6 +50,21 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+
+    /* The daemon observes itself: what came in, and how far the relay is behind. */
+    struct metric *m = metrics_counter(NULL, "srebot_ledger_findings_total",
+                                       "Findings ingested, by outcome",
+                                       (const char *[]){"outcome", NULL});
+    for (int o = FOLD_OPENED; o <= FOLD_RESOLVED; o++)
+        l->findings_by_outcome[o] =
+            metric_series_get(m, (const char *[]){fold_outcome_name((enum fold_outcome)o)});
+    l->transitions_auto = metric_series0(
+        metrics_counter(NULL, "srebot_ledger_tick_transitions_total",
+                        "Time-driven state changes (flap damping, suppression expiry)", NULL));
+    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
+                     outbox_head_metric, l);
+    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
+                     relay_lag_metric, l);
 
     /* The outbox head survives restarts in the table itself. */
     struct store_conn *c;
@@ -383,6 +408,7 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
             if (st == STORE_OK && op->max_seq)
                 ledger_note_outbox(l, op->max_seq);
             total += op->changed;
+            metric_add(l->transitions_auto, op->changed);
         }
         size_t got = op->n;
         unsigned ch = op->changed;
@@ -446,11 +472,22 @@ void ledger_stop(struct ledger *l)
     l->started = 0;
 }
 
+static double zero_metric(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
 void ledger_destroy(struct ledger *l)
 {
     if (!l)
         return;
     ledger_stop(l);
+    /* the registry outlives us: leave it functions that do not point here */
+    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
+                     zero_metric, NULL);
+    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
+                     zero_metric, NULL);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);
