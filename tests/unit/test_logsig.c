@@ -153,6 +153,12 @@ static void whole_buffer_reports_lines(void **state)
     assert_string_equal(h.rule[1], "builtin.connection_refused");
     assert_int_equal(h.line_end[1], strlen(buf)); /* last line, no newline */
     assert_int_equal(buf[h.line_start[1]], 'd');
+    /* Built-in patterns stay within a line: a quote on one line and its
+     * closing quote on the next is not a Rust panic. */
+    const char *split = "thread 'a\nb' panicked at x\nAssertion `x\n' failed\n";
+    memset(&h, 0, sizeof h);
+    assert_int_equal(logsig_scan(set, sc, split, strlen(split), collect, &h), 0);
+    assert_int_equal(h.n, 0);
     logsig_scanner_destroy(sc);
     logsig_set_destroy(set);
 }
