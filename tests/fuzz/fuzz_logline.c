@@ -10,6 +10,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -141,15 +142,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     logread_destroy(rd);
     close(fd);
     if (longest_line(data, size) + 1 < CHUNK && whole.n < MAX_HITS) {
-        if (whole.n != chunked.n)
-            abort();
         /* The engine does not order matches that end at the same offset. */
         qsort(whole.hits, whole.n, sizeof whole.hits[0], by_line_rule);
         qsort(chunked.hits, chunked.n, sizeof chunked.hits[0], by_line_rule);
-        for (size_t i = 0; i < whole.n; i++)
-            if (whole.hits[i].rule != chunked.hits[i].rule ||
-                whole.hits[i].line != chunked.hits[i].line)
-                abort();
+        int same = whole.n == chunked.n;
+        for (size_t i = 0; same && i < whole.n; i++)
+            same = whole.hits[i].rule == chunked.hits[i].rule &&
+                   whole.hits[i].line == chunked.hits[i].line;
+        if (!same) {
+            for (size_t i = 0; i < whole.n || i < chunked.n; i++)
+                fprintf(stderr, "%zu: whole %zu@%llu chunked %zu@%llu\n", i,
+                        i < whole.n ? whole.hits[i].rule : 0,
+                        i < whole.n ? (unsigned long long)whole.hits[i].line : 0,
+                        i < chunked.n ? chunked.hits[i].rule : 0,
+                        i < chunked.n ? (unsigned long long)chunked.hits[i].line : 0);
+            abort();
+        }
     }
     return 0;
 }
