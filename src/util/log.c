@@ -13,11 +13,33 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 static enum log_level min_level = LOG_INFO;
 static unsigned rate_per_second = 200;
 
-/* Rate limiter state: a fixed window per level. */
+/* Rate limiter state: a fixed one-second window per (component, level), so a
+ * chatty component (the access log under load) cannot starve the others. */
+#define RATE_SLOTS 64
+struct rate_slot {
+    char component[32];
+    int level;
+    time_t window_start;
+    unsigned count;
+    unsigned long dropped;
+};
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static time_t window_start[4];
-static unsigned window_count[4];
-static unsigned long dropped[4];
+static struct rate_slot slots[RATE_SLOTS];
+static size_t nslots;
+
+/* The slot of (component, level); components past RATE_SLOTS share the last one. */
+static struct rate_slot *rate_slot(const char *component, int level)
+{
+    for (size_t i = 0; i < nslots; i++)
+        if (slots[i].level == level && strcmp(slots[i].component, component) == 0)
+            return &slots[i];
+    if (nslots == RATE_SLOTS)
+        return &slots[RATE_SLOTS - 1];
+    struct rate_slot *s = &slots[nslots++];
+    snprintf(s->component, sizeof s->component, "%s", component);
+    s->level = level;
+    return s;
+}
 
 int log_level_parse(const char *s)
 {
@@ -41,30 +63,33 @@ static void emit(enum log_level level, const char *component, json_t *fields, co
     char msg[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);
 
+    if (!component)
+        component = "-";
     pthread_mutex_lock(&lock);
+    struct rate_slot *slot = rate_slot(component, (int)level);
     time_t now = time(NULL);
-    if (now != window_start[level]) {
-        window_start[level] = now;
-        window_count[level] = 0;
+    if (now != slot->window_start) {
+        slot->window_start = now;
+        slot->count = 0;
     }
-    if (rate_per_second && ++window_count[level] > rate_per_second) {
-        dropped[level]++;
+    if (rate_per_second && ++slot->count > rate_per_second) {
+        slot->dropped++;
         pthread_mutex_unlock(&lock);
         json_decref(fields);
         return;
     }
-    unsigned long was_dropped = dropped[level];
-    dropped[level] = 0;
+    unsigned long was_dropped = slot->dropped;
+    slot->dropped = 0;
 
     char ts[40];
     time_format_rfc3339(time_now_ms(), ts, sizeof ts);
     json_t *line = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", level_names[level],
-                             "component", component ? component : "-", "msg", msg);
+                             "component", component, "msg", msg);
     if (fields)
         json_object_update_missing(line, fields);
     if (was_dropped)
         json_object_set_new(line, "dropped_lines", json_integer((json_int_t)was_dropped));
-    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     if (text) {
         fputs(text, stderr);
         fputc('\n', stderr);

@@ -3,7 +3,7 @@
  *   log_info("http", "listening on %s", addr);
  *   log_fields(LOG_INFO, "access", fields, "request");   // fields: json_t*, stolen
  *
- * Lines above the rate limit (per second, per level) are dropped and counted;
+ * Lines above the rate limit (per second, per component and level) are dropped and counted;
  * the count is reported on the next line that gets through. Never pass a
  * secret: there is no redaction pass, by design the callers hold none.
  */

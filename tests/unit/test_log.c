@@ -1,0 +1,80 @@
+/* Log lines: one JSON object per line; the rate limit is per component and level,
+ * and dropped lines are counted on the next line that passes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "util/log.h"
+
+static int count_lines(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    char line[2048];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        json_error_t err;
+        json_t *j = json_loads(line, 0, &err);
+        assert_non_null(j); /* every line is a JSON object */
+        if (strstr(line, needle))
+            n++;
+        json_decref(j);
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void rate_limit_per_component(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/srebot-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+
+    log_set_rate_limit(5);
+    sleep(1); /* start at a fresh second so the window cannot roll over mid-test */
+    for (int i = 0; i < 10; i++)
+        log_info("noisy", "line %d", i);
+    for (int i = 0; i < 3; i++)
+        log_info("quiet", "other %d", i);
+    log_fields(LOG_INFO, "quiet", json_pack("{s:f}", "duration_ms", 2.8131010000000001), "timed");
+    sleep(1);
+    log_info("noisy", "after");
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    log_set_rate_limit(200);
+
+    assert_int_equal(count_lines(path, "\"component\":\"noisy\",\"msg\":\"line"), 5);
+    assert_int_equal(count_lines(path, "\"msg\":\"other"), 3); /* not starved by "noisy" */
+    assert_int_equal(count_lines(path, "\"dropped_lines\":5"), 1);
+    /* Reals print with 6 significant digits, not 17. */
+    assert_int_equal(count_lines(path, "\"duration_ms\":2.8131}"), 1);
+    unlink(path);
+}
+
+static void level_filter(void **state)
+{
+    (void)state;
+    assert_int_equal(log_level_parse("warn"), LOG_WARN);
+    assert_int_equal(log_level_parse("DEBUG"), LOG_DEBUG);
+    assert_int_equal(log_level_parse("loud"), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rate_limit_per_component),
+        cmocka_unit_test(level_filter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
