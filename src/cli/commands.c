@@ -10,6 +10,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_finding(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
@@ -21,6 +22,7 @@ const struct cli_command cli_commands[] = {
     {"finding", "send a finding to a running server (emit)", cmd_finding},
     {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
+    {"scan", "match the log signatures against log files once", cmd_scan},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

@@ -11,6 +11,7 @@ extern const struct source_ops source_probe_dns;
 extern const struct source_ops source_probe_tls;
 extern const struct source_ops source_probe_oidc;
 extern const struct source_ops source_probe_registry;
+extern const struct source_ops source_logfile;
 
 const struct source_ops *const source_registry[] = {
     &source_host,
@@ -20,6 +21,7 @@ const struct source_ops *const source_registry[] = {
     &source_probe_tls,
     &source_probe_oidc,
     &source_probe_registry,
+    &source_logfile,
     NULL,
 };
 

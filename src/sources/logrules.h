@@ -1,0 +1,38 @@
+/* The log rules in force: one compiled set for the whole process, replaced as
+ * a whole when the policy's detector_rules change, without a restart.
+ *
+ *   // policy apply path (any thread):
+ *   logrules_publish(json_object_get(doc, "detector_rules"), &problems);
+ *   // each log source cycle:
+ *   struct logrules *r = logrules_acquire();
+ *   logsig_scan(r->set, scanner, ...);
+ *   logrules_release(r);
+ *
+ * A reader holds its set until it releases it, so a swap never frees a set
+ * under a running scan; the old set goes away with its last reader. Until the
+ * first publish the built-in rules are in force.
+ */
+#ifndef SREBOT_SOURCES_LOGRULES_H
+#define SREBOT_SOURCES_LOGRULES_H
+
+#include <jansson.h>
+
+#include "core/logsig.h"
+
+struct logrules {
+    struct logsig_set *set;
+    unsigned long long version; /* 1 = built-ins at start, +1 per publish */
+    unsigned refs;              /* under the module's lock */
+};
+
+/* Compiles detector_rules (NULL: the built-ins) and makes it the set in force.
+ * On error returns -1 with problems in p and keeps the previous set. */
+int logrules_publish(const json_t *detector_rules, struct problems *p);
+/* The set in force, held until logrules_release. NULL only when even the
+ * built-in set cannot be built (out of memory). */
+struct logrules *logrules_acquire(void);
+void logrules_release(struct logrules *r);
+/* Drops the set in force (process exit; keeps leak checkers quiet). */
+void logrules_shutdown(void);
+
+#endif

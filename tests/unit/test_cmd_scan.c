@@ -1,0 +1,168 @@
+/* `srebot scan`: the command function run in-process with stdout captured. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+int cmd_scan(int argc, char **argv);
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text, char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(text, 1, strlen(text), f);
+    fclose(f);
+}
+
+/* Runs cmd_scan with argv, returns its status; the output lines go to *out. */
+static int run_scan(int argc, char **argv, json_t **out)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/stdout", dir);
+    fflush(stdout);
+    int saved = dup(1);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    dup2(fd, 1);
+    close(fd);
+    optind = 1;
+    int rc = cmd_scan(argc, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    *out = json_array();
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        json_t *v = json_loads(line, 0, NULL);
+        assert_non_null(v); /* every output line is JSON */
+        json_array_append_new(*out, v);
+    }
+    fclose(f);
+    unlink(path);
+    return rc;
+}
+
+static void builtin_rules_over_two_files(void **state)
+{
+    (void)state;
+    char a[128], b[128];
+    write_file("a.log",
+               "GET /ok 200\n"
+               "panic: runtime error: nil map\n"
+               "goroutine 1 [running]:\n"
+               "quoted \"x\" \xff bytes Segmentation fault\n",
+               a, sizeof a);
+    write_file("b.log", "dial tcp 10.0.0.1:5432: connect: connection refused", b, sizeof b);
+    char *argv[] = {"scan", a, b, NULL};
+    json_t *out = NULL;
+    assert_int_equal(run_scan(3, argv, &out), 0);
+    assert_int_equal(json_array_size(out), 5); /* 4 matches + summary */
+    json_t *m = json_array_get(out, 0);
+    assert_string_equal(json_string_value(json_object_get(m, "rule")), "builtin.go_panic");
+    assert_int_equal(json_integer_value(json_object_get(m, "offset")), 12);
+    assert_string_equal(json_string_value(json_object_get(m, "line")), "panic: runtime error: nil map");
+    m = json_array_get(out, 2);
+    assert_string_equal(json_string_value(json_object_get(m, "line")),
+                        "quoted \"x\" ? bytes Segmentation fault");
+    m = json_array_get(out, 3);
+    assert_string_equal(json_string_value(json_object_get(m, "file")), b);
+    assert_string_equal(json_string_value(json_object_get(m, "rule")), "builtin.connection_refused");
+    json_t *s = json_object_get(json_array_get(out, 4), "summary");
+    assert_int_equal(json_integer_value(json_object_get(s, "files")), 2);
+    assert_int_equal(json_integer_value(json_object_get(s, "matches")), 4);
+    assert_int_equal(json_integer_value(json_object_get(s, "matched_lines")), 4);
+    assert_int_equal(json_integer_value(json_object_get(s, "lines")), 5);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(s, "by_rule"),
+                                                        "builtin.go_panic")), 2);
+    json_decref(out);
+}
+
+static void rules_file_and_count_only(void **state)
+{
+    (void)state;
+    char log[128], rules[128];
+    write_file("c.log", "alpha ERR 1\nbeta\nalpha ERR 2 and WARN\npanic: ignored\n", log, sizeof log);
+    write_file("rules.json",
+               "[{\"id\":\"t.err\",\"pattern\":\"ERR [0-9]\","
+               "\"class\":\"application_services.application_service_degraded\"},"
+               "{\"id\":\"t.warn\",\"kind\":\"log_signature\",\"pattern\":\"WARN\","
+               "\"class\":\"application_services.application_service_degraded\"}]",
+               rules, sizeof rules);
+    char *argv[] = {"scan", "--count", "--rules", rules, log, NULL};
+    json_t *out = NULL;
+    assert_int_equal(run_scan(5, argv, &out), 0);
+    assert_int_equal(json_array_size(out), 1);
+    json_t *s = json_object_get(json_array_get(out, 0), "summary");
+    assert_int_equal(json_integer_value(json_object_get(s, "rules")), 2);
+    assert_int_equal(json_integer_value(json_object_get(s, "matches")), 3);
+    assert_int_equal(json_integer_value(json_object_get(s, "matched_lines")), 2);
+    json_decref(out);
+}
+
+static void errors_and_no_match(void **state)
+{
+    (void)state;
+    char log[128], rules[128];
+    write_file("d.log", "all quiet\n", log, sizeof log);
+    char *argv1[] = {"scan", log, NULL};
+    json_t *out = NULL;
+    assert_int_equal(run_scan(2, argv1, &out), 1); /* nothing matched */
+    json_decref(out);
+    write_file("bad.json", "[{\"id\":\"x\",\"pattern\":\"(\",\"class\":\"nope.nope\"}]", rules,
+               sizeof rules);
+    char *argv2[] = {"scan", "-r", rules, log, NULL};
+    assert_int_equal(run_scan(4, argv2, &out), 2);
+    assert_int_equal(json_array_size(out), 0);
+    json_decref(out);
+    char *argv3[] = {"scan", "/nonexistent/file.log", NULL};
+    assert_int_equal(run_scan(2, argv3, &out), 2);
+    json_decref(out);
+    char *argv4[] = {"scan", NULL};
+    assert_int_equal(run_scan(1, argv4, &out), 2);
+    json_decref(out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/srebot-scan-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    const char *names[] = {"a.log", "b.log", "c.log", "d.log", "rules.json", "bad.json", NULL};
+    char path[128];
+    for (int i = 0; names[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builtin_rules_over_two_files),
+        cmocka_unit_test(rules_file_and_count_only),
+        cmocka_unit_test(errors_and_no_match),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
