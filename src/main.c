@@ -37,6 +37,8 @@ static int start_store(struct daemon *d)
     sc.url = d->cfg.store_url;
     sc.queue_capacity = d->cfg.write_queue;
     sc.max_batch = d->cfg.write_batch;
+    /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
+    sc.read_pool_size = d->cfg.http_threads + 4;
     char err[256];
     if (store_open(&sc, &d->store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);

@@ -180,23 +180,6 @@ static enum store_status flush_slot(struct store_conn *c, struct slot *s)
     return st;
 }
 
-static json_t *finding_event(const struct finding *f, const struct ledger_result *r)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "finding_id", json_string(r->finding_id));
-    json_object_set_new(o, "incident_id", r->incident_id ? json_integer(r->incident_id)
-                                                         : json_null());
-    json_object_set_new(o, "outcome", json_string(fold_outcome_name(r->outcome)));
-    json_object_set_new(o, "source", json_string(f->source));
-    json_object_set_new(o, "class", json_string(f->class_));
-    json_object_set_new(o, "correlation_key", json_string(f->correlation_key));
-    json_object_set_new(o, "severity", json_string(severity_name(f->severity)));
-    json_object_set_new(o, "status", json_string(finding_status_name(f->status)));
-    json_object_set_new(o, "summary", json_string(f->summary));
-    json_object_set_new(o, "observed_at", json_time(f->observed_at_ms));
-    return o;
-}
-
 /* Pass 1: duplicates and folding, in memory (reads only). */
 static enum store_status fold_all(struct store_conn *c, struct group *g,
                                   const struct fold_params *fp, int64_t now)
@@ -290,7 +273,8 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
         if (it->slot && !it->res->incident_id)
             it->res->incident_id = it->slot->inc.id;
         int64_t seq = 0;
-        st = store_finding_insert(c, it->f, it->res->incident_id, now, &seq);
+        st = store_finding_insert(c, it->f, it->res->incident_id, (int)it->res->outcome, now,
+                                  &seq);
         if (st != STORE_OK)
             break;
         if (!it->f->id[0])
@@ -316,21 +300,30 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
                                      max_seq);
             }
         }
-        if (st == STORE_OK)
-            st = ledger_emit(c, "sre.finding.observed", it->res->incident_id, now,
-                             finding_event(it->f, it->res), max_seq);
+        if (st == STORE_OK) {
+            /* the event is a reference to the finding row: readers build its data */
+            char subject[48];
+            if (it->res->incident_id)
+                snprintf(subject, sizeof subject, "incident/%lld",
+                         (long long)it->res->incident_id);
+            else
+                snprintf(subject, sizeof subject, "finding");
+            int64_t evseq = 0;
+            st = store_outbox_append(c, "sre.finding.observed", subject, now, NULL, seq, &evseq);
+            if (st == STORE_OK && evseq > *max_seq)
+                *max_seq = evseq;
+        }
     }
-    /* per incident: opened / reopened / folded entries */
+    /* per incident: opened / reopened / folded entries; the openings of the whole
+     * group are one audit record (its detail lists the ids) */
+    json_t *opened_ids = json_array();
     for (size_t i = 0; i < g->cap && st == STORE_OK; i++) {
         struct slot *s = &g->slots[i];
         if (!s->class_ || !s->folded)
             continue;
         if (s->opened) {
-            char subject[48];
-            snprintf(subject, sizeof subject, "incident/%lld", (long long)s->inc.id);
+            json_array_append_new(opened_ids, json_integer(s->inc.id));
             st = store_timeline_append(c, s->inc.id, now, actor, "opened", s->inc.summary, NULL);
-            if (st == STORE_OK)
-                st = store_audit_append(c, actor, "incident.opened", subject, NULL);
             if (st == STORE_OK)
                 st = ledger_emit(c, "sre.incident.opened", s->inc.id, now, incident_json(&s->inc),
                                  max_seq);
@@ -342,6 +335,17 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
             st = store_timeline_append(c, s->inc.id, now, actor, "finding_folded", reason, NULL);
         }
     }
+    if (st == STORE_OK && json_array_size(opened_ids)) {
+        json_t *d = json_pack("{s:O}", "ids", opened_ids);
+        char *detail = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        char subject[64];
+        snprintf(subject, sizeof subject, "incidents/%zu", json_array_size(opened_ids));
+        st = detail ? store_audit_append(c, actor, "incidents.opened", subject, detail)
+                    : STORE_ERROR;
+        free(detail);
+    }
+    json_decref(opened_ids);
     for (size_t i = 0; i < g->nchanges && st == STORE_OK; i++) {
         struct change *ch = &g->changes[i];
         st = ledger_record_change(c, &ch->slot->inc, ch->from, ch->to, actor, ch->reason, now,

@@ -144,7 +144,7 @@ enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t in
     if (!text)
         return STORE_ERROR; /* out of memory */
     int64_t seq = 0;
-    enum store_status st = store_outbox_append(c, type, subject, at_ms, text, &seq);
+    enum store_status st = store_outbox_append(c, type, subject, at_ms, text, 0, &seq);
     free(text);
     if (st == STORE_OK && seq > *max_seq)
         *max_seq = seq;

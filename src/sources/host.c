@@ -47,26 +47,25 @@ struct host {
     struct cpu_times cpu_prev;
     int have_cpu_prev;
     int64_t cpu_prev_ms;
-    double disk_level, inode_level, cpu_level, mem_level;
-    double disk_clear, inode_clear, cpu_clear, mem_clear;
+    double disk_level, inode_level, cpu_level, mem_level, gap;
     unsigned samples;
     int64_t refire_ms;
 };
 
-static int init_signal(struct signal *s, double level, double clear, unsigned samples)
+static int init_signal(struct signal *s, double level, double gap, unsigned samples)
 {
     s->last_fired_ms = 0;
-    if (clear >= level)
-        return -1; /* a clear level must sit below the raise level */
-    return hysteresis_init(&s->h, level, clear, samples, samples, HYST_HIGH_IS_BAD);
+    if (gap >= level)
+        return -1; /* the clear level (level - gap) must stay above 0 */
+    return hysteresis_init(&s->h, level, level - gap, samples, samples, HYST_HIGH_IS_BAD);
 }
 
-/* One threshold: the policy's value, else IF_SRE_THRESHOLD_<NAME>, else def. */
+/* One threshold: the policy's value, else IF_SRE_<NAME>, else def. */
 static double threshold(const json_t *th, const char *name, double def, double min, double max)
 {
     char env[96];
     size_t i = 0;
-    int n = snprintf(env, sizeof env, "IF_SRE_THRESHOLD_");
+    int n = snprintf(env, sizeof env, "IF_SRE_");
     for (; name[i] && (size_t)n + i + 1 < sizeof env; i++)
         env[(size_t)n + i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
     env[(size_t)n + i] = '\0';
@@ -92,14 +91,11 @@ int host_instance_create(const json_t *config, const struct host_readers *reader
 
     const json_t *th = json_object_get(config, "thresholds");
     h->disk_level = threshold(th, "disk_used_percent", 90, 1, 100);
-    h->disk_clear = threshold(th, "disk_clear_percent", 85, 0, 99);
     h->inode_level = threshold(th, "inode_used_percent", 90, 1, 100);
-    h->inode_clear = threshold(th, "inode_clear_percent", 85, 0, 99);
     h->cpu_level = threshold(th, "cpu_busy_percent", 90, 1, 100);
-    h->cpu_clear = threshold(th, "cpu_clear_percent", 80, 0, 99);
     h->mem_level = threshold(th, "memory_used_percent", 90, 1, 100);
-    h->mem_clear = threshold(th, "memory_clear_percent", 80, 0, 99);
-    h->samples = (unsigned)threshold(th, "consecutive_samples", 3, 1, 100);
+    h->gap = threshold(th, "host_clear_gap_percent", 5, 0, 50);
+    h->samples = (unsigned)threshold(th, "host_samples", 3, 1, 100);
     h->refire_ms = (int64_t)(srcconf_num(config, "refire_seconds", 300, 1, 86400) * 1000);
     json_t *cc = json_object_get(config, "check_cpu"), *cm = json_object_get(config, "check_memory");
     h->check_cpu = cc ? json_is_true(cc) : 1;
@@ -134,13 +130,13 @@ int host_instance_create(const json_t *config, const struct host_readers *reader
     }
     int bad = 0;
     for (i = 0; i < h->nmounts; i++) {
-        bad |= init_signal(&h->mounts[i].space, h->disk_level, h->disk_clear, h->samples);
-        bad |= init_signal(&h->mounts[i].inodes, h->inode_level, h->inode_clear, h->samples);
+        bad |= init_signal(&h->mounts[i].space, h->disk_level, h->gap, h->samples);
+        bad |= init_signal(&h->mounts[i].inodes, h->inode_level, h->gap, h->samples);
     }
-    bad |= init_signal(&h->cpu, h->cpu_level, h->cpu_clear, h->samples);
-    bad |= init_signal(&h->mem, h->mem_level, h->mem_clear, h->samples);
+    bad |= init_signal(&h->cpu, h->cpu_level, h->gap, h->samples);
+    bad |= init_signal(&h->mem, h->mem_level, h->gap, h->samples);
     if (bad) {
-        snprintf(err, errlen, "thresholds: every *_clear_percent must be below its raise level");
+        snprintf(err, errlen, "thresholds: host_clear_gap_percent must be below every level");
         free(h);
         return -1;
     }
@@ -208,9 +204,9 @@ static void check_mount(struct host *h, struct mount_state *ms, const struct fs_
                           iused, "size_bytes", (json_int_t)u->total_bytes, "free_bytes",
                           (json_int_t)u->avail_bytes, "inodes", (json_int_t)u->files,
                           "free_inodes", (json_int_t)u->files_free, "level_percent",
-                          h->disk_level, "clear_percent", h->disk_clear, "inode_level_percent",
-                          h->inode_level, "inode_clear_percent", h->inode_clear, "samples",
-                          (int)h->samples);
+                          h->disk_level, "clear_percent", h->disk_level - h->gap,
+                          "inode_level_percent", h->inode_level, "inode_clear_percent",
+                          h->inode_level - h->gap, "samples", (int)h->samples);
     emit(h, sink, CLASS_DISK, key, severity_for(used > iused ? used : iused), now_up, summary, d,
          now_ms);
 }
@@ -274,7 +270,8 @@ static int host_run(void *inst, int64_t now_ms, const struct finding_sink *sink,
                     json_t *d = json_pack("{s:s,s:f,s:I,s:f,s:f,s:i}", "node", h->node,
                                           "busy_percent", busy, "window_ms",
                                           (json_int_t)(now_ms - h->cpu_prev_ms), "level_percent",
-                                          h->cpu_level, "clear_percent", h->cpu_clear, "samples",
+                                          h->cpu_level, "clear_percent", h->cpu_level - h->gap,
+                                          "samples",
                                           (int)h->samples);
                     check_scalar(h, &h->cpu, CLASS_CPU, "CPU busy", busy, h->cpu_level, d,
                                  now_ms, sink);
@@ -297,7 +294,7 @@ static int host_run(void *inst, int64_t now_ms, const struct finding_sink *sink,
             json_t *d = json_pack("{s:s,s:f,s:I,s:I,s:f,s:f,s:i}", "node", h->node,
                                   "used_percent", used, "mem_total_kb", (json_int_t)m.total_kb,
                                   "mem_available_kb", (json_int_t)m.available_kb,
-                                  "level_percent", h->mem_level, "clear_percent", h->mem_clear,
+                                  "level_percent", h->mem_level, "clear_percent", h->mem_level - h->gap,
                                   "samples", (int)h->samples);
             check_scalar(h, &h->mem, CLASS_MEM, "Memory used", used, h->mem_level, d, now_ms,
                          sink);

@@ -3,17 +3,16 @@
  *
  * Configuration (all optional):
  *   {"id":"host", "mounts":["/","/var/lib/srebot"], "node":"name",
- *    "thresholds":{"disk_used_percent":90, "disk_clear_percent":85,
- *                  "inode_used_percent":90, "inode_clear_percent":85,
- *                  "cpu_busy_percent":90, "cpu_clear_percent":80,
- *                  "memory_used_percent":90, "memory_clear_percent":80,
- *                  "consecutive_samples":3},
+ *    "thresholds":{"disk_used_percent":90, "inode_used_percent":90,
+ *                  "cpu_busy_percent":90, "memory_used_percent":90,
+ *                  "host_clear_gap_percent":5, "host_samples":3},
  *    "refire_seconds":300, "check_cpu":true, "check_memory":true}
  * `thresholds` is the policy's section of the same name (same names, same
- * defaults); a missing entry comes from IF_SRE_THRESHOLD_<NAME> (e.g.
- * IF_SRE_THRESHOLD_DISK_USED_PERCENT), then the default above. A signal raises
- * after consecutive_samples samples at or over its *_used/_busy level and clears
- * after as many samples under its *_clear level. */
+ * defaults); a missing entry comes from IF_SRE_<NAME> (IF_SRE_DISK_USED_PERCENT,
+ * IF_SRE_INODE_USED_PERCENT, IF_SRE_CPU_BUSY_PERCENT, IF_SRE_MEMORY_USED_PERCENT,
+ * IF_SRE_HOST_CLEAR_GAP_PERCENT, IF_SRE_HOST_SAMPLES), then the default above. A
+ * signal raises after host_samples samples in a row at or over its level and
+ * clears after as many samples under (level - host_clear_gap_percent). */
 #ifndef SREBOT_SOURCES_HOST_H
 #define SREBOT_SOURCES_HOST_H
 

@@ -1,5 +1,5 @@
 /* HTTP(S) probe: GET the target URL within the timeout; healthy when the status
- * is the expected one (default: any 2xx; redirects are not followed) and, when
+ * is the expected one (default: any 2xx or 3xx; redirects are not followed) and, when
  * body_match is set, the first 64 KiB of the body contain that text.
  * Options: "expect_status":200, "body_match":"ok", "ca_file":"/etc/ssl/my-ca.pem",
  *          "insecure":false (skip certificate verification). */
@@ -12,7 +12,7 @@
 #include "sources/srcconf.h"
 
 struct http_opts {
-    long expect_status; /* 0 = any 2xx */
+    long expect_status; /* 0 = any 2xx or 3xx */
     char body_match[256];
     char ca_file[256];
     int insecure;
@@ -57,7 +57,7 @@ static void http_check(struct probe *p, struct probe_result *r, int64_t now_ms,
     json_object_set_new(r->data, "latency_ms", json_real(a.total_ms));
     json_object_set_new(r->data, "status", json_integer(a.status));
     int status_ok = o->expect_status ? a.status == o->expect_status
-                                     : a.status >= 200 && a.status < 300;
+                                     : a.status >= 200 && a.status < 400;
     if (!status_ok) {
         if (o->expect_status)
             snprintf(r->detail, sizeof r->detail, "status %ld, expected %ld", a.status,

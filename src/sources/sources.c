@@ -57,16 +57,13 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
          * ones matter to it, but passing the section whole keeps one truth. */
         json_t *th = thresholds ? json_deep_copy(thresholds) : json_object();
         json_t *host = json_pack("{s:s,s:o,s:o}", "id", "host", "mounts", mounts, "thresholds", th);
-        json_t *iv = json_object_get(thresholds, "sample_interval_seconds");
-        put_spec(specs, "host", "host", host,
-                 json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0, 1);
+        put_spec(specs, "host", "host", host, 0, 1);
     }
 
-    /* Log sources: the policy's list when it has one (its default holds the
-     * IF_SRE_LOG_PATHS globs as "local"), else the built-in default. */
+    /* The default log detector on IF_SRE_LOG_PATHS runs always; the policy's
+     * log_sources come in addition (one with the id "logs" replaces it). */
     int have_logfile = source_find("logfile") != NULL;
-    const json_t *policy_logs = json_object_get(policy, "log_sources");
-    if (have_logfile && !json_is_array(policy_logs) && cfg->logs_glob && cfg->logs_glob[0]) {
+    if (have_logfile && cfg->logs_glob && cfg->logs_glob[0]) {
         json_t *paths = json_array();
         const char *s = cfg->logs_glob; /* comma-separated globs, as IF_SRE_LOG_PATHS */
         while (*s) {

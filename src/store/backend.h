@@ -62,8 +62,8 @@ struct store_ledger_ops {
     enum store_status (*finding_lookup)(struct store_conn *c, const char *id,
                                         int64_t *incident_id, int64_t *seq);
     enum store_status (*finding_insert)(struct store_conn *c, const struct finding *f,
-                                        int64_t incident_id, int64_t received_at_ms,
-                                        int64_t *seq);
+                                        int64_t incident_id, int outcome,
+                                        int64_t received_at_ms, int64_t *seq);
     enum store_status (*evidence_insert)(struct store_conn *c, int64_t incident_id,
                                          const struct evidence *e, const char *source,
                                          int64_t at_ms, int64_t *id);
@@ -72,7 +72,8 @@ struct store_ledger_ops {
                                          const char *reason, const char *data_json);
     enum store_status (*outbox_append)(struct store_conn *c, const char *type,
                                        const char *subject, int64_t at_ms,
-                                       const char *data_json, int64_t *seq);
+                                       const char *data_json, int64_t finding_seq,
+                                       int64_t *seq);
     enum store_status (*outbox_cursor_set)(struct store_conn *c, const char *consumer,
                                            int64_t seq);
     enum store_status (*incident_get)(struct store_conn *c, int64_t id, struct incident *out);

@@ -30,9 +30,10 @@ enum store_status store_incident_update(struct store_conn *c, const struct incid
  * finding has none) and *seq, STORE_NOT_FOUND when the id is new. */
 enum store_status store_finding_lookup(struct store_conn *c, const char *finding_id,
                                        int64_t *incident_id, int64_t *seq);
-/* Appends a finding row (id "" = none given); *seq gets its sequence number. */
+/* Appends a finding row (id "" = none given) with the outcome of its folding
+ * (enum fold_outcome); *seq gets its sequence number. */
 enum store_status store_finding_insert(struct store_conn *c, const struct finding *f,
-                                       int64_t incident_id, int64_t received_at_ms,
+                                       int64_t incident_id, int outcome, int64_t received_at_ms,
                                        int64_t *seq);
 
 /* Adds evidence to an incident unless the same content (hash) is already there:
@@ -47,10 +48,11 @@ enum store_status store_timeline_append(struct store_conn *c, int64_t incident_i
                                         const char *data_json);
 
 /* Appends an event to the transactional outbox; *seq gets its sequence (the
- * event id is "evt_<seq>"). */
+ * event id is "evt_<seq>"). data_json NULL with finding_seq > 0: an
+ * sre.finding.observed event whose data readers build from that finding row. */
 enum store_status store_outbox_append(struct store_conn *c, const char *type,
                                       const char *subject, int64_t at_ms, const char *data_json,
-                                      int64_t *seq);
+                                      int64_t finding_seq, int64_t *seq);
 /* The relay's delivery cursor (per consumer name), written with the progress. */
 enum store_status store_outbox_cursor_set(struct store_conn *c, const char *consumer,
                                           int64_t seq);

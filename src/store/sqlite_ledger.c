@@ -103,11 +103,13 @@ static enum store_status inc_insert(struct store_conn *c, struct incident *inc)
 static enum store_status inc_update(struct store_conn *c, const struct incident *inc)
 {
     struct sq_conn *q = sq_of(c);
+    /* The identity (class, key) never changes: leaving it out of SET spares
+     * SQLite the identity index on every fold. */
     sqlite3_stmt *st = sq_stmt(
-        q, "UPDATE incidents SET class = ?1, correlation_key = ?2, state = ?3, severity = ?4,"
+        q, "UPDATE incidents SET state = ?3, severity = ?4,"
            " summary = ?5, source = ?6, finding_count = ?7, first_seen = ?8, last_seen = ?9,"
            " updated_at = ?10, state_since = ?11, resolved_at = ?12, suppressed_until = ?13,"
-           " last_status = ?14 WHERE id = ?15");
+           " last_status = ?14 WHERE id = ?15 AND class = ?1 AND correlation_key = ?2");
     if (!st)
         return STORE_ERROR;
     bind_incident(st, inc);
@@ -143,13 +145,14 @@ static enum store_status finding_lookup(struct store_conn *c, const char *id, in
 }
 
 static enum store_status finding_insert(struct store_conn *c, const struct finding *f,
-                                        int64_t incident_id, int64_t received_at_ms, int64_t *seq)
+                                        int64_t incident_id, int outcome, int64_t received_at_ms,
+                                        int64_t *seq)
 {
     struct sq_conn *q = sq_of(c);
     sqlite3_stmt *st =
         sq_stmt(q, "INSERT INTO findings(fid, incident_id, source, class, correlation_key,"
-                   " severity, status, summary, observed_at, received_at, attributes)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                   " severity, status, summary, observed_at, received_at, attributes, outcome)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     if (!st)
         return STORE_ERROR;
     if (f->id[0])
@@ -165,6 +168,7 @@ static enum store_status finding_insert(struct store_conn *c, const struct findi
     sqlite3_bind_int64(st, 10, received_at_ms);
     if (f->attributes)
         sqlite3_bind_text(st, 11, f->attributes, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 12, outcome);
     enum store_status res = sq_exec_stmt(q, st, "insert finding");
     if (res == STORE_OK)
         *seq = sqlite3_last_insert_rowid(q->db);
@@ -214,17 +218,20 @@ static enum store_status timeline_append(struct store_conn *c, int64_t incident_
 }
 
 static enum store_status outbox_append(struct store_conn *c, const char *type, const char *subject,
-                                       int64_t at_ms, const char *data_json, int64_t *seq)
+                                       int64_t at_ms, const char *data_json, int64_t finding_seq,
+                                       int64_t *seq)
 {
     struct sq_conn *q = sq_of(c);
     sqlite3_stmt *st =
-        sq_stmt(q, "INSERT INTO outbox(type, subject, at, data) VALUES(?1, ?2, ?3, ?4)");
+        sq_stmt(q, "INSERT INTO outbox(type, subject, at, data, ref) VALUES(?1, ?2, ?3, ?4, ?5)");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at_ms);
-    sqlite3_bind_text(st, 4, data_json ? data_json : "{}", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, data_json ? data_json : "", -1, SQLITE_STATIC);
+    if (!data_json)
+        sqlite3_bind_int64(st, 5, finding_seq);
     enum store_status res = sq_exec_stmt(q, st, "append outbox");
     if (res == STORE_OK)
         *seq = sqlite3_last_insert_rowid(q->db);

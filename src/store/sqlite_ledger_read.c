@@ -285,8 +285,21 @@ enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned 
                                   int (*fn)(const struct outbox_row *, void *), void *ud)
 {
     struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT seq, at, type, subject, data FROM outbox"
-                                  " WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    /* finding events are stored as a reference (ref = findings.seq) and built here */
+    sqlite3_stmt *st = sq_stmt(
+        q, "SELECT o.seq, o.at, o.type, o.subject, CASE WHEN o.ref IS NULL THEN o.data ELSE"
+           " json_object('finding_id', coalesce(f.fid, 'seq:' || f.seq),"
+           " 'incident_id', f.incident_id,"
+           " 'outcome', CASE f.outcome WHEN 0 THEN 'opened' WHEN 1 THEN 'folded'"
+           "   WHEN 2 THEN 'reopened' WHEN 3 THEN 'duplicate' ELSE 'resolved' END,"
+           " 'source', f.source, 'class', f.class, 'correlation_key', f.correlation_key,"
+           " 'severity', CASE f.severity WHEN 3 THEN 'critical' WHEN 2 THEN 'high'"
+           "   WHEN 1 THEN 'warning' ELSE 'info' END,"
+           " 'status', CASE f.status WHEN 1 THEN 'resolved' ELSE 'firing' END,"
+           " 'summary', f.summary,"
+           " 'observed_at', strftime('%Y-%m-%dT%H:%M:%fZ', f.observed_at / 1000.0, 'unixepoch'))"
+           " END FROM outbox o LEFT JOIN findings f ON f.seq = o.ref"
+           " WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after);

@@ -164,6 +164,15 @@ const struct sqlite_migration sqlite_migrations[] = {
      "  reason TEXT NOT NULL,"
      "  at INTEGER NOT NULL"
      ");"},
+    {4, "ledger: lazy finding events (outbox.ref), finding outcome, fewer incident indexes",
+     /* sre.finding.observed events carry only a reference to their finding row;
+      * readers build the event data from it (sqlite_ledger_read.c). Halves the
+      * bytes written per finding. */
+     "ALTER TABLE findings ADD COLUMN outcome INTEGER;"
+     "ALTER TABLE outbox ADD COLUMN ref INTEGER;"
+     /* every fold moves last_seen, so each index holding it is rewritten per
+      * fold; the state filter walks incidents_last_seen instead */
+     "DROP INDEX incidents_state;"},
 };
 
 const size_t sqlite_migrations_count = sizeof sqlite_migrations / sizeof sqlite_migrations[0];

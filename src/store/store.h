@@ -68,7 +68,10 @@ struct store_write {
 /* Opens the store named by cfg->url, applies migrations, starts the writer. */
 enum store_status store_open(const struct store_config *cfg, struct store **out, char *err,
                              size_t errlen);
-/* Drains the queue (every queued write is committed), stops the writer, closes. */
+/* Drains the queue (every queued write is committed), stops the writer, closes.
+ * Writes submitted meanwhile get STORE_BUSY. Call it after every thread that
+ * uses the store has stopped submitting and has released its read connections
+ * (the HTTP server first, then the store). Accepts NULL. */
 void store_close(struct store *s);
 
 /* Applies pending migrations without starting the writer (`srebot migrate`).

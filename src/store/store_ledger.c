@@ -44,10 +44,11 @@ enum store_status store_finding_lookup(struct store_conn *c, const char *finding
 }
 
 enum store_status store_finding_insert(struct store_conn *c, const struct finding *f,
-                                       int64_t incident_id, int64_t received_at_ms, int64_t *seq)
+                                       int64_t incident_id, int outcome, int64_t received_at_ms,
+                                       int64_t *seq)
 {
     WRITER_ONLY(c);
-    return c->ops->ledger->finding_insert(c, f, incident_id, received_at_ms, seq);
+    return c->ops->ledger->finding_insert(c, f, incident_id, outcome, received_at_ms, seq);
 }
 
 enum store_status store_evidence_insert(struct store_conn *c, int64_t incident_id,
@@ -68,10 +69,14 @@ enum store_status store_timeline_append(struct store_conn *c, int64_t incident_i
 
 enum store_status store_outbox_append(struct store_conn *c, const char *type,
                                       const char *subject, int64_t at_ms, const char *data_json,
-                                      int64_t *seq)
+                                      int64_t finding_seq, int64_t *seq)
 {
     WRITER_ONLY(c);
-    return c->ops->ledger->outbox_append(c, type, subject, at_ms, data_json, seq);
+    if (!data_json && finding_seq <= 0) {
+        snprintf(c->err, sizeof c->err, "an event needs data or a finding");
+        return STORE_INVALID;
+    }
+    return c->ops->ledger->outbox_append(c, type, subject, at_ms, data_json, finding_seq, seq);
 }
 
 enum store_status store_outbox_cursor_set(struct store_conn *c, const char *consumer, int64_t seq)

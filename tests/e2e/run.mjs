@@ -281,8 +281,12 @@ test('policy: invalid value shown at its field, then a valid save adds a version
   check(before.status === 200, `GET /policy answered ${before.status}`);
   const v0 = before.data.version;
   await page.fill(sel + ' input', '-5');
-  await page.click('#policy-save');
+  // Validate first (nothing saved), then try to save (422): both put the problem at the field.
+  await page.click('#policy-validate');
   await page.waitForSelector(sel + '.invalid .field-error:not(:empty)');
+  await page.fill(sel + ' input', '-6');
+  await page.click('#policy-save');
+  await page.waitForFunction((s) => document.querySelector(s + ' .field-error')?.textContent && document.querySelector('.problem-box'), sel);
   const msg = await page.textContent(sel + ' .field-error');
   check(msg.length > 0, 'no message at the field');
   check(await page.getAttribute(sel + ' input', 'aria-invalid') === 'true', 'input not marked invalid');

@@ -87,8 +87,8 @@ static void test_disk_hysteresis(void **state)
                      .mem_used = 20};
     void *h = make_host(&f, json_pack("{s:s,s:s,s:[ss],s:{s:i,s:i,s:i}}", "id", "host", "node",
                                       "n1", "mounts", "/", "/data", "thresholds",
-                                      "disk_used_percent", 90, "disk_clear_percent", 85,
-                                      "consecutive_samples", 2));
+                                      "disk_used_percent", 90, "host_clear_gap_percent", 5,
+                                      "host_samples", 2));
     struct capture cap;
     struct finding_sink sink;
     capture_init(&cap, &sink);
@@ -148,7 +148,7 @@ static void test_refire_and_inodes(void **state)
     struct fake f = {.root_used = 10, .inode_used = 97, .cpu_busy = 5, .mem_used = 5};
     void *h = make_host(&f, json_pack("{s:s,s:[s],s:i,s:{s:i,s:i}}", "node", "n2", "mounts", "/",
                                       "refire_seconds", 60, "thresholds", "inode_used_percent",
-                                      95, "consecutive_samples", 1));
+                                      95, "host_samples", 1));
     struct capture cap;
     struct finding_sink sink;
     capture_init(&cap, &sink);
@@ -174,7 +174,7 @@ static void test_cpu_and_memory(void **state)
     struct fake f = {.root_used = 10, .cpu_busy = 97, .mem_used = 99};
     void *h = make_host(&f, json_pack("{s:s,s:[s],s:{s:i,s:i,s:i}}", "node", "n3", "mounts", "/",
                                       "thresholds", "cpu_busy_percent", 90, "memory_used_percent",
-                                      90, "consecutive_samples", 1));
+                                      90, "host_samples", 1));
     struct capture cap;
     struct finding_sink sink;
     capture_init(&cap, &sink);
@@ -210,15 +210,13 @@ static void test_cpu_and_memory(void **state)
 static void test_env_defaults_and_broken_mount(void **state)
 {
     (void)state;
-    setenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT", "50", 1);
-    setenv("IF_SRE_THRESHOLD_DISK_CLEAR_PERCENT", "40", 1);
-    setenv("IF_SRE_THRESHOLD_CONSECUTIVE_SAMPLES", "1", 1);
+    setenv("IF_SRE_DISK_USED_PERCENT", "50", 1);
+    setenv("IF_SRE_HOST_SAMPLES", "1", 1);
     struct fake f = {.root_used = 60, .data_used = 10, .data_broken = 1, .cpu_busy = 5,
                      .mem_used = 5};
     void *h = make_host(&f, json_pack("{s:s,s:[ss]}", "node", "n4", "mounts", "/", "/data"));
-    unsetenv("IF_SRE_THRESHOLD_DISK_USED_PERCENT");
-    unsetenv("IF_SRE_THRESHOLD_DISK_CLEAR_PERCENT");
-    unsetenv("IF_SRE_THRESHOLD_CONSECUTIVE_SAMPLES");
+    unsetenv("IF_SRE_DISK_USED_PERCENT");
+    unsetenv("IF_SRE_HOST_SAMPLES");
     struct capture cap;
     struct finding_sink sink;
     capture_init(&cap, &sink);
@@ -253,10 +251,10 @@ static void test_real_machine_cycle(void **state)
     cfg = json_pack("{s:[s]}", "mounts", "relative/path");
     assert_int_not_equal(ops->init(cfg, &h, err, sizeof err), 0);
     json_decref(cfg);
-    cfg = json_pack("{s:{s:i,s:i}}", "thresholds", "disk_used_percent", 80, "disk_clear_percent",
-                    85);
+    cfg = json_pack("{s:{s:i,s:i}}", "thresholds", "disk_used_percent", 10,
+                    "host_clear_gap_percent", 20);
     assert_int_not_equal(ops->init(cfg, &h, err, sizeof err), 0);
-    assert_non_null(strstr(err, "clear"));
+    assert_non_null(strstr(err, "gap"));
     json_decref(cfg);
 }
 
