@@ -128,9 +128,11 @@ static void finish_cycle(struct scheduler *s, struct instance *in, int rc, const
         snprintf(in->last_error, sizeof in->last_error, "%s", err);
         in->next_due = now + backoff_ms(s, in->consecutive_failures);
         /* One line per failure streak step; the log rate limit bounds the rest. */
-        log_warn("sources", "source %s (%s) failed (%u in a row, retry in %lld ms): %s", in->id,
-                 in->ops->kind, in->consecutive_failures,
-                 (long long)(in->next_due - now), err);
+        log_fields(LOG_WARN, "sources",
+                   json_pack("{s:s,s:s,s:i}", "source_id", in->id, "kind", in->ops->kind,
+                             "consecutive_failures", (int)in->consecutive_failures),
+                   "source %s (%s) failed (%u in a row, retry in %lld ms): %s", in->id,
+                   in->ops->kind, in->consecutive_failures, (long long)(in->next_due - now), err);
     }
 }
 
@@ -183,8 +185,10 @@ static void *worker_main(void *arg)
             if (in->running && !in->stuck_logged &&
                 now - in->running_since > stuck_after_ms(in)) {
                 in->stuck_logged = 1;
-                log_error("sources", "source %s (%s) has been running one cycle for %lld ms",
-                          in->id, in->ops->kind, (long long)(now - in->running_since));
+                log_fields(LOG_ERROR, "sources",
+                           json_pack("{s:s,s:s}", "source_id", in->id, "kind", in->ops->kind),
+                           "source %s (%s) has been running one cycle for %lld ms", in->id,
+                           in->ops->kind, (long long)(now - in->running_since));
             }
             if (!in->enabled || in->running || in->removed)
                 continue;
