@@ -8,6 +8,7 @@
 
 struct logsig_scanner {
     hs_scratch_t *scratch;
+    hs_scratch_t *confirm; /* for the per-line re-check, while scratch is busy */
     unsigned long long bound_serial; /* the set the scratch was sized for */
     /* Per rule: 1 + start of the line it last reported in this scan (0 =
      * none). A rule can match several times in one line (every `5[0-9]{2}`
@@ -30,6 +31,7 @@ void logsig_scanner_destroy(struct logsig_scanner *sc)
     if (!sc)
         return;
     hs_free_scratch(sc->scratch);
+    hs_free_scratch(sc->confirm);
     free(sc->last_line);
     free(sc);
 }
@@ -39,7 +41,8 @@ static int bind(struct logsig_scanner *sc, const struct logsig_set *set)
 {
     if (sc->bound_serial == set->serial)
         return 0;
-    if (hs_alloc_scratch(set->db, &sc->scratch) != HS_SUCCESS)
+    if (hs_alloc_scratch(set->db, &sc->scratch) != HS_SUCCESS ||
+        hs_alloc_scratch(set->db, &sc->confirm) != HS_SUCCESS)
         return -1;
     if (set->count > sc->cap) {
         size_t *n = realloc(sc->last_line, set->count * sizeof *n);
@@ -60,6 +63,39 @@ struct scan_state {
     logsig_match_fn fn;
     void *ctx;
 };
+
+struct confirm {
+    unsigned int id;
+    int found;
+};
+
+static int on_confirm(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *arg)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    struct confirm *c = arg;
+    if (id != c->id)
+        return 0;
+    c->found = 1;
+    return 1; /* seen: stop */
+}
+
+/* Does rule `id` match within buf[start, end) alone? A whole-buffer match
+ * can span lines: a negated class like [^']* eats newlines, and vectorscan
+ * 5.4.9 has been seen to report `.*` across a newline when patterns are
+ * combined (tests/fuzz/corpus/logline/crossline-vs-bug). Re-scanning the one
+ * line keeps the promise "a rule matches a line", for the price of a short
+ * scan per match, and matches are rare. */
+static int confirm_in_line(const struct scan_state *st, unsigned int id, size_t start,
+                           size_t end)
+{
+    struct confirm c = {id, 0};
+    hs_error_t rc = hs_scan(st->set->db, st->buf + start, (unsigned)(end - start), 0,
+                            st->sc->confirm, on_confirm, &c);
+    return (rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED) && c.found;
+}
 
 /* Called by vectorscan for each match end. Matches are rare in healthy logs,
  * so finding the line here (memrchr/memchr over a few hundred bytes) costs
@@ -86,6 +122,8 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     if (start > end)
         start = end;
     if (st->sc->last_line[id] == start + 1)
+        return 0;
+    if (!confirm_in_line(st, id, start, end))
         return 0;
     st->sc->last_line[id] = start + 1;
     struct logsig_match m = {&st->set->rules[id], id, buf, st->len, start, end};

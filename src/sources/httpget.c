@@ -82,7 +82,7 @@ int http_call(const struct http_call *c, struct http_answer *a, char *err, size_
     struct curl_slist *hdrs = NULL;
     struct acc acc = {a, c->max_body ? c->max_body : HTTP_DEFAULT_MAX_BODY, 0};
     char errbuf[CURL_ERROR_SIZE] = "";
-    char auth[1100];
+    char auth[4400]; /* registry tokens (JWTs) run to a few KiB */
 
     curl_easy_setopt(h, CURLOPT_URL, c->url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -71,12 +71,12 @@ void probe_emit(const struct probe *p, const struct finding_sink *sink, const ch
                 json_t *data, int64_t now_ms);
 
 /* Declares the source_ops of a probe kind (one line per kind file). */
-#define PROBE_SOURCE_OPS(sym, pkind, desc)                                                 \
+#define PROBE_SOURCE_OPS(sym, pkind, kindname, desc)                                       \
     static int sym##_init(const json_t *c, void **o, char *e, size_t el)                   \
     {                                                                                      \
         return probe_create(&pkind, c, o, e, el);                                          \
     }                                                                                      \
-    const struct source_ops sym = {.kind = (pkind).kind,                                   \
+    const struct source_ops sym = {.kind = kindname,                                       \
                                    .description = desc,                                    \
                                    .init = sym##_init,                                     \
                                    .run = probe_run,                                       \

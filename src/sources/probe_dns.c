@@ -88,4 +88,4 @@ static const struct probe_kind dns_kind = {
     .free_opts = free,
 };
 
-PROBE_SOURCE_OPS(source_probe_dns, dns_kind, "DNS resolution of a name within a timeout");
+PROBE_SOURCE_OPS(source_probe_dns, dns_kind, "dns", "DNS resolution of a name within a timeout");

@@ -83,4 +83,4 @@ static const struct probe_kind http_kind = {
     .free_opts = free,
 };
 
-PROBE_SOURCE_OPS(source_probe_http, http_kind, "HTTP(S) GET with expected status and body");
+PROBE_SOURCE_OPS(source_probe_http, http_kind, "http", "HTTP(S) GET with expected status and body");

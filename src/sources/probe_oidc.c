@@ -140,4 +140,4 @@ static const struct probe_kind oidc_kind = {
     .free_opts = free,
 };
 
-PROBE_SOURCE_OPS(source_probe_oidc, oidc_kind, "OIDC discovery document and JWKS");
+PROBE_SOURCE_OPS(source_probe_oidc, oidc_kind, "oidc", "OIDC discovery document and JWKS");

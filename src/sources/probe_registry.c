@@ -256,5 +256,5 @@ static const struct probe_kind registry_kind = {
     .free_opts = registry_free,
 };
 
-PROBE_SOURCE_OPS(source_probe_registry, registry_kind,
+PROBE_SOURCE_OPS(source_probe_registry, registry_kind, "registry",
                  "OCI registry /v2/ reachability and optional token exchange");

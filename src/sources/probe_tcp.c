@@ -45,4 +45,4 @@ static const struct probe_kind tcp_kind = {
     .check = tcp_check,
 };
 
-PROBE_SOURCE_OPS(source_probe_tcp, tcp_kind, "TCP connect to host:port within a timeout");
+PROBE_SOURCE_OPS(source_probe_tcp, tcp_kind, "tcp", "TCP connect to host:port within a timeout");

@@ -191,4 +191,4 @@ static const struct probe_kind tls_kind = {
     .free_opts = free,
 };
 
-PROBE_SOURCE_OPS(source_probe_tls, tls_kind, "TLS handshake and certificate expiry");
+PROBE_SOURCE_OPS(source_probe_tls, tls_kind, "tls", "TLS handshake and certificate expiry");

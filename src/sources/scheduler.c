@@ -26,6 +26,8 @@ struct instance {
     void *impl;            /* NULL until init succeeded */
     /* scheduling, guarded by the scheduler mutex */
     int running;
+    int64_t running_since; /* monotonic ms, while running */
+    int stuck_logged;      /* the current cycle was reported as stuck */
     int removed;           /* dropped by a reconfigure while running */
     int64_t next_due;      /* monotonic ms */
     unsigned consecutive_failures;
@@ -126,9 +128,11 @@ static void finish_cycle(struct scheduler *s, struct instance *in, int rc, const
         snprintf(in->last_error, sizeof in->last_error, "%s", err);
         in->next_due = now + backoff_ms(s, in->consecutive_failures);
         /* One line per failure streak step; the log rate limit bounds the rest. */
-        log_warn("sources", "source %s (%s) failed (%u in a row, retry in %lld ms): %s", in->id,
-                 in->ops->kind, in->consecutive_failures,
-                 (long long)(in->next_due - now), err);
+        log_fields(LOG_WARN, "sources",
+                   json_pack("{s:s,s:s,s:i}", "source_id", in->id, "kind", in->ops->kind,
+                             "consecutive_failures", (int)in->consecutive_failures),
+                   "source %s (%s) failed (%u in a row, retry in %lld ms): %s", in->id,
+                   in->ops->kind, in->consecutive_failures, (long long)(in->next_due - now), err);
     }
 }
 
@@ -151,6 +155,12 @@ static void cond_wait_until(struct scheduler *s, int64_t due_mono)
     pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 }
 
+static int64_t stuck_after_ms(const struct instance *in)
+{
+    int64_t t = 3 * (int64_t)in->interval_ms;
+    return t > 60000 ? t : 60000;
+}
+
 static void unlink_instance(struct scheduler *s, struct instance *in)
 {
     for (struct instance **pp = &s->list; *pp; pp = &(*pp)->next) {
@@ -170,6 +180,16 @@ static void *worker_main(void *arg)
         struct instance *pick = NULL;
         int64_t earliest = now + 1000;
         for (struct instance *in = s->list; in; in = in->next) {
+            /* A cycle cannot be interrupted (adapters bound their own I/O); one
+             * that runs far past its interval is at least reported, once. */
+            if (in->running && !in->stuck_logged &&
+                now - in->running_since > stuck_after_ms(in)) {
+                in->stuck_logged = 1;
+                log_fields(LOG_ERROR, "sources",
+                           json_pack("{s:s,s:s}", "source_id", in->id, "kind", in->ops->kind),
+                           "source %s (%s) has been running one cycle for %lld ms", in->id,
+                           in->ops->kind, (long long)(now - in->running_since));
+            }
             if (!in->enabled || in->running || in->removed)
                 continue;
             if (in->next_due <= now) {
@@ -184,6 +204,8 @@ static void *worker_main(void *arg)
             continue;
         }
         pick->running = 1;
+        pick->running_since = now;
+        pick->stuck_logged = 0;
         pthread_mutex_unlock(&s->mu);
 
         char err[SCHED_ERR_LEN] = "";
@@ -507,6 +529,8 @@ json_t *scheduler_status(struct scheduler *s)
                                         : json_null());
         json_object_set_new(it, "last_duration_ms", json_integer(in->last_duration_ms));
         json_object_set_new(it, "overruns", json_integer((json_int_t)in->overruns));
+        json_object_set_new(it, "running_for_ms",
+                            in->running ? json_integer(now - in->running_since) : json_null());
         tmp[n++] = it;
     }
     pthread_mutex_unlock(&s->mu);

@@ -18,8 +18,9 @@
  * is destroyed once its current cycle (if any) ends.
  *
  * Each adapter bounds its own cycle (probe timeouts, bounded reads); the
- * scheduler records how long a cycle took and counts cycles that overran their
- * interval.
+ * scheduler records how long a cycle took, counts cycles that overran their
+ * interval, and logs (once per cycle) a cycle still running after
+ * max(60 s, 3 intervals), which shows up as running_for_ms in the status.
  */
 #ifndef SREBOT_SOURCES_SCHEDULER_H
 #define SREBOT_SOURCES_SCHEDULER_H
@@ -59,7 +60,7 @@ int scheduler_reconfigure(struct scheduler *s, const json_t *specs, char *err, s
 
 /* {"items":[{"id","kind","state":"ok|failing|disabled","last_run","last_error",
  *  "runs","failures","findings","consecutive_failures","next_run_in_ms",
- *  "last_duration_ms","overruns"}]} sorted by id. New reference. */
+ *  "last_duration_ms","overruns","running_for_ms"}]} sorted by id. New reference. */
 json_t *scheduler_status(struct scheduler *s);
 
 /* Wakes every instance now (tests, `detect --once`). */

@@ -124,7 +124,13 @@ test('sign in with an API token', async () => {
   await shot('01-sign-in');
   await page.fill('#token', 'not-a-valid-token');
   await page.click('form.signin-card button[type=submit]');
-  await page.waitForFunction(() => document.querySelector('#signin-error')?.textContent.length > 0);
+  await page.waitForFunction(() => document.querySelector('#signin-error')?.textContent.includes('not valid'));
+  if (process.env.SREBOT_INGEST_TOKEN) { // an ingest token can post findings, not use the console
+    await page.fill('#token', process.env.SREBOT_INGEST_TOKEN);
+    await page.click('form.signin-card button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#signin-error')?.textContent.includes('only post findings'));
+    check(await page.evaluate(() => !sessionStorage.getItem('srebot.token')), 'ingest token kept');
+  }
   await page.fill('#token', TOKEN);
   await page.click('form.signin-card button[type=submit]');
   await page.waitForSelector('.top .who');
@@ -281,8 +287,12 @@ test('policy: invalid value shown at its field, then a valid save adds a version
   check(before.status === 200, `GET /policy answered ${before.status}`);
   const v0 = before.data.version;
   await page.fill(sel + ' input', '-5');
-  await page.click('#policy-save');
+  // Validate first (nothing saved), then try to save (422): both put the problem at the field.
+  await page.click('#policy-validate');
   await page.waitForSelector(sel + '.invalid .field-error:not(:empty)');
+  await page.fill(sel + ' input', '-6');
+  await page.click('#policy-save');
+  await page.waitForFunction((s) => document.querySelector(s + ' .field-error')?.textContent && document.querySelector('.problem-box'), sel);
   const msg = await page.textContent(sel + ' .field-error');
   check(msg.length > 0, 'no message at the field');
   check(await page.getAttribute(sel + ' input', 'aria-invalid') === 'true', 'input not marked invalid');

@@ -28,8 +28,10 @@ trap cleanup EXIT
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 token="e2e-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 mkdir -p "$work/data"
-# A viewer token, for the role test (written to the store before the daemon starts).
+# Viewer and ingest tokens, for the role tests (written to the store before the daemon starts).
 viewer=$(IF_SRE_DATA_DIR="$work/data" IF_SRE_LOG_LEVEL=warn "$SREBOT_BIN" token create --name e2e-viewer --role viewer 2>"$work/token.log") ||
+  { echo "srebot token create failed:"; cat "$work/token.log"; exit 1; }
+ingest=$(IF_SRE_DATA_DIR="$work/data" IF_SRE_LOG_LEVEL=warn "$SREBOT_BIN" token create --name e2e-ingest --role ingest 2>"$work/token.log") ||
   { echo "srebot token create failed:"; cat "$work/token.log"; exit 1; }
 IF_SRE_LISTEN="127.0.0.1:$port" IF_SRE_DATA_DIR="$work/data" IF_SRE_ADMIN_TOKEN="$token" \
 IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true IF_SRE_LOG_LEVEL=warn \
@@ -48,7 +50,7 @@ art="$build/e2e-artifacts"
 rm -rf "$art"
 mkdir -p "$art"
 rc=0
-SREBOT_URL="http://127.0.0.1:$port" SREBOT_TOKEN="$token" SREBOT_VIEWER_TOKEN="$viewer" E2E_ARTIFACTS="$art" \
+SREBOT_URL="http://127.0.0.1:$port" SREBOT_TOKEN="$token" SREBOT_VIEWER_TOKEN="$viewer" SREBOT_INGEST_TOKEN="$ingest" E2E_ARTIFACTS="$art" \
   node "$root/tests/e2e/run.mjs" || rc=$?
 
 kill -TERM "$pid"

@@ -323,6 +323,10 @@ struct reg {
     atomic_int mode; /* 0: open (200); 1: Bearer challenge; 2: 500 */
     atomic_int token_requests;
 };
+/* Real registry tokens are JWTs of a few KiB: the fake hands out a long one. */
+static char reg_token[3001];
+static char reg_bearer[3100];
+
 static void reg_handler(void *ctx, const struct mini_req *rq, struct mini_reply *rep)
 {
     struct reg *g = ctx;
@@ -332,7 +336,7 @@ static void reg_handler(void *ctx, const struct mini_req *rq, struct mini_reply 
             rep->status = 500;
             return;
         }
-        if (mode == 0 || (rq->authorization && strcmp(rq->authorization, "Bearer tok-123") == 0)) {
+        if (mode == 0 || (rq->authorization && strcmp(rq->authorization, reg_bearer) == 0)) {
             rep->status = 200;
             snprintf(rep->body, sizeof rep->body, "{}");
             return;
@@ -348,7 +352,8 @@ static void reg_handler(void *ctx, const struct mini_req *rq, struct mini_reply 
         if (rq->authorization && strcmp(rq->authorization, "Basic cm9ib3Q6czNjcmV0") == 0 &&
             strstr(rq->query, "service=reg.local")) {
             rep->status = 200;
-            snprintf(rep->body, sizeof rep->body, "{\"token\":\"tok-123\",\"expires_in\":300}");
+            snprintf(rep->body, sizeof rep->body, "{\"token\":\"%s\",\"expires_in\":300}",
+                     reg_token);
         } else {
             rep->status = 401;
         }
@@ -358,6 +363,9 @@ static void reg_handler(void *ctx, const struct mini_req *rq, struct mini_reply 
 static void test_registry_probe(void **state)
 {
     (void)state;
+    memset(reg_token, 'k', sizeof reg_token - 1);
+    memcpy(reg_token, "eyJ", 3);
+    snprintf(reg_bearer, sizeof reg_bearer, "Bearer %s", reg_token);
     struct reg g;
     atomic_init(&g.mode, 0);
     atomic_init(&g.token_requests, 0);

@@ -56,6 +56,11 @@ function signIn(message) {
       err.textContent = '';
       try {
         const r = await api.request('GET', '/whoami', { token });
+        if (!can(r.data, 'viewer')) {
+          err.textContent = `A token with the ${r.data.role} role can only post findings; the console needs viewer or above.`;
+          btn.disabled = false;
+          return;
+        }
         api.setToken(token);
         who = r.data;
         start();

@@ -150,7 +150,8 @@ function createPolicyPage(ctx) {
     validateBtn.disabled = true;
     try {
       const r = await validatePolicy(draft);
-      showProblems(r.problems, r.valid ? '' : undefined);
+      const n = r.problems.length;
+      showProblems(r.problems, `Validation found ${n} problem${n === 1 ? '' : 's'} (nothing is saved by Validate).`);
       if (r.valid) toast('The document is valid.', 'ok');
     } catch (e) {
       toast(e.message, 'error');

@@ -1,0 +1,246 @@
+/* bench_scan_gen: the inputs of bench/scan.sh.
+ *
+ *   build/bench/bench_scan_gen log FILE MEGABYTES   a realistic log mix
+ *   build/bench/bench_scan_gen rules DIR [N]        N signatures (default 200):
+ *                                                   DIR/rules.json (detector_rules)
+ *                                                   DIR/patterns.txt (for grep -E -f)
+ *
+ * The log mix is what a small cluster's node collects: nginx access logs
+ * (40%, about 1 in 200 a 5xx), JSON application logs (25%), logfmt Go services
+ * (20%), kubelet/syslog lines (10%) and Java-style lines (5%); about 1 line in
+ * 2000 is an incident line (a panic, a refused connection, an OOM kill, a TLS
+ * error, or the text of one of the generated signatures).
+ *
+ * The signatures are the built-in rules plus generated ones written the way
+ * operators write them: a component, a failure phrase, some variable part
+ * ("kafka: consumer group [a-z0-9-]+ rebalance failed"). Deterministic: the
+ * same arguments give the same files.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/builtin_rules.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+static unsigned pick(unsigned n) { return (unsigned)(next() % n); }
+
+static const char *const components[] = {
+    "kafka",   "redis",  "postgres", "mysql",   "s3",      "grpc",    "etcd",
+    "consul",  "vault",  "rabbitmq", "elastic", "mongodb", "memcached", "nats",
+    "ldap",    "smtp",   "dns",      "ingress", "scheduler", "billing",
+};
+#define NCOMP (sizeof components / sizeof components[0])
+
+/* Failure phrases: "@" is the component. Each has a regex form for the
+ * signature and a literal form for the log line that should match it. */
+static const char *const sig_forms[][2] = {
+    {"@: consumer group [a-z0-9-]+ rebalance failed", "@: consumer group orders-7 rebalance failed"},
+    {"@ client: (timeout|deadline exceeded) after [0-9]+ms", "@ client: deadline exceeded after 3000ms"},
+    {"failed to acquire @ lock [a-z_]+ within [0-9]+s", "failed to acquire @ lock leader_election within 30s"},
+    {"@ replication lag [0-9]{3,}s exceeds limit", "@ replication lag 412s exceeds limit"},
+    {"@ pool exhausted \\(max=[0-9]+\\)", "@ pool exhausted (max=64)"},
+    {"unexpected EOF reading @ response", "unexpected EOF reading @ response"},
+    {"@: authentication failed for user [a-z0-9_]+", "@: authentication failed for user svc_app"},
+    {"@ circuit breaker open", "@ circuit breaker open"},
+    {"too many open files.*@", "accept: too many open files while dialing @"},
+    {"@: disk quota exceeded on volume [a-z0-9-]+", "@: disk quota exceeded on volume data-0"},
+};
+#define NFORMS (sizeof sig_forms / sizeof sig_forms[0])
+
+/* form with each "@" replaced by comp. */
+static void subst(char *out, size_t outlen, const char *form, const char *comp)
+{
+    size_t o = 0, cl = strlen(comp);
+    for (; *form && o + 1 < outlen; form++) {
+        if (*form == '@' && o + cl + 1 < outlen) {
+            memcpy(out + o, comp, cl);
+            o += cl;
+        } else if (*form != '@') {
+            out[o++] = *form;
+        }
+    }
+    out[o] = '\0';
+}
+
+static const char *const paths[] = {"/api/v1/orders", "/api/v1/users/me", "/healthz",
+                                    "/api/v1/cart/items", "/static/app.js", "/metrics",
+                                    "/api/v1/search", "/login"};
+static const char *const agents[] = {
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Safari/537.36",
+    "curl/8.4.0", "kube-probe/1.28", "Prometheus/2.48.0", "python-requests/2.31.0"};
+static const char *const msgs[] = {"order created", "cache hit", "user logged in",
+                                   "payment authorized", "batch processed", "session refreshed",
+                                   "config reloaded", "request completed"};
+
+static const char *const incident_lines[] = {
+    "panic: runtime error: invalid memory address or nil pointer dereference",
+    "goroutine 1 [running]:",
+    "thread 'tokio-runtime-worker' panicked at src/worker.rs:88:14",
+    "kernel: worker[4242]: segfault at 0 ip 000055d0c8a1b2c3 sp 00007ffd error 4",
+    "kernel: Out of memory: Killed process 4242 (java) total-vm:8123456kB",
+    "dial tcp 10.96.0.12:5432: connect: connection refused",
+    "Get \"https://auth.internal/.well-known/openid-configuration\": x509: certificate has expired",
+    "level=error msg=\"failed to send notification\" channel=slack err=\"timeout\"",
+    "http: TLS handshake error from 10.2.3.4:51234: remote error: tls: bad certificate",
+};
+#define NINC (sizeof incident_lines / sizeof incident_lines[0])
+
+static int gen_log(const char *file, unsigned long long megabytes)
+{
+    FILE *f = fopen(file, "wb");
+    if (!f) {
+        perror(file);
+        return 1;
+    }
+    static char fbuf[1 << 20];
+    setvbuf(f, fbuf, _IOFBF, sizeof fbuf);
+    unsigned long long target = megabytes * 1000000ull, written = 0, lines = 0;
+    char line[1024], extra[256];
+    unsigned sec = 0;
+    while (written < target) {
+        int n;
+        unsigned h = (sec / 3600) % 24, m = (sec / 60) % 60, s = sec % 60;
+        if (pick(7) == 0)
+            sec++;
+        unsigned kind = pick(1000);
+        if (pick(2000) == 0) {
+            /* An incident line: a built-in case or a generated signature's text. */
+            if (pick(2)) {
+                n = snprintf(line, sizeof line, "2026-11-27T%02u:%02u:%02u.%03uZ %s\n", h, m, s,
+                             pick(1000), incident_lines[pick(NINC)]);
+            } else {
+                subst(extra, sizeof extra, sig_forms[pick(NFORMS)][1], components[pick(NCOMP)]);
+                n = snprintf(line, sizeof line, "ts=2026-11-27T%02u:%02u:%02uZ level=error msg=\"%s\"\n",
+                             h, m, s, extra);
+            }
+        } else if (kind < 400) {
+            unsigned status = pick(200) == 0 ? 500 + pick(5) : (pick(10) ? 200 : 304 + pick(2) * 100);
+            n = snprintf(line, sizeof line,
+                         "10.%u.%u.%u - - [27/Nov/2026:%02u:%02u:%02u +0000] \"%s %s/%u HTTP/1.1\" %u %u "
+                         "\"-\" \"%s\" rt=0.%03u\n",
+                         pick(256), pick(256), pick(256), h, m, s, pick(4) ? "GET" : "POST",
+                         paths[pick(8)], pick(100000), status, 200 + pick(20000), agents[pick(5)],
+                         pick(1000));
+        } else if (kind < 650) {
+            n = snprintf(line, sizeof line,
+                         "{\"ts\":\"2026-11-27T%02u:%02u:%02u.%03uZ\",\"level\":\"%s\",\"logger\":\"app.%s\","
+                         "\"msg\":\"%s\",\"request_id\":\"%08x%08x\",\"latency_ms\":%u,\"status\":%u}\n",
+                         h, m, s, pick(1000), pick(20) ? "info" : "warn", components[pick(NCOMP)],
+                         msgs[pick(8)], (unsigned)next(), (unsigned)next(), pick(500),
+                         pick(100) ? 200 : 404);
+        } else if (kind < 850) {
+            n = snprintf(line, sizeof line,
+                         "ts=2026-11-27T%02u:%02u:%02u.%03uZ level=%s caller=%s/server.go:%u msg=\"%s\" "
+                         "method=GET path=%s status=%u dur=%ums\n",
+                         h, m, s, pick(1000), pick(30) ? "info" : "debug", components[pick(NCOMP)],
+                         pick(900), msgs[pick(8)], paths[pick(8)], pick(50) ? 200 : 404, pick(300));
+        } else if (kind < 950) {
+            n = snprintf(line, sizeof line,
+                         "Nov 27 %02u:%02u:%02u node-%u kubelet[%u]: I1127 %02u:%02u:%02u.%06u %u "
+                         "kubelet.go:%u] \"SyncLoop (PLEG): event for pod\" pod=\"prod/%s-%x\" "
+                         "event={\"Type\":\"ContainerStarted\"}\n",
+                         h, m, s, pick(5), 1000 + pick(9000), h, m, s, pick(1000000), 1000 + pick(9000),
+                         2000 + pick(500), components[pick(NCOMP)], (unsigned)next() & 0xfffff);
+        } else {
+            n = snprintf(line, sizeof line,
+                         "2026-11-27 %02u:%02u:%02u,%03u INFO  [pool-%u-thread-%u] "
+                         "com.example.%s.BatchService - Processed batch %u with %u records in %u ms\n",
+                         h, m, s, pick(1000), pick(8), pick(32), components[pick(NCOMP)],
+                         pick(1000000), pick(5000), pick(2000));
+        }
+        if (n <= 0 || (size_t)n >= sizeof line)
+            continue;
+        fwrite(line, 1, (size_t)n, f);
+        written += (unsigned long long)n;
+        lines++;
+    }
+    if (fclose(f) != 0) {
+        perror(file);
+        return 1;
+    }
+    fprintf(stderr, "wrote %s: %llu bytes, %llu lines\n", file, written, lines);
+    return 0;
+}
+
+/* Writes s as a JSON string. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int gen_rules(const char *dir, unsigned want)
+{
+    char jpath[1024], ppath[1024];
+    snprintf(jpath, sizeof jpath, "%s/rules.json", dir);
+    snprintf(ppath, sizeof ppath, "%s/patterns.txt", dir);
+    FILE *j = fopen(jpath, "w"), *p = fopen(ppath, "w");
+    if (!j || !p) {
+        perror(dir);
+        return 1;
+    }
+    fputs("[\n", j);
+    unsigned n = 0;
+    for (const struct builtin_rule *r = builtin_rules; r->id && n < want; r++) {
+        if (strcmp(r->kind, "log_signature") != 0)
+            continue;
+        fprintf(j, "%s {\"id\":\"%s\",\"builtin\":true,\"enabled\":true}", n ? ",\n" : "", r->id);
+        /* grep matches line by line: a "\n" in a bracket (our way of keeping
+         * vectorscan within a line) would mean '\\' and 'n' to it; drop it. */
+        for (const char *c = r->pattern; *c; c++) {
+            if (c[0] == '\\' && c[1] == 'n') {
+                c++;
+                continue;
+            }
+            fputc(*c, p);
+        }
+        fputc('\n', p);
+        n++;
+    }
+    for (unsigned k = 0; n < want && k < NCOMP * NFORMS * 4; k++) {
+        char base[400], pat[512];
+        const char *comp = components[k % NCOMP];
+        unsigned form = (unsigned)((k / NCOMP) % NFORMS);
+        subst(base, sizeof base, sig_forms[form][0], comp);
+        if (k >= NCOMP * NFORMS) /* past the plain combinations: the failure at a level */
+            snprintf(pat, sizeof pat, "level=(error|fatal) .*%s", base);
+        else
+            snprintf(pat, sizeof pat, "%s", base);
+        fprintf(j, ",\n {\"id\":\"gen.%s.%u.%u\",\"kind\":\"log_signature\",\"pattern\":", comp,
+                form, (unsigned)(k / (NCOMP * NFORMS)));
+        json_str(j, pat);
+        fprintf(j, ",\"class\":\"application_services.application_service_degraded\","
+                   "\"severity\":\"warning\",\"threshold\":5,\"window_seconds\":300}");
+        fprintf(p, "%s\n", pat);
+        n++;
+    }
+    fputs("\n]\n", j);
+    fclose(j);
+    fclose(p);
+    fprintf(stderr, "wrote %s and %s: %u signatures\n", jpath, ppath, n);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && strcmp(argv[1], "log") == 0)
+        return gen_log(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc >= 3 && strcmp(argv[1], "rules") == 0)
+        return gen_rules(argv[2], argc >= 4 ? (unsigned)strtoul(argv[3], NULL, 10) : 200);
+    fprintf(stderr, "usage: bench_scan_gen log FILE MEGABYTES | rules DIR [N]\n");
+    return 2;
+}
