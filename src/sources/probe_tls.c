@@ -169,7 +169,7 @@ static void tls_check(struct probe *p, struct probe_result *r, int64_t now_ms,
                                   "subject", subject, "issuer", issuer, "not_after", not_after,
                                   "days_left", days_left, "min_cert_days", o->min_days,
                                   "verify_result", X509_verify_cert_error_string(vr));
-    json_object_set(r->data, "certificate", cert_data);
+    json_object_set_new(r->data, "certificate", json_deep_copy(cert_data)); /* no sharing */
     report_expiry(p, o, days_left, cert_data, now_ms, sink);
     r->ok = 1;
     snprintf(r->detail, sizeof r->detail, "handshake in %.1f ms, certificate valid %.1f more days",
