@@ -30,6 +30,7 @@ struct tls_opts {
     char host[256];
     char port[8];
     int expiry_firing;
+    int expiry_unconfirmed; /* see probe.h: the first good reading is announced */
     int64_t expiry_fired_ms;
 };
 
@@ -46,6 +47,7 @@ static int tls_prepare(struct probe *p, const json_t *cfg, void **opts, char *er
         return -1;
     }
     o->min_days = srcconf_num(cfg, "min_cert_days", 14, 0, 3650);
+    o->expiry_unconfirmed = 1;
     snprintf(o->server_name, sizeof o->server_name, "%s",
              srcconf_str(cfg, "server_name", o->host));
     *opts = o;
@@ -74,7 +76,10 @@ static void report_expiry(struct probe *p, struct tls_opts *o, double days_left,
     int was = o->expiry_firing;
     int up = days_left < o->min_days;
     o->expiry_firing = up;
-    if (!((up && (!was || now_ms - o->expiry_fired_ms >= p->refire_ms)) || (was && !up))) {
+    int announce = o->expiry_unconfirmed && !up;
+    o->expiry_unconfirmed = 0;
+    if (!((up && (!was || now_ms - o->expiry_fired_ms >= p->refire_ms)) || (was && !up) ||
+          announce)) {
         json_decref(data);
         return;
     }
@@ -83,8 +88,8 @@ static void report_expiry(struct probe *p, struct tls_opts *o, double days_left,
     char key[600], summary[512];
     snprintf(key, sizeof key, "tls_expiry:%s", p->target);
     if (!up)
-        snprintf(summary, sizeof summary, "certificate of %.300s renewed: %.1f days left", p->target,
-                 days_left);
+        snprintf(summary, sizeof summary, "certificate of %.300s %s: %.1f days left", p->target,
+                 announce ? "valid" : "renewed", days_left);
     else if (days_left <= 0)
         snprintf(summary, sizeof summary, "certificate of %.300s expired %.1f days ago", p->target,
                  -days_left);
