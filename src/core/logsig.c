@@ -209,7 +209,9 @@ static int read_rule(json_t *e, const char *path, int flags, struct rule_view *v
     v->threshold = 1;
     (void)jsonin_int(e, path, "window_seconds", 0, 1, 86400, &v->window, p);
     (void)jsonin_int(e, path, "threshold", 0, 1, 100000, &v->threshold, p);
-    return enabled && p->count == before;
+    /* Checked field by field too: once the problem list is full, problems_add
+     * stops counting, so "no new problem" alone does not prove a field is there. */
+    return enabled && p->count == before && v->id && v->pattern && v->class;
 }
 
 static int rule_copy(struct logsig_rule *r, const struct rule_view *v)
