@@ -27,6 +27,7 @@
 struct signal {
     struct hysteresis h;
     int64_t last_fired_ms; /* wall time of the last firing finding */
+    int unconfirmed;       /* no good sample and no raise since the instance was built */
 };
 
 struct mount_state {
@@ -55,6 +56,7 @@ struct host {
 static int init_signal(struct signal *s, double level, double gap, unsigned samples)
 {
     s->last_fired_ms = 0;
+    s->unconfirmed = 1;
     if (gap >= level)
         return -1; /* the clear level (level - gap) must stay above 0 */
     return hysteresis_init(&s->h, level, level - gap, samples, samples, HYST_HIGH_IS_BAD);
@@ -164,15 +166,28 @@ static void emit(struct host *h, const struct finding_sink *sink, const char *cl
     sink->emit(sink->ctx, f);
 }
 
-/* Decides whether this cycle reports: on a transition, and while up every refire_ms. */
-static int should_report(struct signal *s, int was_up, int is_up, int64_t now_ms,
+/* Decides whether this cycle reports: on a transition, while up every refire_ms,
+ * and once for the first good sample of a new instance (an incident left open
+ * from before a restart or a policy change then resolves; the ledger ignores
+ * the finding when there is nothing to resolve). */
+static int should_report(struct signal *s, int was_up, int is_up, int good, int64_t now_ms,
                          int64_t refire_ms)
 {
-    if (is_up && (!was_up || now_ms - s->last_fired_ms >= refire_ms)) {
-        s->last_fired_ms = now_ms;
+    if (is_up) {
+        s->unconfirmed = 0;
+        if (!was_up || now_ms - s->last_fired_ms >= refire_ms) {
+            s->last_fired_ms = now_ms;
+            return 1;
+        }
+        return 0;
+    }
+    if (was_up)
+        return 1;
+    if (s->unconfirmed && good) {
+        s->unconfirmed = 0;
         return 1;
     }
-    return was_up && !is_up;
+    return 0;
 }
 
 static void check_mount(struct host *h, struct mount_state *ms, const struct fs_usage *u,
@@ -187,7 +202,8 @@ static void check_mount(struct host *h, struct mount_state *ms, const struct fs_
     int was = ms->firing;
     int now_up = ms->space.h.firing || ms->inodes.h.firing;
     ms->firing = now_up;
-    if (!should_report(&ms->space, was, now_up, now_ms, h->refire_ms))
+    int good = used < h->disk_level - h->gap && iused < h->inode_level - h->gap;
+    if (!should_report(&ms->space, was, now_up, good, now_ms, h->refire_ms))
         return;
 
     char key[400], summary[512];
@@ -197,7 +213,7 @@ static void check_mount(struct host *h, struct mount_state *ms, const struct fs_
                  "%s on %s: %.1f%% space used (level %.0f%%), %.1f%% inodes used (level %.0f%%)",
                  ms->path, h->node, used, h->disk_level, iused, h->inode_level);
     else
-        snprintf(summary, sizeof summary, "%s on %s back to %.1f%% space, %.1f%% inodes used",
+        snprintf(summary, sizeof summary, "%s on %s at %.1f%% space, %.1f%% inodes used",
                  ms->path, h->node, used, iused);
     json_t *d = json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:i}", "node",
                           h->node, "mount", ms->path, "used_percent", used, "inode_used_percent",
@@ -217,7 +233,7 @@ static void check_scalar(struct host *h, struct signal *s, const char *cls, cons
 {
     int was = s->h.firing;
     hysteresis_update(&s->h, value);
-    if (!should_report(s, was, s->h.firing, now_ms, h->refire_ms)) {
+    if (!should_report(s, was, s->h.firing, value < level - h->gap, now_ms, h->refire_ms)) {
         json_decref(data);
         return;
     }
@@ -227,7 +243,7 @@ static void check_scalar(struct host *h, struct signal *s, const char *cls, cons
         snprintf(summary, sizeof summary, "%s on %s at %.1f%% (level %.0f%%)", what, h->node,
                  value, level);
     else
-        snprintf(summary, sizeof summary, "%s on %s back to %.1f%%", what, h->node, value);
+        snprintf(summary, sizeof summary, "%s on %s at %.1f%%", what, h->node, value);
     emit(h, sink, cls, key, s->h.firing ? severity_for(value) : "info", s->h.firing, summary,
          data, now_ms);
 }

@@ -53,6 +53,7 @@ int probe_create(const struct probe_kind *pk, const json_t *cfg, void **out, cha
     p->refire_ms = (int64_t)(srcconf_num(cfg, "refire_seconds", 300, 1, 86400) * 1000);
     /* The latch sees 1 for a failed check, 0 for a good one. */
     hysteresis_init(&p->latch, 1.0, 0.5, p->failure_threshold, recovery, HYST_HIGH_IS_BAD);
+    p->unconfirmed = 1;
     if (pk->prepare && pk->prepare(p, cfg, &p->opts, err, errlen) != 0) {
         free(p);
         return -1;
@@ -94,6 +95,10 @@ int probe_run(void *inst, int64_t now_ms, const struct finding_sink *sink, char 
     hysteresis_update(&p->latch, r.ok ? 0.0 : 1.0);
     int up = p->latch.firing;
     int report = (up && (!was || now_ms - p->last_fired_ms >= p->refire_ms)) || (was && !up);
+    int announce = p->unconfirmed && !up && r.ok; /* first good check of a new instance */
+    if (up || announce)
+        p->unconfirmed = 0;
+    report |= announce;
     if (!report) {
         json_decref(r.data);
         return 0;
@@ -116,8 +121,8 @@ int probe_run(void *inst, int64_t now_ms, const struct finding_sink *sink, char 
         snprintf(summary, sizeof summary, "%.16s probe %.64s (%.150s) failing: %.250s", p->pk->kind, p->id,
                  p->target, r.detail);
     else
-        snprintf(summary, sizeof summary, "%.16s probe %.64s (%.150s) recovered: %.250s", p->pk->kind, p->id,
-                 p->target, r.detail);
+        snprintf(summary, sizeof summary, "%.16s probe %.64s (%.150s) %s: %.250s", p->pk->kind,
+                 p->id, p->target, announce ? "healthy" : "recovered", r.detail);
     probe_emit(p, sink, p->cls, key, up ? p->severity : "info", up, summary, r.data, now_ms);
     return 0;
 }

@@ -10,6 +10,11 @@
  * after recovery_threshold consecutive good ones (src/core/hysteresis.h). While
  * failing it repeats its firing finding every refire_seconds. The correlation
  * key is "<kind>:<target>", so two probes of one target fold together.
+ * A new probe instance (start-up, or rebuilt by a policy change) does not know
+ * whether an incident is still open for its key from before: its first good
+ * check therefore sends one resolved finding (the ledger ignores it when there
+ * is nothing to resolve), so an outage that ended while srebot was down or
+ * being reconfigured does not stay open forever.
  * A check that fails is a finding, not a failed cycle: the cycle fails (and is
  * retried with backoff) only when the probe cannot run at all.
  */
@@ -56,6 +61,7 @@ struct probe {
     struct hysteresis latch;
     int64_t last_fired_ms;
     int64_t refire_ms;
+    int unconfirmed; /* no good check and no raise yet since the instance was built */
     void *opts;
 };
 

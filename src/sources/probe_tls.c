@@ -30,6 +30,7 @@ struct tls_opts {
     char host[256];
     char port[8];
     int expiry_firing;
+    int expiry_unconfirmed; /* see probe.h: the first good reading is announced */
     int64_t expiry_fired_ms;
 };
 
@@ -46,6 +47,7 @@ static int tls_prepare(struct probe *p, const json_t *cfg, void **opts, char *er
         return -1;
     }
     o->min_days = srcconf_num(cfg, "min_cert_days", 14, 0, 3650);
+    o->expiry_unconfirmed = 1;
     snprintf(o->server_name, sizeof o->server_name, "%s",
              srcconf_str(cfg, "server_name", o->host));
     *opts = o;
@@ -74,7 +76,10 @@ static void report_expiry(struct probe *p, struct tls_opts *o, double days_left,
     int was = o->expiry_firing;
     int up = days_left < o->min_days;
     o->expiry_firing = up;
-    if (!((up && (!was || now_ms - o->expiry_fired_ms >= p->refire_ms)) || (was && !up))) {
+    int announce = o->expiry_unconfirmed && !up;
+    o->expiry_unconfirmed = 0;
+    if (!((up && (!was || now_ms - o->expiry_fired_ms >= p->refire_ms)) || (was && !up) ||
+          announce)) {
         json_decref(data);
         return;
     }
@@ -83,8 +88,8 @@ static void report_expiry(struct probe *p, struct tls_opts *o, double days_left,
     char key[600], summary[512];
     snprintf(key, sizeof key, "tls_expiry:%s", p->target);
     if (!up)
-        snprintf(summary, sizeof summary, "certificate of %.300s renewed: %.1f days left", p->target,
-                 days_left);
+        snprintf(summary, sizeof summary, "certificate of %.300s %s: %.1f days left", p->target,
+                 announce ? "valid" : "renewed", days_left);
     else if (days_left <= 0)
         snprintf(summary, sizeof summary, "certificate of %.300s expired %.1f days ago", p->target,
                  -days_left);
@@ -169,7 +174,7 @@ static void tls_check(struct probe *p, struct probe_result *r, int64_t now_ms,
                                   "subject", subject, "issuer", issuer, "not_after", not_after,
                                   "days_left", days_left, "min_cert_days", o->min_days,
                                   "verify_result", X509_verify_cert_error_string(vr));
-    json_object_set(r->data, "certificate", cert_data);
+    json_object_set_new(r->data, "certificate", json_deep_copy(cert_data)); /* no sharing */
     report_expiry(p, o, days_left, cert_data, now_ms, sink);
     r->ok = 1;
     snprintf(r->detail, sizeof r->detail, "handshake in %.1f ms, certificate valid %.1f more days",

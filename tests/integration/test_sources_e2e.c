@@ -184,10 +184,11 @@ static void test_dependency_outage_opens_and_resolves(void **state)
         fail_msg("the incident did not resolve (state %s)", last_state);
     assert_true(saw_resolved_finding);
 
-    /* the instance's counters are on /metrics */
+    /* the instance's counters are on /metrics: healthy at its first check
+     * (announced once), firing, resolved */
     assert_int_equal(it_request(&d, "GET", "/metrics", NULL, NULL, NULL, &r), 200);
     assert_non_null(strstr(r.body, "srebot_source_runs_total{id=\"dep\",kind=\"tcp\"}"));
-    assert_non_null(strstr(r.body, "srebot_source_findings_total{id=\"dep\",kind=\"tcp\"} 2"));
+    assert_non_null(strstr(r.body, "srebot_source_findings_total{id=\"dep\",kind=\"tcp\"} 3"));
     it_resp_free(&r);
     /* viewer role at least: no token -> 401 */
     assert_int_equal(it_request(&d, "GET", "/api/v1/sources", NULL, NULL, NULL, &r), 401);

@@ -85,15 +85,25 @@ static void test_disk_hysteresis(void **state)
     (void)state;
     struct fake f = {.root_used = 50, .data_used = 50, .inode_used = 10, .cpu_busy = 10,
                      .mem_used = 20};
-    void *h = make_host(&f, json_pack("{s:s,s:s,s:[ss],s:{s:i,s:i,s:i}}", "id", "host", "node",
-                                      "n1", "mounts", "/", "/data", "thresholds",
-                                      "disk_used_percent", 90, "host_clear_gap_percent", 5,
-                                      "host_samples", 2));
+    void *h = make_host(&f, json_pack("{s:s,s:s,s:[ss],s:b,s:b,s:{s:i,s:i,s:i}}", "id", "host",
+                                      "node", "n1", "mounts", "/", "/data", "check_cpu", 0,
+                                      "check_memory", 0, "thresholds", "disk_used_percent", 90,
+                                      "host_clear_gap_percent", 5, "host_samples", 2));
     struct capture cap;
     struct finding_sink sink;
     capture_init(&cap, &sink);
     int64_t t = 1700000000000;
+    /* a new instance announces each healthy mount once (an incident left open
+     * from before a restart resolves), then stays quiet */
     json_t *got = cycle(h, t, &cap, &sink, 0);
+    assert_int_equal(json_array_size(got), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "status")),
+                        "resolved");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(got, 1),
+                                                          "correlation_key")),
+                        "node/n1:/data");
+    json_decref(got);
+    got = cycle(h, t + 15000, &cap, &sink, 0);
     assert_int_equal(json_array_size(got), 0);
     json_decref(got);
 

@@ -41,6 +41,25 @@ static json_t *run_probe(const char *kind, json_t *cfg, int cycles, int expect_i
 
 static const char *fstr(json_t *f, const char *k) { return json_string_value(json_object_get(f, k)); }
 
+/* A healthy new probe says so once: one resolved finding (see probe.h). */
+static void assert_announced_healthy(json_t *got)
+{
+    assert_int_equal(json_array_size(got), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "status")),
+                        "resolved");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "severity")),
+                        "info");
+}
+
+static json_t *by_class(json_t *arr, const char *cls)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(arr, i, f) if (strcmp(json_string_value(json_object_get(f, "class")),
+                                             cls) == 0) return f;
+    return NULL;
+}
+
 static json_t *evidence_data(json_t *f)
 {
     json_t *ev = json_array_get(json_object_get(f, "evidence"), 0);
@@ -59,7 +78,9 @@ static void test_tcp_up_and_down(void **state)
     json_t *f = run_probe("tcp", json_pack("{s:s,s:s,s:i,s:i}", "id", "db", "target", target,
                                            "timeout_ms", 1000, "failure_threshold", 2),
                           3, 1);
-    assert_int_equal(json_array_size(f), 0); /* healthy: nothing to say */
+    assert_announced_healthy(f); /* healthy: said once, then quiet */
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(f, 0), "summary")),
+                           "healthy"));
     json_decref(f);
     close(lfd);
 
@@ -131,7 +152,9 @@ static void test_http_probe_status_and_body(void **state)
     capture_init(&cap, &sink);
     int64_t t = time_now_ms();
     ops->run(inst, t, &sink, err, sizeof err);
-    assert_int_equal(capture_count(&cap), 0);
+    json_t *first = capture_take(&cap);
+    assert_announced_healthy(first);
+    json_decref(first);
     atomic_store(&w.healthy, 0); /* the dependency goes down */
     ops->run(inst, t + 1000, &sink, err, sizeof err);
     assert_int_equal(capture_count(&cap), 0); /* one failure is not enough */
@@ -191,10 +214,13 @@ static void test_tls_expiring_certificate(void **state)
     for (int i = 0; i < 200 && atomic_load(&ts.handshakes) < 2; i++)
         usleep(10 * 1000);
     assert_true(atomic_load(&ts.handshakes) >= 2);
-    /* reachable (no outage), but one expiry finding (second cycle within refire) */
-    assert_int_equal(json_array_size(got), 1);
-    json_t *f = json_array_get(got, 0);
-    assert_string_equal(fstr(f, "class"), "identity_security.tls_certificate_expiry");
+    /* reachable (the outage key is announced healthy), and one expiry finding
+     * (the second cycle is within the refire time) */
+    assert_int_equal(json_array_size(got), 2);
+    assert_string_equal(
+        fstr(by_class(got, "runtime_services.runtime_dependency_outage"), "status"), "resolved");
+    json_t *f = by_class(got, "identity_security.tls_certificate_expiry");
+    assert_non_null(f);
     assert_string_equal(fstr(f, "status"), "firing");
     assert_string_equal(fstr(f, "severity"), "high"); /* < 3 days */
     json_t *d = evidence_data(f);
@@ -203,11 +229,13 @@ static void test_tls_expiring_certificate(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(d, "subject")), "localhost"));
     json_decref(got);
 
-    /* the same server with a low minimum: healthy and quiet */
+    /* the same server with a low minimum: both keys announced healthy, nothing firing */
     got = run_probe("tls", json_pack("{s:s,s:s,s:i,s:i}", "id", "api-tls", "target", target,
                                      "min_cert_days", 1, "failure_threshold", 1),
-                    1, 1);
-    assert_int_equal(json_array_size(got), 0);
+                    2, 1);
+    assert_int_equal(json_array_size(got), 2);
+    assert_string_equal(fstr(json_array_get(got, 0), "status"), "resolved");
+    assert_string_equal(fstr(json_array_get(got, 1), "status"), "resolved");
     json_decref(got);
     tls_server_stop(&ts);
 
@@ -217,8 +245,9 @@ static void test_tls_expiring_certificate(void **state)
     got = run_probe("tls", json_pack("{s:s,s:s,s:i}", "id", "old", "target", target,
                                      "failure_threshold", 1),
                     1, 1);
-    assert_int_equal(json_array_size(got), 1);
-    assert_string_equal(fstr(json_array_get(got, 0), "severity"), "critical");
+    assert_int_equal(json_array_size(got), 2); /* reachable (announced), and expired */
+    assert_string_equal(fstr(by_class(got, "identity_security.tls_certificate_expiry"), "severity"),
+                        "critical");
     json_decref(got);
     tls_server_stop(&ts);
 
@@ -243,7 +272,7 @@ static void test_dns_probe(void **state)
                                              "localhost", "expect_address", "127.0.0.1",
                                              "failure_threshold", 1),
                             1, 1);
-    assert_int_equal(json_array_size(got), 0);
+    assert_announced_healthy(got);
     json_decref(got);
     got = run_probe("dns", json_pack("{s:s,s:s,s:i,s:i}", "id", "nx", "target",
                                      "no-such-host.invalid", "failure_threshold", 1, "timeout_ms",
@@ -304,7 +333,7 @@ static void test_oidc_probe(void **state)
                                                   "failure_threshold", 1),
                                 1, 1);
         if (mode == 0) {
-            assert_int_equal(json_array_size(got), 0);
+            assert_announced_healthy(got);
         } else {
             assert_int_equal(json_array_size(got), 1);
             json_t *f = json_array_get(got, 0);
@@ -379,7 +408,7 @@ static void test_registry_probe(void **state)
     json_t *got = run_probe("registry", json_pack("{s:s,s:s,s:i}", "id", "reg", "target", url,
                                                   "failure_threshold", 1),
                             1, 1);
-    assert_int_equal(json_array_size(got), 0);
+    assert_announced_healthy(got);
     json_decref(got);
 
     /* 401 + challenge, anonymous: healthy, and no token exchange attempted */
@@ -387,7 +416,7 @@ static void test_registry_probe(void **state)
     got = run_probe("registry", json_pack("{s:s,s:s,s:i}", "id", "reg", "target", url,
                                           "failure_threshold", 1),
                     1, 1);
-    assert_int_equal(json_array_size(got), 0);
+    assert_announced_healthy(got);
     assert_int_equal(atomic_load(&g.token_requests), 0);
     json_decref(got);
 
@@ -398,7 +427,7 @@ static void test_registry_probe(void **state)
                               "failure_threshold", 1, "credential", "username", "robot",
                               "secret_ref", "env", "SRC_TEST_REG_PASSWORD"),
                     1, 1);
-    assert_int_equal(json_array_size(got), 0);
+    assert_announced_healthy(got);
     assert_int_equal(atomic_load(&g.token_requests), 1);
     json_decref(got);
 
