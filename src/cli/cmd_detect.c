@@ -4,6 +4,7 @@
  * standalone detector of the plan; NATS delivery joins when the bus does. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,8 @@ static void detect_help(FILE *out)
             "                  its probes, log_sources, thresholds and detector_rules\n"
             "  --once          run every source once, deliver, print the counts, exit\n"
             "                  (exit 1 when something was not delivered)\n"
-            "  --buffer N      findings kept while the server is away (default 10000)\n\n");
+            "  --buffer N      findings kept while the server is away (default 10000)\n\n"
+            "SIGHUP re-reads --policy FILE and applies it without a restart.\n\n");
     cli_settings_help(out);
 }
 
@@ -160,6 +162,7 @@ int cmd_detect(int argc, char **argv)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     struct finding_sink sink = {delivery_emit, d};
@@ -189,6 +192,16 @@ int cmd_detect(int argc, char **argv)
             int sig = sigtimedwait(&stop, NULL, &every);
             if (sig == SIGINT || sig == SIGTERM)
                 break;
+            if (sig == SIGHUP) {
+                json_t *np = o.policy_file ? load_policy(o.policy_file) : NULL;
+                if (np && sources_apply_policy(np, err, sizeof err) == 0)
+                    log_info("detect", "policy %s applied", o.policy_file);
+                else if (o.policy_file)
+                    log_error("detect", "policy %s not applied; the previous one stays",
+                              o.policy_file);
+                json_decref(np);
+                continue;
+            }
             print_stats(d, stderr); /* one status line a minute */
         }
         log_info("detect", "stopping");
