@@ -8,7 +8,7 @@
 # 2. Scale: fills a fresh srebot with 1M findings over 100k incidents, then reports
 #    its RSS and the p50/p99 of GET /api/v1/incidents.
 #
-# Knobs (environment): SECONDS_PER_RUN (default 5), CLIENTS ("1 8 64"),
+# Knobs (environment): SECONDS_PER_RUN (default 5), CLIENTS ("1 8 64"), HTTP_THREADS (16),
 # FILL_FINDINGS (1000000), FILL_KEYS (100000), SKIP_SCALE=1, SKIP_AM=1.
 set -euo pipefail
 build=${1:-build}
@@ -19,6 +19,9 @@ gen="$build/bench/bench_ingest"
 [ -x "$bin" ] && [ -x "$gen" ] || { echo "bench: build first ($bin, $gen)" >&2; exit 2; }
 secs=${SECONDS_PER_RUN:-5}
 clients=${CLIENTS:-"1 8 64"}
+# A request that ingests waits for its durable commit on its HTTP thread, so the
+# number of HTTP threads bounds how many requests share one group commit.
+http_threads=${HTTP_THREADS:-16}
 tok="bench-token-$(date +%s)-0123456789abcdef"
 work=$(mktemp -d /tmp/srebot-bench.XXXXXX)
 pids=()
@@ -35,7 +38,7 @@ start_srebot() { # data dir -> sets SRB_PID SRB_URL
   local port; port=$(free_port)
   mkdir -p "$1"
   IF_SRE_DATA_DIR="$1" IF_SRE_ADMIN_TOKEN="$tok" IF_SRE_LISTEN="127.0.0.1:$port" \
-    IF_SRE_LOG_LEVEL=warn "$bin" serve >"$1/log" 2>&1 &
+    IF_SRE_LOG_LEVEL=warn IF_SRE_HTTP_THREADS="$http_threads" "$bin" serve >"$1/log" 2>&1 &
   SRB_PID=$!; pids+=("$SRB_PID"); SRB_URL="http://127.0.0.1:$port"
   wait_http "$SRB_URL/readyz"
 }
@@ -52,7 +55,7 @@ start_am() { # sets AM_PID AM_URL
   wait_http "$AM_URL/-/ready"
 }
 
-echo "== ingest: srebot (durable) vs Alertmanager (memory), batches of 100, 50% repeated keys, ${secs}s per run"
+echo "== ingest: srebot (durable, $http_threads HTTP threads) vs Alertmanager (memory), batches of 100, 50% repeated keys, ${secs}s per run"
 printf '%-8s | %-12s %-9s %-9s %-9s | %-12s %-9s %-9s %-9s | %s\n' clients "srebot f/s" p50_ms p99_ms rss_MB \
   "AM alerts/s" p50_ms p99_ms rss_MB ratio
 for c in $clients; do

@@ -10,6 +10,8 @@
  * The function is re-entrant: when the group fails, the writer rolls it back and
  * calls it again for each write alone, so all results are set at the end.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +56,12 @@ struct change {
 };
 
 struct group {
+    /* distinct identities: a dense array (filled in order) and an open-addressing
+     * table of indices into it (cap a power of two, 0 = empty, else index + 1).
+     * A slot holds a whole incident (~1 KiB): only the ones used are touched. */
     struct slot *slots;
-    size_t nslots, cap;      /* open addressing, cap a power of two */
+    size_t nslots, cap;
+    uint32_t *table;
     struct item *items;
     size_t nitems;
     struct change *changes;
@@ -88,13 +94,16 @@ static struct slot *slot_for(struct group *g, const struct finding *f)
 {
     size_t i = fnv(f->class_, f->correlation_key) & (g->cap - 1);
     for (;;) {
-        struct slot *s = &g->slots[i];
-        if (!s->class_) {
+        uint32_t k = g->table[i];
+        if (!k) {
+            struct slot *s = &g->slots[g->nslots++];
+            memset(s, 0, sizeof *s);
             s->class_ = (char *)f->class_;
             s->key = (char *)f->correlation_key;
-            g->nslots++;
+            g->table[i] = (uint32_t)g->nslots;
             return s;
         }
+        struct slot *s = &g->slots[k - 1];
         if (strcmp(s->class_, f->class_) == 0 && strcmp(s->key, f->correlation_key) == 0)
             return s;
         i = (i + 1) & (g->cap - 1);
@@ -135,6 +144,7 @@ static int add_change(struct group *g, struct slot *s, const struct fold_change 
 static void group_free(struct group *g)
 {
     free(g->slots);
+    free(g->table);
     free(g->items);
     free(g->changes);
     free(g->ids);
@@ -149,11 +159,12 @@ static int group_init(struct group *g, struct store_write **writes, size_t n)
         total += ((struct ingest_op *)writes[w]->arg)->b->count;
     g->cap = pow2_at_least(total * 2);
     g->idcap = g->cap;
-    g->slots = calloc(g->cap, sizeof *g->slots);
+    g->slots = malloc((total ? total : 1) * sizeof *g->slots);
+    g->table = calloc(g->cap, sizeof *g->table);
     g->items = calloc(total ? total : 1, sizeof *g->items);
     g->ids = calloc(g->idcap, sizeof *g->ids);
     g->id_item = calloc(g->idcap, sizeof *g->id_item);
-    if (!g->slots || !g->items || !g->ids || !g->id_item)
+    if (!g->slots || !g->table || !g->items || !g->ids || !g->id_item)
         return -1;
     for (size_t w = 0; w < n; w++) {
         struct ingest_op *op = writes[w]->arg;
@@ -234,8 +245,9 @@ static enum store_status fold_all(struct store_conn *c, struct group *g,
                 if (st != STORE_OK)
                     return st;
             }
-            /* findings attached earlier to the old record keep its id */
-            for (size_t k = 0; k < i; k++)
+            /* findings attached earlier (in this group) to the old record keep its
+             * id; rare (a resolved incident outside its window), so a scan is fine */
+            for (size_t k = 0; s->exists && s->folded && k < i; k++)
                 if (g->items[k].slot == s && !g->items[k].res->incident_id)
                     g->items[k].res->incident_id = before.id;
             s->exists = 0;
@@ -258,9 +270,8 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
                                    int64_t now, int64_t *max_seq)
 {
     enum store_status st = STORE_OK;
-    for (size_t i = 0; i < g->cap && st == STORE_OK; i++)
-        if (g->slots[i].class_)
-            st = flush_slot(c, &g->slots[i]);
+    for (size_t i = 0; i < g->nslots && st == STORE_OK; i++)
+        st = flush_slot(c, &g->slots[i]);
     for (size_t i = 0; i < g->nitems && st == STORE_OK; i++) {
         struct item *it = &g->items[i];
         if (it->duplicate) {
@@ -317,9 +328,9 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
     /* per incident: opened / reopened / folded entries; the openings of the whole
      * group are one audit record (its detail lists the ids) */
     json_t *opened_ids = json_array();
-    for (size_t i = 0; i < g->cap && st == STORE_OK; i++) {
+    for (size_t i = 0; i < g->nslots && st == STORE_OK; i++) {
         struct slot *s = &g->slots[i];
-        if (!s->class_ || !s->folded)
+        if (!s->folded)
             continue;
         if (s->opened) {
             json_array_append_new(opened_ids, json_integer(s->inc.id));
@@ -395,6 +406,8 @@ enum store_status ledger_ingest(struct ledger *l, const struct finding_batch *b,
     }
     if (op.max_seq)
         ledger_note_outbox(l, op.max_seq);
+    for (size_t i = 0; i < b->count; i++)
+        metric_inc(l->findings_by_outcome[results[i].outcome]);
     return STORE_OK;
 }
 

@@ -15,6 +15,7 @@
 #include "util/timeutil.h"
 
 void ledger_relay_start(struct ledger *l);
+static void prune_outbox(struct ledger *l);
 void ledger_relay_join(struct ledger *l);
 
 void ledger_config_defaults(struct ledger_config *cfg)
@@ -24,6 +25,17 @@ void ledger_config_defaults(struct ledger_config *cfg)
     cfg->fold.quiet_period_ms = FOLD_DEFAULT_QUIET_PERIOD_MS;
     cfg->tick_ms = 1000;
     cfg->relay_ms = 200;
+    cfg->outbox_retain = 1000000;
+}
+
+static double outbox_head_metric(void *ctx) { return (double)ledger_outbox_head(ctx); }
+
+static double relay_lag_metric(void *ctx)
+{
+    struct ledger *l = ctx;
+    if (!l->cfg.bus)
+        return 0;
+    return (double)(ledger_outbox_head(l) - atomic_load(&l->relay_cursor));
 }
 
 enum store_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
@@ -40,6 +52,21 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+
+    /* The daemon observes itself: what came in, and how far the relay is behind. */
+    struct metric *m = metrics_counter(NULL, "srebot_ledger_findings_total",
+                                       "Findings ingested, by outcome",
+                                       (const char *[]){"outcome", NULL});
+    for (int o = FOLD_OPENED; o <= FOLD_RESOLVED; o++)
+        l->findings_by_outcome[o] =
+            metric_series_get(m, (const char *[]){fold_outcome_name((enum fold_outcome)o)});
+    l->transitions_auto = metric_series0(
+        metrics_counter(NULL, "srebot_ledger_tick_transitions_total",
+                        "Time-driven state changes (flap damping, suppression expiry)", NULL));
+    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
+                     outbox_head_metric, l);
+    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
+                     relay_lag_metric, l);
 
     /* The outbox head survives restarts in the table itself. */
     struct store_conn *c;
@@ -361,6 +388,7 @@ static enum store_status tick_apply(struct store_conn *c, struct store_write **w
 enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
 {
     unsigned total = 0;
+    prune_outbox(l);
     for (;;) {
         struct tick_op *op = calloc(1, sizeof *op);
         if (!op)
@@ -383,6 +411,7 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
             if (st == STORE_OK && op->max_seq)
                 ledger_note_outbox(l, op->max_seq);
             total += op->changed;
+            metric_add(l->transitions_auto, op->changed);
         }
         size_t got = op->n;
         unsigned ch = op->changed;
@@ -395,6 +424,43 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
     }
     *changed = total;
     return STORE_OK;
+}
+
+/* Outbox retention: keep the newest outbox_retain events, and never drop one the
+ * relay has not published yet. Bounded work per tick. */
+struct prune_op {
+    int64_t before, removed;
+};
+
+static enum store_status prune_apply(struct store_conn *c, struct store_write **w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct prune_op *op = w[i]->arg;
+        enum store_status st = store_outbox_prune(c, op->before, 20000, &op->removed);
+        if (st != STORE_OK)
+            return st;
+        w[i]->status = STORE_OK;
+    }
+    return STORE_OK;
+}
+
+static void prune_outbox(struct ledger *l)
+{
+    int64_t before = ledger_outbox_head(l) - l->cfg.outbox_retain + 1;
+    if (l->cfg.bus) {
+        int64_t relayed = atomic_load(&l->relay_cursor) + 1;
+        if (relayed < before)
+            before = relayed;
+    }
+    if (before <= 1 || before <= l->pruned_below)
+        return;
+    struct prune_op op = {before, 0};
+    struct store_write w;
+    memset(&w, 0, sizeof w);
+    w.apply = prune_apply;
+    w.arg = &op;
+    if (store_write_wait(l->store, &w) == STORE_OK && op.removed == 0)
+        l->pruned_below = before; /* nothing older is left: skip until the head moves */
 }
 
 static void *tick_main(void *arg)
@@ -446,11 +512,22 @@ void ledger_stop(struct ledger *l)
     l->started = 0;
 }
 
+static double zero_metric(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
 void ledger_destroy(struct ledger *l)
 {
     if (!l)
         return;
     ledger_stop(l);
+    /* the registry outlives us: leave it functions that do not point here */
+    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
+                     zero_metric, NULL);
+    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
+                     zero_metric, NULL);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);

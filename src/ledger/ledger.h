@@ -29,6 +29,7 @@ struct ledger_config {
     unsigned tick_ms;           /* how often time-driven transitions are checked */
     unsigned relay_ms;          /* outbox relay poll interval when idle */
     void (*on_outbox)(void);    /* called after new events commit (wakes SSE streams); or NULL */
+    int64_t outbox_retain;      /* events kept for SSE resume (older ones, once relayed, go) */
 };
 void ledger_config_defaults(struct ledger_config *cfg);
 
@@ -76,7 +77,8 @@ enum store_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
                                       int64_t *evidence_id);
 
 /* Runs the time-driven transitions due at now_ms once (the tick thread calls
- * this; tests call it with a chosen clock). *changed gets how many changed. */
+ * this; tests call it with a chosen clock), and the outbox retention.
+ * *changed gets how many incidents changed. */
 enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed);
 
 /* Highest outbox seq committed so far (for SSE waiters), and a wait for a newer one. */

@@ -3,6 +3,9 @@
 #define SREBOT_LEDGER_LEDGER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+
+#include "util/metrics.h"
 
 #include "ledger/ledger.h"
 #include "store/ledger_repo.h"
@@ -17,6 +20,10 @@ struct ledger {
     int stopping, started, relay_running;
     struct fold_params fold;    /* current (guarded by mu): from the policy, else cfg */
     int64_t policy_version;     /* the policy version fold was taken from (0 = none) */
+    _Atomic int64_t relay_cursor; /* last event the relay published */
+    int64_t pruned_below;       /* outbox retention: nothing below this is left (tick only) */
+    struct metric_series *findings_by_outcome[5]; /* srebot_ledger_findings_total{outcome} */
+    struct metric_series *transitions_auto;       /* srebot_ledger_tick_transitions_total */
     pthread_t tick_thread, relay_thread;
 };
 

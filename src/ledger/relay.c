@@ -76,8 +76,10 @@ static int relay_round(struct ledger *l, int64_t *cursor)
     w.apply = cursor_apply;
     w.arg = &op;
     int published = (int)(rb.last - *cursor);
-    if (store_write_wait(l->store, &w) == STORE_OK)
+    if (store_write_wait(l->store, &w) == STORE_OK) {
         *cursor = rb.last;
+        atomic_store(&l->relay_cursor, rb.last);
+    }
     return published;
 }
 
@@ -89,6 +91,7 @@ static void *relay_main(void *arg)
     if (store_read_acquire(l->store, &c) == STORE_OK) {
         if (store_outbox_cursor_get(c, RELAY_CONSUMER, &cursor) != STORE_OK)
             cursor = 0;
+        atomic_store(&l->relay_cursor, cursor);
         store_read_release(l->store, c);
     }
     for (;;) {

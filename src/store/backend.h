@@ -97,6 +97,8 @@ struct store_ledger_ops {
     enum store_status (*outbox_cursor_get)(struct store_conn *c, const char *consumer,
                                            int64_t *seq);
     enum store_status (*outbox_head)(struct store_conn *c, int64_t *seq);
+    enum store_status (*outbox_prune)(struct store_conn *c, int64_t before, unsigned limit,
+                                      int64_t *removed);
 };
 
 struct store_policy_ops {

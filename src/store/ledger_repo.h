@@ -53,6 +53,10 @@ enum store_status store_timeline_append(struct store_conn *c, int64_t incident_i
 enum store_status store_outbox_append(struct store_conn *c, const char *type,
                                       const char *subject, int64_t at_ms, const char *data_json,
                                       int64_t finding_seq, int64_t *seq);
+/* Retention: removes up to `limit` of the oldest events with seq < before;
+ * *removed gets how many. */
+enum store_status store_outbox_prune(struct store_conn *c, int64_t before, unsigned limit,
+                                     int64_t *removed);
 /* The relay's delivery cursor (per consumer name), written with the progress. */
 enum store_status store_outbox_cursor_set(struct store_conn *c, const char *consumer,
                                           int64_t seq);

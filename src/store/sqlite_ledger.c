@@ -250,6 +250,23 @@ static enum store_status cursor_set(struct store_conn *c, const char *consumer, 
     return sq_exec_stmt(q, st, "outbox cursor");
 }
 
+static enum store_status outbox_prune(struct store_conn *c, int64_t before, unsigned limit,
+                                      int64_t *removed)
+{
+    struct sq_conn *q = sq_of(c);
+    /* bounded per call: the oldest `limit` rows below `before` (a range on the key) */
+    sqlite3_stmt *st = sq_stmt(q, "DELETE FROM outbox WHERE seq < min(?1,"
+                                  " (SELECT coalesce(min(seq), 0) FROM outbox) + ?2)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, (int)limit);
+    enum store_status res = sq_exec_stmt(q, st, "prune outbox");
+    if (res == STORE_OK)
+        *removed = sqlite3_changes(q->db);
+    return res;
+}
+
 /* The read half lives in sqlite_ledger_read.c; these are its entries. */
 enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
 enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
@@ -292,4 +309,5 @@ const struct store_ledger_ops sq_ledger_ops = {
     .outbox_after = sq_outbox_after,
     .outbox_cursor_get = sq_cursor_get,
     .outbox_head = sq_outbox_head,
+    .outbox_prune = outbox_prune,
 };

@@ -130,43 +130,60 @@ enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter
     return each_incident(q, st, "incident list", fn, ud);
 }
 
-static enum store_status count_by(struct sq_conn *q, const char *sql, const char *dim,
-                                  void (*fn)(const char *, const char *, int64_t, void *),
-                                  void *ud)
+/* One scan grouped by all three dimensions; the few combinations are summed per
+ * dimension here (three GROUP BY scans cost three times as much). */
+struct count_row {
+    char key[FINDING_CLASS_MAX + 1];
+    int64_t n;
+};
+
+static void sum_into(struct count_row *acc, size_t *nacc, size_t cap, const char *key, int64_t n)
 {
-    sqlite3_stmt *st = sq_stmt(q, sql);
-    if (!st)
-        return STORE_ERROR;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char value[128];
-        if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-            snprintf(value, sizeof value, "%s",
-                     severity_name((enum severity)sqlite3_column_int(st, 0)));
-        else
-            snprintf(value, sizeof value, "%s", (const char *)sqlite3_column_text(st, 0));
-        fn(dim, value, sqlite3_column_int64(st, 1), ud);
+    for (size_t i = 0; i < *nacc; i++)
+        if (strcmp(acc[i].key, key) == 0) {
+            acc[i].n += n;
+            return;
+        }
+    if (*nacc < cap) {
+        snprintf(acc[*nacc].key, sizeof acc[*nacc].key, "%s", key);
+        acc[*nacc].n = n;
+        (*nacc)++;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "incident counts");
-    sq_done(st);
-    return res;
 }
 
 enum store_status sq_inc_counts(struct store_conn *c,
                                 void (*fn)(const char *, const char *, int64_t, void *), void *ud)
 {
     struct sq_conn *q = sq_of(c);
-    enum store_status res =
-        count_by(q, "SELECT state, count(*) FROM incidents GROUP BY state", "state", fn, ud);
-    if (res == STORE_OK)
-        res = count_by(q, "SELECT class, count(*) FROM incidents GROUP BY class", "class", fn,
-                       ud);
-    if (res == STORE_OK)
-        res = count_by(q, "SELECT severity, count(*) FROM incidents GROUP BY severity",
-                       "severity", fn, ud);
-    return res;
+    sqlite3_stmt *st = sq_stmt(q, "SELECT state, class, severity, count(*) FROM incidents"
+                                  " GROUP BY state, class, severity");
+    if (!st)
+        return STORE_ERROR;
+    enum { CAP = 256 };
+    static __thread struct count_row by_state[CAP], by_class[CAP], by_sev[CAP];
+    size_t ns = 0, nc = 0, nv = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 0);
+        const char *cls = (const char *)sqlite3_column_text(st, 1);
+        int64_t n = sqlite3_column_int64(st, 3);
+        sum_into(by_state, &ns, CAP, state ? state : "", n);
+        sum_into(by_class, &nc, CAP, cls ? cls : "", n);
+        sum_into(by_sev, &nv, CAP, severity_name((enum severity)sqlite3_column_int(st, 2)), n);
+    }
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "incident counts");
+    sq_done(st);
+    if (res != STORE_OK)
+        return res;
+    for (size_t i = 0; i < ns; i++)
+        fn("state", by_state[i].key, by_state[i].n, ud);
+    for (size_t i = 0; i < nc; i++)
+        fn("class", by_class[i].key, by_class[i].n, ud);
+    for (size_t i = 0; i < nv; i++)
+        fn("severity", by_sev[i].key, by_sev[i].n, ud);
+    return STORE_OK;
 }
 
 enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,

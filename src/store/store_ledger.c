@@ -150,3 +150,10 @@ enum store_status store_outbox_head(struct store_conn *c, int64_t *seq)
 {
     return c->ops->ledger->outbox_head(c, seq);
 }
+
+enum store_status store_outbox_prune(struct store_conn *c, int64_t before, unsigned limit,
+                                     int64_t *removed)
+{
+    WRITER_ONLY(c);
+    return c->ops->ledger->outbox_prune(c, before, limit, removed);
+}

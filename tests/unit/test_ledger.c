@@ -369,6 +369,39 @@ static int wait_events(struct seen *s, int n)
     return s->n;
 }
 
+static int first_seq(const struct outbox_row *r, void *ud)
+{
+    *(int64_t *)ud = r->seq;
+    return 1;
+}
+
+static void outbox_retention(void **state)
+{
+    struct fx *f = *state;
+    close_all(f);
+    struct store_config sc;
+    store_config_defaults(&sc);
+    sc.url = f->url;
+    char err[256];
+    assert_int_equal(store_open(&sc, &f->store, err, sizeof err), STORE_OK);
+    struct ledger_config lc;
+    ledger_config_defaults(&lc);
+    lc.store = f->store;
+    lc.outbox_retain = 2;
+    assert_int_equal(ledger_create(&lc, &f->ledger), STORE_OK);
+    json_t *a = ingest(f, "[" FINDING("r1", "ret", "firing") "]"); /* 3 events */
+    assert_int_equal(ledger_outbox_head(f->ledger), 3);
+    unsigned changed;
+    assert_int_equal(ledger_tick(f->ledger, time_now_ms(), &changed), STORE_OK);
+    struct store_conn *c;
+    int64_t seq = 0;
+    assert_int_equal(store_read_acquire(f->store, &c), STORE_OK);
+    assert_int_equal(store_outbox_after(c, 0, 10, first_seq, &seq), STORE_OK);
+    store_read_release(f->store, c);
+    assert_int_equal(seq, 2); /* the newest two are kept */
+    json_decref(a);
+}
+
 static void outbox_delivers_after_restart(void **state)
 {
     struct fx *f = *state;
@@ -420,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(operator_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_chain_detects_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_delivers_after_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(outbox_retention, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
