@@ -14,8 +14,9 @@
  *
  * Semantics: rules match per line (`.` stops at '\n', ^ and $ anchor at line
  * boundaries). A rule reports a line at most once, however often it matches in
- * it. A pattern that spans lines (`\s` can match '\n') reports the line where
- * its match ends.
+ * it, and only when it matches within that line alone: a whole-buffer match
+ * that spans lines (a negated class eats newlines) is re-checked against its
+ * last line and dropped unless the line matches by itself.
  *
  * Pure: no I/O, no threads, no clock. A set may be used by several scanners on
  * several threads at once; a scanner by one thread at a time.
@@ -85,9 +86,10 @@ struct logsig_match {
 /* Return non-zero to stop the scan. */
 typedef int (*logsig_match_fn)(void *ctx, const struct logsig_match *m);
 
-/* Scans buf in one pass, calling fn for every (rule, line) that matches, in
- * order of the match's end. Returns 0 when done, 1 when fn stopped it, -1 when
- * the engine failed (out of memory). */
+/* Scans buf in one pass, then calls fn for every (rule, line) that matches,
+ * ordered by line, then by rule index (vectorscan itself does not promise an
+ * order). Returns 0 when done, 1 when fn stopped it, -1 when the engine
+ * failed (out of memory). */
 int logsig_scan(const struct logsig_set *set, struct logsig_scanner *sc, const char *buf,
                 size_t len, logsig_match_fn fn, void *ctx);
 

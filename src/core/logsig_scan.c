@@ -15,7 +15,20 @@ struct logsig_scanner {
      * end position, say); the caller hears about the line once. */
     size_t *last_line;
     size_t cap;
+    /* Matches of the current piece, delivered sorted once it is scanned:
+     * vectorscan does not promise to report in offset order. */
+    struct pending *pend;
+    size_t npend, pcap;
 };
+
+struct pending {
+    size_t start, end; /* the line */
+    unsigned int id;
+};
+
+/* Most pending matches held before they are delivered early (a buffer where
+ * nearly every line matches); bounds the scanner's memory. */
+#define PENDING_MAX 65536
 
 int logsig_scanner_create(struct logsig_scanner **out)
 {
@@ -33,6 +46,7 @@ void logsig_scanner_destroy(struct logsig_scanner *sc)
     hs_free_scratch(sc->scratch);
     hs_free_scratch(sc->confirm);
     free(sc->last_line);
+    free(sc->pend);
     free(sc);
 }
 
@@ -62,6 +76,8 @@ struct scan_state {
     size_t len;
     logsig_match_fn fn;
     void *ctx;
+    int stopped; /* fn asked to stop */
+    int failed;  /* out of memory */
 };
 
 struct confirm {
@@ -97,6 +113,8 @@ static int confirm_in_line(const struct scan_state *st, unsigned int id, size_t 
     return (rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED) && c.found;
 }
 
+static int deliver(struct scan_state *st);
+
 /* Called by vectorscan for each match end. Matches are rare in healthy logs,
  * so finding the line here (memrchr/memchr over a few hundred bytes) costs
  * nothing next to the scan itself. */
@@ -121,13 +139,57 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     start = prev ? (size_t)(prev - buf) + 1 : 0;
     if (start > end)
         start = end;
-    if (st->sc->last_line[id] == start + 1)
-        return 0;
-    if (!confirm_in_line(st, id, start, end))
-        return 0;
-    st->sc->last_line[id] = start + 1;
-    struct logsig_match m = {&st->set->rules[id], id, buf, st->len, start, end};
-    return st->fn(st->ctx, &m) ? 1 : 0;
+    struct logsig_scanner *sc = st->sc;
+    if (sc->last_line[id] == start + 1)
+        return 0; /* the common repeat, caught before it takes a slot */
+    sc->last_line[id] = start + 1;
+    if (sc->npend == sc->pcap) {
+        size_t ncap = sc->pcap ? sc->pcap * 2 : 256;
+        struct pending *np = ncap <= PENDING_MAX ? realloc(sc->pend, ncap * sizeof *np) : NULL;
+        if (np) {
+            sc->pend = np;
+            sc->pcap = ncap;
+        } else if (deliver(st) != 0) {
+            return 1;
+        }
+        if (!sc->pend) {
+            st->failed = 1;
+            return 1;
+        }
+    }
+    sc->pend[sc->npend++] = (struct pending){start, end, id};
+    return 0;
+}
+
+static int by_line_then_rule(const void *a, const void *b)
+{
+    const struct pending *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Hands the pending matches to fn in (line, rule) order, each pair once and
+ * only when the rule matches within the line alone. Returns 1 when fn stopped. */
+static int deliver(struct scan_state *st)
+{
+    struct logsig_scanner *sc = st->sc;
+    if (sc->npend == 0)
+        return st->stopped;
+    qsort(sc->pend, sc->npend, sizeof *sc->pend, by_line_then_rule);
+    for (size_t i = 0; i < sc->npend && !st->stopped; i++) {
+        const struct pending *p = &sc->pend[i];
+        if (i > 0 && p->start == sc->pend[i - 1].start && p->id == sc->pend[i - 1].id)
+            continue;
+        if (!confirm_in_line(st, p->id, p->start, p->end))
+            continue;
+        struct logsig_match m = {&st->set->rules[p->id], p->id, st->buf, st->len, p->start,
+                                 p->end};
+        if (st->fn(st->ctx, &m))
+            st->stopped = 1;
+    }
+    sc->npend = 0;
+    return st->stopped;
 }
 
 int logsig_scan(const struct logsig_set *set, struct logsig_scanner *sc, const char *buf,
@@ -138,7 +200,7 @@ int logsig_scan(const struct logsig_set *set, struct logsig_scanner *sc, const c
     if (bind(sc, set) != 0)
         return -1;
     memset(sc->last_line, 0, set->count * sizeof *sc->last_line);
-    struct scan_state st = {set, sc, buf, len, fn, ctx};
+    struct scan_state st = {set, sc, buf, len, fn, ctx, 0, 0};
     /* hs_scan takes an unsigned int length: feed giant buffers in pieces cut
      * at a newline, so no line is split. */
     while (len > 0) {
@@ -149,8 +211,11 @@ int logsig_scan(const struct logsig_set *set, struct logsig_scanner *sc, const c
         }
         st.buf = buf;
         st.len = n;
+        sc->npend = 0;
         hs_error_t rc = hs_scan(set->db, buf, (unsigned)n, 0, sc->scratch, on_match, &st);
-        if (rc == HS_SCAN_TERMINATED)
+        if (st.failed)
+            return -1;
+        if (rc == HS_SCAN_TERMINATED || (rc == HS_SUCCESS && deliver(&st)))
             return 1;
         if (rc != HS_SUCCESS)
             return -1;

@@ -333,6 +333,48 @@ static void callback_can_stop(void **state)
     logsig_set_destroy(set);
 }
 
+struct order {
+    size_t n;
+    size_t last_start;
+    int sorted;
+};
+
+static int count_in_order(void *ctx, const struct logsig_match *m)
+{
+    struct order *o = ctx;
+    if (o->n && m->line_start <= o->last_start)
+        o->sorted = 0;
+    o->last_start = m->line_start;
+    o->n++;
+    return 0;
+}
+
+/* Every line matching (more than the scanner holds pending at once): each is
+ * reported exactly once, in line order. */
+static void every_line_matches(void **state)
+{
+    (void)state;
+    struct problems p;
+    problems_init(&p);
+    struct logsig_set *set = NULL;
+    assert_int_equal(logsig_compile(NULL, "", 0, &set, &p), 0);
+    struct logsig_scanner *sc = NULL;
+    assert_int_equal(logsig_scanner_create(&sc), 0);
+    const char line[] = "panic: x panic: y\n";
+    size_t nlines = 70000, ll = sizeof line - 1;
+    char *buf = malloc(nlines * ll);
+    assert_non_null(buf);
+    for (size_t i = 0; i < nlines; i++)
+        memcpy(buf + i * ll, line, ll);
+    struct order o = {0, 0, 1};
+    assert_int_equal(logsig_scan(set, sc, buf, nlines * ll, count_in_order, &o), 0);
+    assert_int_equal(o.n, nlines);
+    assert_true(o.sorted);
+    free(buf);
+    logsig_scanner_destroy(sc);
+    logsig_set_destroy(set);
+}
+
 static void context_lines(void **state)
 {
     (void)state;
@@ -393,6 +435,7 @@ int main(void)
         cmocka_unit_test(no_match_across_lines),
         cmocka_unit_test(empty_set_scans_nothing),
         cmocka_unit_test(callback_can_stop),
+        cmocka_unit_test(every_line_matches),
         cmocka_unit_test(context_lines),
         cmocka_unit_test(sanitize_makes_valid_utf8),
         cmocka_unit_test(key_templates),
