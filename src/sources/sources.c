@@ -192,7 +192,9 @@ int sources_start(const struct sources_config *cfg, const struct finding_sink *s
     snprintf(g_logs_glob, sizeof g_logs_glob, "%s", cfg->logs_glob ? cfg->logs_glob : "");
     g_cfg.data_dir = g_data_dir;
     g_cfg.logs_glob = g_logs_glob;
-    struct scheduler_opts opts = {.workers = cfg->workers};
+    /* Probes wait on the network (up to their timeout_ms) rather than burn CPU:
+     * four workers keep a few unreachable targets from delaying the rest. */
+    struct scheduler_opts opts = {.workers = cfg->workers ? cfg->workers : 4};
     if (scheduler_create(&opts, sink, &g_sched, err, errlen) != 0)
         goto out;
     if (apply_locked(policy, err, errlen) != 0) {

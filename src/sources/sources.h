@@ -22,7 +22,7 @@
 struct sources_config {
     const char *data_dir;  /* its filesystem is watched; logfile state lives under it */
     const char *logs_glob; /* default log detector paths; NULL or "" = none */
-    unsigned workers;      /* scheduler threads; default 2 */
+    unsigned workers;      /* scheduler threads; default 4 */
     int no_host;           /* leave the default host source out */
     /* Where the policy comes from in `serve`: returns the current document (new
      * reference, or NULL when there is none) and its version. Polled every
