@@ -1,4 +1,4 @@
-/* srebot scan [--rules FILE] [--count] LOGFILE...
+/* srebot scan [--rules FILE] [--count] LOGFILE...   ("-" is standard input)
  *
  * Runs the enabled log signatures over files once: for trying rules before
  * putting them in the policy, for one-off forensics, and as the benchmark of
@@ -37,7 +37,8 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: srebot scan [--rules FILE] [--count] LOGFILE...\n\n"
-            "Matches the enabled log signatures against each LOGFILE once.\n"
+            "Matches the enabled log signatures against each LOGFILE once\n"
+            "(\"-\" reads standard input, e.g. kubectl logs POD | srebot scan -).\n"
             "  -r, --rules FILE  a JSON array of detector_rules entries (the policy's\n"
             "                    format); default: the built-in rules\n"
             "  -c, --count       print only the summary line\n"
@@ -153,18 +154,21 @@ out:
 
 static int scan_file(struct scan_run *r, struct logread *rd, const char *path, uint64_t *bytes)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         fprintf(stderr, "scan: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (!is_stdin)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     uint64_t off = 0;
     r->file = path;
     int rc = logread_fd(rd, fd, &off, 0, 1, on_chunk, r);
     if (rc != 0)
         fprintf(stderr, "scan: %s: %s\n", path, strerror(errno));
-    close(fd);
+    if (!is_stdin)
+        close(fd);
     *bytes += off;
     return rc;
 }

@@ -37,6 +37,7 @@
 #include "sources/source.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 #define MAX_GLOBS 32
@@ -64,6 +65,10 @@ struct logfile {
     size_t ntracks;
     size_t rr;                  /* round-robin start, so one busy file cannot starve the rest */
     int dirty;
+    /* On /metrics, labelled with the instance id (and the rule for matches). */
+    struct metric_series *m_bytes, *m_files, *m_dropped;
+    struct metric *m_matches;
+    uint64_t dropped_seen;
     /* The cycle in progress, for the callbacks. */
     const struct finding_sink *sink;
     const struct logsig_set *set;
@@ -101,6 +106,26 @@ static void lf_destroy(void *instance)
     logread_destroy(lf->rd);
     logwin_destroy(lf->win);
     free(lf);
+}
+
+/* Families are registered once per process; series per instance id. */
+static void metrics_attach(struct logfile *lf)
+{
+    static const char *const by_id[] = {"id", NULL};
+    static const char *const by_id_rule[] = {"id", "rule", NULL};
+    const char *const id[] = {lf->id, NULL};
+    lf->m_bytes = metric_series_get(
+        metrics_counter(NULL, "srebot_logfile_bytes_read_total",
+                        "bytes of log files read by the log detector", by_id),
+        id);
+    lf->m_files = metric_series_get(
+        metrics_gauge(NULL, "srebot_logfile_files", "log files followed", by_id), id);
+    lf->m_dropped = metric_series_get(
+        metrics_counter(NULL, "srebot_logfile_keys_dropped_total",
+                        "matches not counted because the window table was full", by_id),
+        id);
+    lf->m_matches = metrics_counter(NULL, "srebot_logfile_matches_total",
+                                    "lines matched, per log rule", by_id_rule);
 }
 
 static int config_uint(const json_t *config, const char *key, long long min, long long max,
@@ -196,6 +221,7 @@ static int lf_init(const json_t *config, void **instance, char *err, size_t errl
         logwin_create((size_t)max_keys, &lf->win) != 0 ||
         !(lf->tracks = calloc(lf->max_files, sizeof *lf->tracks)))
         goto oom;
+    metrics_attach(lf);
     lf->fresh_start = 1;
     if (lf->state_path) {
         struct logfile_track *saved = NULL;
@@ -365,6 +391,7 @@ static int on_match(void *ctx, const struct logsig_match *m)
     struct logwin_hit h = {r->id,   key,          r->class,     r->severity,
                            r->window_seconds, r->threshold, m->buf + cs, ce - cs,
                            lf->cur->path, lf->chunk_base + m->line_start};
+    metric_inc(metric_series_get(lf->m_matches, (const char *const[]){lf->id, r->id, NULL}));
     const struct logwin_entry *e = NULL;
     if (logwin_hit(lf->win, &h, lf->now_ms, &e) == LOGWIN_FIRE)
         emit_firing(lf, e, m);
@@ -442,6 +469,7 @@ static int follow(struct logfile *lf, struct logfile_track *t, uint64_t *budget,
         int rc = logread_fd(lf->rd, t->fd, &t->offset, *budget, final, on_chunk, lf);
         uint64_t used = t->offset - before;
         *budget = used >= *budget ? 0 : *budget - used;
+        metric_add(lf->m_bytes, used);
         if (used)
             lf->dirty = 1;
         if (rc != 0) {
@@ -497,6 +525,10 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
         lf->rr = (lf->rr + 1) % n;
     prune(lf);
     lf->fresh_start = 0;
+    metric_set(lf->m_files, (double)lf->ntracks);
+    uint64_t dropped = logwin_dropped(lf->win);
+    metric_add(lf->m_dropped, dropped - lf->dropped_seen);
+    lf->dropped_seen = dropped;
     logwin_expire(lf->win, now_ms, emit_resolved, lf);
     if (lf->dirty && lf->state_path) {
         char serr[512];

@@ -38,11 +38,18 @@ int logread_fd(struct logread *r, int fd, uint64_t *offset, uint64_t max_bytes, 
     uint64_t pos = *offset; /* file offset of buf[0] */
     uint64_t start = pos;
     size_t fill = 0;        /* bytes in buf: carried partial line + new data */
-    int rc = 0;
+    int rc = 0, piped = 0;
     for (;;) {
         if (max_bytes && pos - start >= max_bytes)
             break;
-        ssize_t n = pread(fd, r->buf + fill, r->cap - fill, (off_t)(pos + fill));
+        /* pread keeps the descriptor's own position out of it; a pipe (stdin
+         * of `srebot scan -`) cannot seek, so it is read in order instead. */
+        ssize_t n = piped ? read(fd, r->buf + fill, r->cap - fill)
+                          : pread(fd, r->buf + fill, r->cap - fill, (off_t)(pos + fill));
+        if (n < 0 && errno == ESPIPE && !piped) {
+            piped = 1;
+            continue;
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;

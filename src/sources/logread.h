@@ -24,7 +24,8 @@ void logread_destroy(struct logread *r);
  * Return non-zero to stop reading. */
 typedef int (*logread_chunk_fn)(void *ctx, const char *buf, size_t len, uint64_t base);
 
-/* Reads fd with pread from *offset until EOF or until at least max_bytes are
+/* Reads fd with pread from *offset (a pipe: with read, *offset counting what
+ * was consumed) until EOF or until at least max_bytes are
  * consumed (0 = no limit), handing chunks to fn. A trailing line without its
  * newline is left unread, so the next call sees it whole, unless `final`
  * (nothing more will be written: scan it now). *offset advances past what

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -136,6 +137,43 @@ static void errors_and_no_match(void **state)
     json_decref(out);
 }
 
+/* "-" reads standard input: a pipe, which cannot seek. Larger than the read
+ * buffer's first fill, so lines arrive over several reads. */
+static void standard_input(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(p[0]);
+        char line[64];
+        for (int i = 0; i < 20000; i++) {
+            int n = snprintf(line, sizeof line, i % 1000 == 7 ? "line %d panic: x\n" : "line %d ok\n", i);
+            if (write(p[1], line, (size_t)n) != n)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    int saved = dup(0);
+    dup2(p[0], 0);
+    close(p[0]);
+    char *argv[] = {"scan", "--count", "-", NULL};
+    json_t *out = NULL;
+    int rc = run_scan(3, argv, &out);
+    dup2(saved, 0);
+    close(saved);
+    int status = 0;
+    waitpid(child, &status, 0);
+    assert_int_equal(rc, 0);
+    json_t *s = json_object_get(json_array_get(out, 0), "summary");
+    assert_int_equal(json_integer_value(json_object_get(s, "matches")), 20);
+    assert_int_equal(json_integer_value(json_object_get(s, "lines")), 20000);
+    json_decref(out);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -163,6 +201,7 @@ int main(void)
         cmocka_unit_test(builtin_rules_over_two_files),
         cmocka_unit_test(rules_file_and_count_only),
         cmocka_unit_test(errors_and_no_match),
+        cmocka_unit_test(standard_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

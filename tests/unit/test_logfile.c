@@ -16,6 +16,7 @@
 
 #include "sources/logrules.h"
 #include "sources/source.h"
+#include "util/metrics.h"
 
 #define T0 1795000000000LL
 
@@ -144,6 +145,15 @@ static void appended_lines_fire_with_excerpt(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(lines, 0), "offset")),
                      strlen("old: panic: from last week\nrequest ok\nbefore\n"));
     assert_non_null(json_object_get(f, "id"));
+
+    /* The instance shows on /metrics. */
+    size_t mlen = 0;
+    char *text_m = metrics_render(NULL, &mlen);
+    assert_non_null(text_m);
+    assert_non_null(strstr(text_m, "srebot_logfile_matches_total{id=\"t\",rule=\"builtin.go_panic\"}"));
+    assert_non_null(strstr(text_m, "srebot_logfile_bytes_read_total{id=\"t\"}"));
+    assert_non_null(strstr(text_m, "srebot_logfile_files{id=\"t\"} 1"));
+    free(text_m);
 
     /* A quiet window later the incident resolves. */
     assert_int_equal(run(fx, inst, T0 + 1000 + 301000), 0);
