@@ -101,6 +101,13 @@ static void ingest_fold_read_transition(void **state)
                      200);
     assert_string_equal(s_of(r.json, "state"), "triaged");
     it_resp_free(&r);
+    /* counts right after a change see it (a console refetches on the change's
+     * event; a reused older answer would stay on its screen) */
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents/counts", IT_ADMIN, NULL, NULL, &r),
+                     200);
+    assert_int_equal(i_of(json_object_get(r.json, "by_state"), "triaged"), 1);
+    assert_int_equal(i_of(json_object_get(r.json, "by_state"), "observed"), 1);
+    it_resp_free(&r);
     assert_int_equal(it_request(&d, "POST", path, IT_ADMIN, "{\"to\":\"observed\"}", NULL, &r), 409);
     det = json_object_get(json_object_get(r.json, "error"), "details");
     assert_string_equal(s_of(json_array_get(det, 0), "path"), "/to");
