@@ -18,7 +18,12 @@
 static const char *const env[] = {"IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true",
                                   "IF_SRE_ENVIRONMENT=demo", NULL};
 
-static int listen_on(unsigned *port)
+/* Binds 127.0.0.1:*port (0: a free one, written back), listening or not. Both
+ * with SO_REUSEPORT: a socket that never listens holds the dependency's port
+ * for the whole test, so while the dependency is down nothing running in
+ * parallel can take the port (the probe must see refusals) and the dependency
+ * can listen on it again when it comes back. */
+static int bind_port(unsigned *port, int do_listen)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = {0};
@@ -27,7 +32,8 @@ static int listen_on(unsigned *port)
     sa.sin_port = htons((uint16_t)*port);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || (do_listen && listen(fd, 64) != 0)) {
         close(fd);
         return -1;
     }
@@ -75,7 +81,9 @@ static void test_dependency_outage_opens_and_resolves(void **state)
 {
     (void)state;
     unsigned port = 0;
-    int dep = listen_on(&port);
+    int hold = bind_port(&port, 0);
+    assert_true(hold >= 0);
+    int dep = bind_port(&port, 1);
     assert_true(dep >= 0);
 
     struct it_daemon d;
@@ -162,7 +170,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
 
     /* it comes back -> the probe's resolved finding reaches the incident, which
      * resolves (the policy above turned the ledger's flap damping off) */
-    dep = listen_on(&port);
+    dep = bind_port(&port, 1);
     assert_true(dep >= 0);
     int resolved = 0, saw_resolved_finding = 0;
     char last_state[32] = "";
@@ -195,6 +203,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
     it_resp_free(&r);
 
     close(dep);
+    close(hold);
     assert_int_equal(it_stop(&d), 0);
     it_cleanup(&d);
 }
