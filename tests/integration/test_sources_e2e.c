@@ -91,7 +91,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
 
     /* the host source runs from the start */
     json_t *host = NULL;
-    for (int i = 0; i < 100 && !host; i++) {
+    for (int i = 0; i < 300 && !host; i++) {
         host = source_item(&d, "host");
         if (!host)
             usleep(100 * 1000);
@@ -112,7 +112,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
     snprintf(target, sizeof target, "127.0.0.1:%u", port);
     json_array_append_new(json_object_get(doc, "probes"),
                           json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "id", "dep", "kind", "tcp",
-                                    "target", target, "interval_seconds", 5, "timeout_ms", 1000,
+                                    "target", target, "interval_seconds", 5, "timeout_ms", 4000,
                                     "failure_threshold", 1));
     json_object_set_new(json_object_get(doc, "incidents"), "flap_quiet_seconds", json_integer(0));
     char *body = json_dumps(doc, JSON_COMPACT);
