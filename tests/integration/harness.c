@@ -200,12 +200,15 @@ static int spawn(struct it_daemon *d)
         if (waitpid(pid, &status, WNOHANG) == pid) {
             untrack_pid(pid);
             d->pid = 0;
-            fprintf(stderr, "harness: daemon exited during start-up (see %s)\n", d->stderr_path);
+            fprintf(stderr, "harness: daemon exited during start-up; its log %s:\n",
+                    d->stderr_path);
+            print_log_tail(d->stderr_path);
             return -1;
         }
         sleep_ms(50);
     }
-    fprintf(stderr, "harness: daemon did not become healthy (see %s)\n", d->stderr_path);
+    fprintf(stderr, "harness: daemon did not become healthy; its log %s:\n", d->stderr_path);
+    print_log_tail(d->stderr_path);
     return -1;
 }
 

@@ -58,8 +58,9 @@ rm -rf "$art"
 mkdir -p "$art"
 rc=0
 # TMPDIR: the browser profile lands in $work, removed on exit whatever happens.
+# node dies with this script too (chromium follows it: its pipe closes).
 SREBOT_URL="http://127.0.0.1:$port" SREBOT_TOKEN="$token" SREBOT_VIEWER_TOKEN="$viewer" SREBOT_INGEST_TOKEN="$ingest" E2E_ARTIFACTS="$art" \
-  TMPDIR="$work" node "$root/tests/e2e/run.mjs" || rc=$?
+  TMPDIR="$work" setpriv --pdeathsig KILL node "$root/tests/e2e/run.mjs" || rc=$?
 
 kill -TERM "$pid"
 wait "$pid" || { code=$?; [ "$code" -ne 0 ] && { echo "srebot exited with $code"; rc=1; }; }
