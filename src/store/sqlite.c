@@ -7,6 +7,7 @@
  * the writer never blocks them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite_int.h"
