@@ -33,13 +33,13 @@ void sq_incident_from_row(sqlite3_stmt *st, struct incident *out)
     out->last_status = (enum finding_status)sqlite3_column_int(st, 14);
 }
 
-static enum store_status inc_latest(struct store_conn *c, const char *cls, const char *key,
-                                    struct incident *out)
+/* The open incident of an identity (at most one, and always its latest
+ * record), else its latest resolved one: each query walks its own partial
+ * index (schema version 5). */
+static enum store_status inc_latest_by(struct sq_conn *q, const char *sql, const char *cls,
+                                       const char *key, struct incident *out)
 {
-    struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT " SQ_INCIDENT_COLS " FROM incidents"
-                                  " WHERE class = ?1 AND correlation_key = ?2"
-                                  " ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st = sq_stmt(q, sql);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, cls, -1, SQLITE_STATIC);
@@ -53,6 +53,24 @@ static enum store_status inc_latest(struct store_conn *c, const char *cls, const
     else
         res = sq_fail(q, rc, "incident lookup");
     sq_done(st);
+    return res;
+}
+
+static enum store_status inc_latest(struct store_conn *c, const char *cls, const char *key,
+                                    struct incident *out)
+{
+    struct sq_conn *q = sq_of(c);
+    enum store_status res = inc_latest_by(q,
+                                          "SELECT " SQ_INCIDENT_COLS " FROM incidents"
+                                          " WHERE class = ?1 AND correlation_key = ?2"
+                                          " AND state <> 'resolved'",
+                                          cls, key, out);
+    if (res == STORE_NOT_FOUND)
+        res = inc_latest_by(q,
+                            "SELECT " SQ_INCIDENT_COLS " FROM incidents"
+                            " WHERE class = ?1 AND correlation_key = ?2 AND state = 'resolved'"
+                            " ORDER BY id DESC LIMIT 1",
+                            cls, key, out);
     return res;
 }
 
