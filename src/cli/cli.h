@@ -41,6 +41,13 @@ int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct o
 /* Prints the settings table (flags, env vars, defaults) for a command's --help. */
 void cli_settings_help(FILE *out);
 
+/* Reads FILE ("-" = stdin): at most max_bytes + 1 bytes, so a parser bounded by
+ * max_bytes reports a larger file as too large. NULL (message printed) when it
+ * cannot be opened. The caller frees the buffer. */
+char *cli_read_file(const char *file, size_t max_bytes, size_t *len);
+/* 1 when s is a decimal id (1..18 digits). */
+int cli_is_id(const char *s);
+
 /* Creates the data directory (and parents) if missing; prints and returns -1 on error. */
 int cli_ensure_data_dir(const struct config *cfg);
 

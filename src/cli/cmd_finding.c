@@ -28,23 +28,16 @@ static void finding_help(FILE *out)
 
 static json_t *read_file_json(const char *file)
 {
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "srebot: cannot open %s\n", file);
-        return NULL;
-    }
-    size_t cap = (size_t)8 << 20, len;
-    char *buf = malloc(cap);
-    len = buf ? fread(buf, 1, cap, f) : 0;
-    if (f != stdin)
-        fclose(f);
+    const size_t max = (size_t)8 << 20;
+    size_t len = 0;
+    char *buf = cli_read_file(file, max, &len);
     if (!buf)
         return NULL;
     struct problems *p = malloc(sizeof *p);
     json_t *doc = NULL;
     if (p) {
         problems_init(p);
-        doc = jsonin_parse(buf, len, cap - 1, JSONIN_DEFAULT_DEPTH, p);
+        doc = jsonin_parse(buf, len, max, JSONIN_DEFAULT_DEPTH, p);
         if (!doc)
             fprintf(stderr, "srebot: %s: %s %s\n", file, p->items[0].code, p->items[0].message);
     }

@@ -97,16 +97,6 @@ static int do_list(const char *server, const struct list_args *a, int as_json)
     return 0;
 }
 
-static int digits(const char *s)
-{
-    if (!s || !*s || strlen(s) > 18)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 static int do_show(const char *server, const char *id, int as_json)
 {
     char path[96];
@@ -214,9 +204,9 @@ int cmd_incidents(int argc, char **argv)
     const char *server = cli_server(server_flag);
     if (cmd && strcmp(cmd, "list") == 0 && nargs == 1)
         return do_list(server, &la, as_json);
-    if (cmd && strcmp(cmd, "show") == 0 && nargs == 2 && digits(argv[optind + 1]))
+    if (cmd && strcmp(cmd, "show") == 0 && nargs == 2 && cli_is_id(argv[optind + 1]))
         return do_show(server, argv[optind + 1], as_json);
-    if (cmd && strcmp(cmd, "transition") == 0 && nargs == 3 && digits(argv[optind + 1]))
+    if (cmd && strcmp(cmd, "transition") == 0 && nargs == 3 && cli_is_id(argv[optind + 1]))
         return do_transition(server, argv[optind + 1], argv[optind + 2], reason, until);
     incidents_help(stderr);
     return 2;

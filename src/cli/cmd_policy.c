@@ -31,23 +31,13 @@ static void policy_help(FILE *out)
 /* Reads a document (bounded like the server does) and parses it. */
 static json_t *read_document(const char *file)
 {
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "srebot: cannot open %s\n", file);
-        return NULL;
-    }
-    size_t cap = POLICY_MAX_BYTES + 1, len = 0;
-    char *buf = malloc(cap);
-    json_t *doc = NULL;
-    if (buf)
-        len = fread(buf, 1, cap, f);
-    if (f != stdin)
-        fclose(f);
+    size_t len = 0;
+    char *buf = cli_read_file(file, POLICY_MAX_BYTES, &len);
     if (!buf)
         return NULL;
     struct problems p;
     problems_init(&p);
-    doc = policy_parse(buf, len, &p);
+    json_t *doc = policy_parse(buf, len, &p);
     free(buf);
     if (!doc)
         fprintf(stderr, "srebot: %s: %s %s\n", file, p.items[0].code, p.items[0].message);
@@ -163,16 +153,6 @@ static int do_versions(const char *server)
     return 0;
 }
 
-static int digits(const char *s)
-{
-    if (!s || !*s || strlen(s) > 18)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 int cmd_policy(int argc, char **argv)
 {
     static const struct option opts[] = {{"server", required_argument, NULL, 's'},
@@ -194,7 +174,7 @@ int cmd_policy(int argc, char **argv)
     const char *cmd = optind < argc ? argv[optind] : NULL;
     const char *file = optind + 1 < argc ? argv[optind + 1] : NULL;
     const char *server = cli_server(server_flag);
-    if ((version && !digits(version)) || (if_match && !digits(if_match))) {
+    if ((version && !cli_is_id(version)) || (if_match && !cli_is_id(if_match))) {
         fprintf(stderr, "srebot: --version and --if-match take a version number\n");
         return 2;
     }

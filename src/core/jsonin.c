@@ -47,12 +47,23 @@ json_t *jsonin_parse(const char *buf, size_t len, size_t max_bytes, int max_dept
     return doc;
 }
 
+/* The field's value and its path; NULL (with a "required" problem when it must be
+ * there) when absent. */
+static json_t *field(json_t *obj, const char *base, const char *key, int required,
+                     char path[PROBLEM_PATH_MAX], struct problems *p)
+{
+    json_pointer_child(path, PROBLEM_PATH_MAX, base, key);
+    json_t *v = json_object_get(obj, key);
+    if (!v && required)
+        problems_add(p, path, "required", "is required");
+    return v;
+}
+
 const char *jsonin_string(json_t *obj, const char *base, const char *key, int required,
                           size_t max_len, struct problems *p)
 {
     char path[PROBLEM_PATH_MAX];
-    json_pointer_child(path, sizeof path, base, key);
-    json_t *v = json_object_get(obj, key);
+    json_t *v = field(obj, base, key, 0, path, p);
     if (!v || json_is_null(v)) {
         if (required)
             problems_add(p, path, "required", "is required");
@@ -77,13 +88,9 @@ int jsonin_int(json_t *obj, const char *base, const char *key, int required, lon
                long long max, long long *out, struct problems *p)
 {
     char path[PROBLEM_PATH_MAX];
-    json_pointer_child(path, sizeof path, base, key);
-    json_t *v = json_object_get(obj, key);
-    if (!v) {
-        if (required)
-            problems_add(p, path, "required", "is required");
+    json_t *v = field(obj, base, key, required, path, p);
+    if (!v)
         return -1;
-    }
     if (!json_is_integer(v)) {
         problems_add(p, path, "type", "must be an integer");
         return -1;
@@ -101,13 +108,9 @@ int jsonin_bool(json_t *obj, const char *base, const char *key, int required, in
                 struct problems *p)
 {
     char path[PROBLEM_PATH_MAX];
-    json_pointer_child(path, sizeof path, base, key);
-    json_t *v = json_object_get(obj, key);
-    if (!v) {
-        if (required)
-            problems_add(p, path, "required", "is required");
+    json_t *v = field(obj, base, key, required, path, p);
+    if (!v)
         return -1;
-    }
     if (!json_is_boolean(v)) {
         problems_add(p, path, "type", "must be true or false");
         return -1;

@@ -100,4 +100,7 @@ void pv_clear_secrets(const json_t *node, const char *path, struct problems *p);
 
 json_t *policy_builtin_rule_json(const struct builtin_rule *r);
 
+/* 1 when the JSON array holds the string s. */
+int policy_string_listed(const json_t *arr, const char *s);
+
 #endif

@@ -1,6 +1,7 @@
 /* The fixed vocabulary of the policy: postures, actions, probe kinds, thresholds,
  * and the small derived answers later modules share (action mode, probe class). */
 #include "core/policy.h"
+#include "core/policy_internal.h"
 
 #include <string.h>
 
@@ -47,7 +48,7 @@ const struct policy_action *policy_action_find(const char *name)
     return NULL;
 }
 
-static int string_in_array(const json_t *arr, const char *s)
+int policy_string_listed(const json_t *arr, const char *s)
 {
     size_t i;
     const json_t *v;
@@ -74,7 +75,7 @@ enum policy_action_mode policy_action_mode(const json_t *doc, const char *action
     if (!json_is_true(json_object_get(automation, "enabled")))
         return MODE_DENY;
     const json_t *req = json_object_get(json_object_get(automation, "approval"), "required_for");
-    if (a->cls == ACTION_APPROVAL_ONLY || string_in_array(req, action))
+    if (a->cls == ACTION_APPROVAL_ONLY || policy_string_listed(req, action))
         return MODE_APPROVAL;
     return MODE_AUTO;
 }

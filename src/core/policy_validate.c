@@ -29,17 +29,6 @@ static int check_action_for_approval(const char *s, const char *path, struct pro
     return 0;
 }
 
-static int listed(const json_t *arr, const char *s)
-{
-    size_t i;
-    const json_t *v;
-    json_array_foreach(arr, i, v) {
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static void approval(const json_t *automation, const char *base, struct pv_ctx *c)
 {
     static const char *const known[] = {"required_for", "expiry_seconds", "approvers_required",
@@ -64,7 +53,7 @@ static void approval(const json_t *automation, const char *base, struct pv_ctx *
         return;
     pv_path(lpath, path, "required_for");
     for (const struct policy_action *a = policy_actions; a->name; a++) {
-        if (listed(req, a->name))
+        if (policy_string_listed(req, a->name))
             continue;
         if (a->cls == ACTION_APPROVAL_ONLY)
             problems_add(c->p, lpath, "required", "must include %s (it always needs an approval)",
@@ -139,7 +128,7 @@ static void allow_list(const json_t *lists, const char *base, const char *key, i
         int kind = with_kind ? pv_enum(it, ipath, "kind", 1, kinds, c->p) : 0;
         if (ns) {
             pv_path(fpath, ipath, "namespace");
-            if (check_namespace(ns, fpath, c->p) == 0 && protected_ns && listed(protected_ns, ns))
+            if (check_namespace(ns, fpath, c->p) == 0 && protected_ns && policy_string_listed(protected_ns, ns))
                 problems_add(c->p, fpath, "forbidden",
                              "%s is a protected namespace; nothing disruptive runs there", ns);
         }
