@@ -162,8 +162,13 @@ static enum store_status sq_open(const char *url, int readonly, const struct sto
     /* The pragmas are constant text, run once per connection. */
     static const char *const writer_pragmas[] = {
         "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-        /* after a burst, a checkpoint shrinks the WAL file back to 64 MiB */
-        "PRAGMA journal_size_limit=67108864",
+        /* Checkpoint every 16384 WAL pages (64 MiB), not every 1000: a commit of
+         * a few thousand findings dirties ~1500 pages, so the default checkpoints
+         * after every commit and copies the hot pages (open incidents, index
+         * tails) back into the database again and again; a larger WAL copies each
+         * once per checkpoint. bench_ledger: 34k -> 51k findings/s. After a
+         * burst, a checkpoint shrinks the WAL file back to 64 MiB. */
+        "PRAGMA wal_autocheckpoint=16384", "PRAGMA journal_size_limit=67108864",
     };
     static const char *const reader_pragmas[] = {"PRAGMA foreign_keys=ON"};
     const char *const *pr = readonly ? reader_pragmas : writer_pragmas;

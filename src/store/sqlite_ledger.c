@@ -33,13 +33,13 @@ void sq_incident_from_row(sqlite3_stmt *st, struct incident *out)
     out->last_status = (enum finding_status)sqlite3_column_int(st, 14);
 }
 
-static enum store_status inc_latest(struct store_conn *c, const char *cls, const char *key,
-                                    struct incident *out)
+/* The open incident of an identity (at most one, and always its latest
+ * record), else its latest resolved one: each query walks its own partial
+ * index (schema version 5). */
+static enum store_status inc_latest_by(struct sq_conn *q, const char *sql, const char *cls,
+                                       const char *key, struct incident *out)
 {
-    struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT " SQ_INCIDENT_COLS " FROM incidents"
-                                  " WHERE class = ?1 AND correlation_key = ?2"
-                                  " ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st = sq_stmt(q, sql);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, cls, -1, SQLITE_STATIC);
@@ -53,6 +53,24 @@ static enum store_status inc_latest(struct store_conn *c, const char *cls, const
     else
         res = sq_fail(q, rc, "incident lookup");
     sq_done(st);
+    return res;
+}
+
+static enum store_status inc_latest(struct store_conn *c, const char *cls, const char *key,
+                                    struct incident *out)
+{
+    struct sq_conn *q = sq_of(c);
+    enum store_status res = inc_latest_by(q,
+                                          "SELECT " SQ_INCIDENT_COLS " FROM incidents"
+                                          " WHERE class = ?1 AND correlation_key = ?2"
+                                          " AND state <> 'resolved'",
+                                          cls, key, out);
+    if (res == STORE_NOT_FOUND)
+        res = inc_latest_by(q,
+                            "SELECT " SQ_INCIDENT_COLS " FROM incidents"
+                            " WHERE class = ?1 AND correlation_key = ?2 AND state = 'resolved'"
+                            " ORDER BY id DESC LIMIT 1",
+                            cls, key, out);
     return res;
 }
 
@@ -100,22 +118,46 @@ static enum store_status inc_insert(struct store_conn *c, struct incident *inc)
     return res;
 }
 
-static enum store_status inc_update(struct store_conn *c, const struct incident *inc)
+/* The partial unique index incidents_open_identity depends on `state`: an
+ * UPDATE that names state in SET rewrites that index entry even when the value
+ * is unchanged, one random page per hot incident per commit. A fold rarely
+ * changes the state, so it uses the statement without it. */
+static const char *const inc_update_sql =
+    "UPDATE incidents SET severity = ?4,"
+    " summary = ?5, source = ?6, finding_count = ?7, first_seen = ?8, last_seen = ?9,"
+    " updated_at = ?10, state_since = ?11, resolved_at = ?12, suppressed_until = ?13,"
+    " last_status = ?14 WHERE id = ?15 AND class = ?1 AND correlation_key = ?2 AND state = ?3";
+static const char *const inc_update_state_sql =
+    "UPDATE incidents SET state = ?3, severity = ?4,"
+    " summary = ?5, source = ?6, finding_count = ?7, first_seen = ?8, last_seen = ?9,"
+    " updated_at = ?10, state_since = ?11, resolved_at = ?12, suppressed_until = ?13,"
+    " last_status = ?14 WHERE id = ?15 AND class = ?1 AND correlation_key = ?2";
+
+static enum store_status inc_update_with(struct sq_conn *q, const char *sql,
+                                         const struct incident *inc, int *changed)
 {
-    struct sq_conn *q = sq_of(c);
-    /* The identity (class, key) never changes: leaving it out of SET spares
-     * SQLite the identity index on every fold. */
-    sqlite3_stmt *st = sq_stmt(
-        q, "UPDATE incidents SET state = ?3, severity = ?4,"
-           " summary = ?5, source = ?6, finding_count = ?7, first_seen = ?8, last_seen = ?9,"
-           " updated_at = ?10, state_since = ?11, resolved_at = ?12, suppressed_until = ?13,"
-           " last_status = ?14 WHERE id = ?15 AND class = ?1 AND correlation_key = ?2");
+    sqlite3_stmt *st = sq_stmt(q, sql);
     if (!st)
         return STORE_ERROR;
     bind_incident(st, inc);
     sqlite3_bind_int64(st, 15, inc->id);
     enum store_status res = sq_exec_stmt(q, st, "update incident");
-    if (res == STORE_OK && sqlite3_changes(q->db) != 1) {
+    if (res == STORE_OK)
+        *changed = sqlite3_changes(q->db);
+    return res;
+}
+
+static enum store_status inc_update(struct store_conn *c, const struct incident *inc)
+{
+    struct sq_conn *q = sq_of(c);
+    /* The identity (class, key) never changes: leaving it out of SET spares
+     * SQLite the identity index on every fold. First try without the state
+     * (it matches only when the stored state is the same); else set it. */
+    int changed = 0;
+    enum store_status res = inc_update_with(q, inc_update_sql, inc, &changed);
+    if (res == STORE_OK && changed != 1)
+        res = inc_update_with(q, inc_update_state_sql, inc, &changed);
+    if (res == STORE_OK && changed != 1) {
         snprintf(c->err, sizeof c->err, "incident %lld not found", (long long)inc->id);
         res = STORE_NOT_FOUND;
     }

@@ -173,6 +173,15 @@ const struct sqlite_migration sqlite_migrations[] = {
      /* every fold moves last_seen, so each index holding it is rewritten per
       * fold; the state filter walks incidents_last_seen instead */
      "DROP INDEX incidents_state;"},
+    {5, "ledger: identity lookups by open / resolved partial indexes",
+     /* A new incident was entered in two identity indexes (the partial unique
+      * one for open incidents and incidents_identity for "the latest record").
+      * The open one comes first, and only resolved records need the second:
+      * a partial index of resolved ones, entered when an incident resolves
+      * (rare) instead of when it opens (half the findings of a busy feed). */
+     "CREATE INDEX incidents_resolved_identity ON incidents(class, correlation_key, id)"
+     "  WHERE state = 'resolved';"
+     "DROP INDEX incidents_identity;"},
 };
 
 const size_t sqlite_migrations_count = sizeof sqlite_migrations / sizeof sqlite_migrations[0];
