@@ -30,6 +30,9 @@ struct bus_ops {
     int (*subscribe)(struct bus *b, const char *subject, bus_handler fn, void *ud);
     void (*unsubscribe)(struct bus *b, int sub_id);
     void (*destroy)(struct bus *b);
+    /* Optional: 0 when a publish on subject would reach no one now, so the
+     * publisher may skip encoding the message. NULL: always 1. */
+    int (*interested)(struct bus *b, const char *subject);
 };
 
 struct bus {
@@ -44,6 +47,10 @@ static inline int bus_publish(struct bus *b, const char *subject, const char *ms
 static inline int bus_subscribe(struct bus *b, const char *subject, bus_handler fn, void *ud)
 {
     return b->ops->subscribe(b, subject, fn, ud);
+}
+static inline int bus_interested(struct bus *b, const char *subject)
+{
+    return b->ops->interested ? b->ops->interested(b, subject) : 1;
 }
 static inline void bus_unsubscribe(struct bus *b, int sub_id) { b->ops->unsubscribe(b, sub_id); }
 static inline void bus_destroy(struct bus *b)

@@ -49,6 +49,17 @@ static int local_publish(struct bus *b, const char *subject, const char *msg_id,
     return 0;
 }
 
+static int local_interested(struct bus *b, const char *subject)
+{
+    struct local_bus *lb = (struct local_bus *)b;
+    int any = 0;
+    pthread_mutex_lock(&lb->mu);
+    for (size_t i = 0; i < LOCAL_MAX_SUBS && !any; i++)
+        any = lb->subs[i].id && bus_subject_match(lb->subs[i].subject, subject);
+    pthread_mutex_unlock(&lb->mu);
+    return any;
+}
+
 static int local_subscribe(struct bus *b, const char *subject, bus_handler fn, void *ud)
 {
     struct local_bus *lb = (struct local_bus *)b;
@@ -92,6 +103,7 @@ static const struct bus_ops local_ops = {
     .subscribe = local_subscribe,
     .unsubscribe = local_unsubscribe,
     .destroy = local_destroy,
+    .interested = local_interested,
 };
 
 struct bus *bus_local_create(void)

@@ -190,6 +190,8 @@ enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet
                              unsigned limit, int (*fn)(const struct incident *, void *), void *ud)
 {
     struct sq_conn *q = sq_of(c);
+    /* each side of the OR walks its partial index (incidents_recovering,
+     * incidents_suppressed): the terms must keep the indexes' WHERE verbatim */
     sqlite3_stmt *st = sq_stmt(
         q, "SELECT " SQ_INCIDENT_COLS " FROM incidents WHERE"
            " (state = 'recovering' AND state_since <= ?1 - ?2)"

@@ -445,6 +445,40 @@ static void outbox_delivers_after_restart(void **state)
     json_decref(a);
 }
 
+/* The relay skips encoding events nobody subscribes to, and still moves its
+ * cursor past them: after a restart they are not delivered late. */
+static void relay_skips_unwanted_subjects(void **state)
+{
+    struct fx *f = *state;
+    close_all(f);
+    struct bus *bus = bus_local_create();
+    struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    assert_true(bus_subscribe(bus, "sre.incident.>", on_event, &s) > 0);
+    assert_int_equal(bus_interested(bus, "sre.incident.opened"), 1);
+    assert_int_equal(bus_interested(bus, "sre.finding.observed"), 0);
+    open_all(f, bus);
+    assert_int_equal(ledger_start(f->ledger), 0);
+    json_t *a = ingest(f, "[" FINDING("u1", "u", "firing") "]"); /* 3 events */
+    assert_int_equal(wait_events(&s, 1), 1);
+    assert_string_equal(s.types[0], "sre.incident.opened");
+    close_all(f);
+
+    struct seen all = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    assert_true(bus_subscribe(bus, "sre.>", on_event, &all) > 0);
+    open_all(f, bus);
+    assert_int_equal(ledger_start(f->ledger), 0);
+    usleep(100000);
+    assert_int_equal(all.n, 0);
+    json_t *b = ingest(f, "[" FINDING("u2", "u", "firing") "]");
+    assert_int_equal(wait_events(&all, 1), 1);
+    assert_string_equal(all.types[0], "sre.finding.observed");
+    assert_string_equal(all.last_id, "evt_4");
+    close_all(f);
+    bus_destroy(bus);
+    json_decref(a);
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(audit_chain_detects_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_delivers_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(relay_skips_unwanted_subjects, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
