@@ -55,6 +55,14 @@ void http_streams_wake(void)
     pthread_mutex_unlock(&wake_lock);
 }
 
+static uint64_t wake_gen_now(void)
+{
+    pthread_mutex_lock(&wake_lock);
+    uint64_t g = wake_gen;
+    pthread_mutex_unlock(&wake_lock);
+    return g;
+}
+
 static void unlink_parked(struct http_server *srv, struct stream *st)
 {
     if (!st->parked)
@@ -134,6 +142,9 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     struct stream *st = cls;
     if (atomic_load(&st->srv->stopping))
         return MHD_CONTENT_READER_END_OF_STREAM;
+    /* Read before asking: a wake after this may be for data the callback
+     * missed, and the waker may have resumed the parked list already. */
+    uint64_t gen = wake_gen_now();
     long n = st->fn(st->ctx, pos, buf, max);
     if (n < 0)
         return MHD_CONTENT_READER_END_OF_STREAM;
@@ -147,6 +158,13 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     if (atomic_load(&st->srv->stopping)) {
         pthread_mutex_unlock(&st->srv->park_lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    if (wake_gen_now() != gen) {
+        /* Woken while asking: parking now would sleep through that wake for a
+         * whole poll interval. Ask again instead. (A wake from here on finds
+         * this stream parked: the waker takes park_lock to resume.) */
+        pthread_mutex_unlock(&st->srv->park_lock);
+        return 0;
     }
     MHD_suspend_connection(st->conn);
     st->parked = 1;

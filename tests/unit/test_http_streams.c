@@ -10,6 +10,7 @@
 struct ticker {
     int polls, sent;
     int idle;    /* "nothing yet" answers before each tick */
+    int wake_on_idle; /* data "arrives" as it answers nothing yet: it wakes */
     int forever; /* never ends, never sends: an idle SSE client */
 };
 static atomic_int streams_open;
@@ -25,8 +26,11 @@ static long ticker_fn(void *ctx, uint64_t pos, char *buf, size_t max)
     }
     if (t->sent == 3)
         return -1;
-    if (++t->polls % (t->idle + 1) != 0)
+    if (++t->polls % (t->idle + 1) != 0) {
+        if (t->wake_on_idle)
+            http_streams_wake();
         return 0;
+    }
     int n = snprintf(buf, max, "id: %d\nevent: tick\ndata: {\"n\":%d}\n\n", t->sent, t->sent);
     t->sent++;
     return n;
@@ -45,6 +49,7 @@ static void stream_route(struct http_req *req, struct http_resp *resp, void *ctx
     t->forever = http_req_query(req, "forever") != NULL;
     const char *idle = http_req_query(req, "idle");
     t->idle = idle ? atoi(idle) : 2;
+    t->wake_on_idle = http_req_query(req, "wake") != NULL;
     atomic_fetch_add(&streams_open, 1);
     resp->status = 200;
     resp->content_type = "text/event-stream";
@@ -142,6 +147,25 @@ static void test_stream_wake_is_prompt(void **state)
     res_free(&r);
 }
 
+/* A wake that comes while the callback is answering "nothing yet" (the data
+ * arrived just after it looked) must not be slept through: the stream is
+ * asked again at once instead of parking for a poll interval. Thirty such
+ * answers would take 7.5 s if each waited out the interval. */
+static void test_wake_while_polling_is_not_lost(void **state)
+{
+    (void)state;
+    struct res r = {0};
+    uint64_t t0 = time_mono_ns();
+    request("GET", "/api/v1/test/stream?idle=10&wake=1", tokens[1], NULL, NULL, 0, NULL, &r,
+            30000);
+    double secs = (double)(time_mono_ns() - t0) / 1e9;
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "data: {\"n\":2}"));
+    if (secs >= 10 * HTTP_STREAM_POLL_MS / 1000.0)
+        fail_msg("%.2f s: wakes during the callback were slept through", secs);
+    res_free(&r);
+}
+
 struct bg_req {
     const char *token;
     const char *path;
@@ -211,12 +235,16 @@ static void *bg_stream(void *arg)
 }
 
 static int idle_stream_resumed(void) { return atomic_load(&idle_polls) >= 2; }
+static int no_stream_open(void) { return atomic_load(&streams_open) == 0; }
 
 /* An idle stream must not keep the server from stopping. Runs last: it
  * restarts the server. */
 static void test_stop_with_idle_stream(void **state)
 {
     (void)state;
+    /* the earlier tests' streams are freed when their connections complete,
+     * which may be a moment after their clients had everything */
+    assert_true(wait_until(no_stream_open, 30000));
     int before = atomic_load(&streams_open);
     struct bg_req b = {tokens[1], NULL, {0}};
     pthread_t th;
@@ -244,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stream_wake_is_prompt),
+        cmocka_unit_test(test_wake_while_polling_is_not_lost),
         cmocka_unit_test(test_stop_with_idle_stream),
         cmocka_unit_test(test_stop_drains_in_flight),
     };
