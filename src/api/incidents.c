@@ -190,23 +190,24 @@ static void add_count(const char *dim, const char *value, int64_t n, void *ud)
 }
 
 /* Counts scan every incident (tens of ms at 100k): the answer is reused while
- * nothing changed (the outbox head did not move) and for up to a second while
- * incidents change, so a console polling from many tabs costs one scan a second. */
-#define COUNTS_MAX_AGE_MS 1000
+ * nothing changed (the outbox head did not move), so consoles in many tabs
+ * refreshing after the same event cost one scan. Never longer: a client
+ * refetches when an event tells it something changed, and a stale answer then
+ * would stay on its screen until the next change. The head is read before the
+ * scan, so a cached answer is at least as new as the head it is kept under. */
 static struct {
     pthread_mutex_t mu;
     json_t *doc;
-    int64_t head, at_ms;
-} counts_cache = {PTHREAD_MUTEX_INITIALIZER, NULL, -1, 0};
+    int64_t head;
+} counts_cache = {PTHREAD_MUTEX_INITIALIZER, NULL, -1};
 
 void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
-    int64_t head = a->ledger ? ledger_outbox_head(a->ledger) : -1, now = time_mono_ms();
+    int64_t head = a->ledger ? ledger_outbox_head(a->ledger) : -1;
     pthread_mutex_lock(&counts_cache.mu);
     json_t *hit = NULL;
-    if (counts_cache.doc && head >= 0 &&
-        (counts_cache.head == head || now - counts_cache.at_ms < COUNTS_MAX_AGE_MS))
+    if (counts_cache.doc && head >= 0 && counts_cache.head == head)
         hit = json_deep_copy(counts_cache.doc);
     pthread_mutex_unlock(&counts_cache.mu);
     if (hit) {
@@ -234,7 +235,6 @@ void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *ap
         json_decref(counts_cache.doc);
         counts_cache.doc = json_deep_copy(o);
         counts_cache.head = head;
-        counts_cache.at_ms = now;
         pthread_mutex_unlock(&counts_cache.mu);
     }
     http_resp_json(resp, 200, o);

@@ -68,16 +68,40 @@ const { pointer, pointerParts, stableStringify } = await js('policy-api.js');
 const { throttle } = await js('dom.js');
 
 test('live refresh throttle: a steady stream cannot starve it', async () => {
-  let calls = 0;
-  const f = throttle(() => { calls++; }, 200, 20);
-  const t0 = Date.now();
-  while (Date.now() - t0 < 700) { // a request every 10 ms for 0.7 s
-    f();
-    await new Promise((r) => setTimeout(r, 10));
+  // On a virtual clock: throttle() reads Date.now() and setTimeout when called,
+  // so swapping them makes this exact on any machine (real timers on a loaded
+  // one fire late and blur the count). Synchronous from swap to restore, so no
+  // other code ever sees the fake clock.
+  const realNow = Date.now;
+  const realSetTimeout = globalThis.setTimeout;
+  let now = Date.now();
+  const t0 = now;
+  const timers = [];
+  const advance = (to) => { // runs due timers in order, then sets the clock
+    for (;;) {
+      timers.sort((a, b) => a.at - b.at);
+      if (!timers.length || timers[0].at > to) break;
+      const t = timers.shift();
+      now = t.at;
+      t.fn();
+    }
+    now = to;
+  };
+  const calls = [];
+  try {
+    Date.now = () => now;
+    globalThis.setTimeout = (fn, ms) => { timers.push({ at: now + Math.max(0, ms || 0), fn }); return timers.length; };
+    const f = throttle(() => { calls.push(now - t0); }, 200, 20);
+    for (let t = 0; t < 700; t += 10) { advance(t0 + t); f(); } // a request every 10 ms for 0.7 s
+    advance(t0 + 950);
+  } finally {
+    Date.now = realNow;
+    globalThis.setTimeout = realSetTimeout;
   }
-  await new Promise((r) => setTimeout(r, 250));
-  check(calls >= 2 && calls <= 5, // a debounce would give exactly 1
-    `${calls} calls for 0.7 s of requests at 200 ms spacing`);
+  // a debounce would give exactly 1 (at the end); spacing holds throughout
+  check(calls.length >= 3 && calls.length <= 5, `${calls.length} calls (at ${calls} ms) for 0.7 s of requests at 200 ms spacing`);
+  check(calls[0] <= 20, `first call at ${calls[0]} ms, not within the 20 ms gather`);
+  for (let i = 1; i < calls.length; i++) check(calls[i] - calls[i - 1] >= 200, `calls ${calls} closer than 200 ms`);
 });
 
 test('line diff, evidence points, patterns, JSON pointers (tables)', async () => {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,35 +23,138 @@ static const char *bin(void)
     return b ? b : "build/srebot";
 }
 
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
-        getsockname(fd, (struct sockaddr *)&a, &len)) {
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
+static void remove_tree(const char *path);
+
+/* What a test that fails half-way leaves behind: cmocka jumps out of the test
+ * function, past its it_stop/it_cleanup. At exit every daemon still running is
+ * killed (its log tail printed first: it tells why the test failed) and every
+ * data dir removed. Daemons also die with this process (PR_SET_PDEATHSIG), so a
+ * test killed by ctest's timeout leaves none either. */
+#define IT_MAX_LEFT 32
+static struct {
+    pid_t pid;
+    char dir[256];
+    char log[320];
+} left[IT_MAX_LEFT];
+static int exit_hook_set;
+
+static void print_log_tail(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > 8192 ? size - 8192 : 0, SEEK_SET);
+    char buf[1024];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stderr);
+    fclose(f);
+}
+
+static void cleanup_at_exit(void)
+{
+    for (int i = 0; i < IT_MAX_LEFT; i++) {
+        if (left[i].pid > 0) {
+            fprintf(stderr, "harness: daemon %d still running at exit (a test failed half-way); "
+                            "the end of its log %s:\n", (int)left[i].pid, left[i].log);
+            print_log_tail(left[i].log);
+            kill(left[i].pid, SIGKILL);
+            waitpid(left[i].pid, NULL, 0);
+            left[i].pid = 0;
+        }
+        if (left[i].dir[0] && !getenv("SREBOT_KEEP_TEST_DATA"))
+            remove_tree(left[i].dir);
+        left[i].dir[0] = '\0';
+    }
+}
+
+static void track(pid_t pid, const char *dir, const char *log)
+{
+    if (!exit_hook_set) {
+        atexit(cleanup_at_exit);
+        exit_hook_set = 1;
+    }
+    for (int i = 0; i < IT_MAX_LEFT; i++)
+        if (left[i].pid == 0 && !left[i].dir[0]) {
+            left[i].pid = pid;
+            snprintf(left[i].dir, sizeof left[i].dir, "%s", dir ? dir : "");
+            snprintf(left[i].log, sizeof left[i].log, "%s", log ? log : "");
+            return;
+        }
+}
+
+static void untrack_pid(pid_t pid)
+{
+    for (int i = 0; i < IT_MAX_LEFT; i++)
+        if (left[i].pid == pid)
+            left[i].pid = 0;
+}
+
+static void untrack_dir(const char *dir)
+{
+    for (int i = 0; i < IT_MAX_LEFT; i++)
+        if (left[i].dir[0] && strcmp(left[i].dir, dir) == 0)
+            left[i].dir[0] = '\0';
+}
+
+int it_mkdtemp(char *templ)
+{
+    if (!mkdtemp(templ))
+        return -1;
+    track(0, templ, NULL);
+    return 0;
+}
+
+/* The port the daemon bound: it listens on port 0 (the kernel picks a free one,
+ * nobody can take it between picking and binding, and no other test's daemon
+ * can answer our /healthz) and logs "listening on http://HOST:PORT/" to the
+ * stderr log; only what this start appended (from `from` on) counts. */
+static unsigned bound_port(const char *log, long from)
+{
+    FILE *f = fopen(log, "r");
+    if (!f)
+        return 0;
+    fseek(f, from, SEEK_SET);
+    char line[8192];
+    unsigned port = 0;
+    while (!port && fgets(line, sizeof line, f)) {
+        const char *m = strstr(line, "listening on http://");
+        const char *colon = m ? strchr(m + strlen("listening on http://"), ':') : NULL;
+        if (colon && sscanf(colon + 1, "%u", &port) != 1)
+            port = 0;
+    }
+    fclose(f);
+    return port;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
 static int spawn(struct it_daemon *d)
 {
-    d->port = free_port();
-    snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%u", d->port);
+    d->port = 0;
+    d->base_url[0] = '\0';
+    long log_from = file_size(d->stderr_path);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* dies with the test, however the test ends */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         int fd = open(d->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2(fd, 2);
@@ -62,7 +166,7 @@ static int spawn(struct it_daemon *d)
             dup2(devnull, 1);
         }
         char listen[64], data[300];
-        snprintf(listen, sizeof listen, "IF_SRE_LISTEN=127.0.0.1:%u", d->port);
+        snprintf(listen, sizeof listen, "IF_SRE_LISTEN=127.0.0.1:0");
         snprintf(data, sizeof data, "IF_SRE_DATA_DIR=%s", d->data_dir);
         putenv(listen);
         putenv(data);
@@ -79,23 +183,32 @@ static int spawn(struct it_daemon *d)
         _exit(127);
     }
     d->pid = pid;
-    /* Wait until /healthz answers (or the daemon dies). */
-    for (int i = 0; i < 300; i++) {
+    track(pid, NULL, d->stderr_path);
+    /* Wait until it logs its port and /healthz answers (or it dies). A loaded
+     * machine running ASan builds can take seconds: 60 s. */
+    for (int i = 0; i < 1200; i++) {
+        if (!d->port && (d->port = bound_port(d->stderr_path, log_from)) != 0)
+            snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%u", d->port);
         struct it_resp r;
-        if (it_request(d, "GET", "/healthz", NULL, NULL, NULL, &r) == 200) {
+        if (d->port && it_request(d, "GET", "/healthz", NULL, NULL, NULL, &r) == 200) {
             it_resp_free(&r);
             return 0;
         }
-        it_resp_free(&r);
+        if (d->port)
+            it_resp_free(&r);
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
+            untrack_pid(pid);
             d->pid = 0;
-            fprintf(stderr, "harness: daemon exited during start-up (see %s)\n", d->stderr_path);
+            fprintf(stderr, "harness: daemon exited during start-up; its log %s:\n",
+                    d->stderr_path);
+            print_log_tail(d->stderr_path);
             return -1;
         }
         sleep_ms(50);
     }
-    fprintf(stderr, "harness: daemon did not become healthy\n");
+    fprintf(stderr, "harness: daemon did not become healthy; its log %s:\n", d->stderr_path);
+    print_log_tail(d->stderr_path);
     return -1;
 }
 
@@ -105,7 +218,7 @@ int it_start(struct it_daemon *d, const char *const *env, const char *const *arg
     d->env = env;
     d->args = args;
     snprintf(d->data_dir, sizeof d->data_dir, "/tmp/srebot-it-XXXXXX");
-    if (!mkdtemp(d->data_dir))
+    if (it_mkdtemp(d->data_dir) != 0)
         return -1;
     snprintf(d->stderr_path, sizeof d->stderr_path, "%s/daemon.log", d->data_dir);
     return spawn(d);
@@ -144,6 +257,7 @@ int it_stop(struct it_daemon *d)
         }
         sleep_ms(50);
     }
+    untrack_pid(d->pid);
     d->pid = 0;
     check_sanitizers(d);
     if (WIFEXITED(status))
@@ -157,6 +271,7 @@ void it_kill9(struct it_daemon *d)
         return;
     kill(d->pid, SIGKILL);
     waitpid(d->pid, NULL, 0);
+    untrack_pid(d->pid);
     d->pid = 0;
 }
 
@@ -177,6 +292,7 @@ void it_cleanup(struct it_daemon *d)
         it_kill9(d);
     if (d->data_dir[0] && !getenv("SREBOT_KEEP_TEST_DATA"))
         remove_tree(d->data_dir);
+    untrack_dir(d->data_dir);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -298,8 +414,12 @@ int it_run_cli(struct it_daemon *d, const char *const *env, const char *const *a
     int pipefd[2];
     if (pipe(pipefd))
         return -1;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the test */
+        if (getppid() != parent)
+            _exit(127);
         dup2(pipefd[1], 1);
         dup2(pipefd[1], 2);
         close(pipefd[0]);

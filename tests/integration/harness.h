@@ -54,6 +54,9 @@ int it_stop(struct it_daemon *d);
 void it_kill9(struct it_daemon *d);
 /* Removes the data dir (and logs). */
 void it_cleanup(struct it_daemon *d);
+/* mkdtemp() whose dir is removed (rm -rf) when the test process exits, so a
+ * test that fails half-way leaves nothing behind. 0 on success. */
+int it_mkdtemp(char *templ);
 
 /* One request. token: bearer token or NULL; body: JSON text or NULL; headers:
  * NULL-terminated "Name: value" list or NULL. Returns the status (-1 when no answer). */

@@ -65,7 +65,7 @@ static void test_detect_delivers_to_server(void **state)
     json_object_set_new(th, "cpu_busy_percent", json_integer(100));
     json_object_set_new(th, "memory_used_percent", json_integer(100));
     char dir[] = "/tmp/srebot-detect-it-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(it_mkdtemp(dir), 0); /* removed at exit even on failure */
     char pfile[96];
     snprintf(pfile, sizeof pfile, "%s/policy.json", dir);
     assert_int_equal(json_dump_file(doc, pfile, 0), 0);

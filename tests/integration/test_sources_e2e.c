@@ -18,7 +18,12 @@
 static const char *const env[] = {"IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true",
                                   "IF_SRE_ENVIRONMENT=demo", NULL};
 
-static int listen_on(unsigned *port)
+/* Binds 127.0.0.1:*port (0: a free one, written back), listening or not. Both
+ * with SO_REUSEPORT: a socket that never listens holds the dependency's port
+ * for the whole test, so while the dependency is down nothing running in
+ * parallel can take the port (the probe must see refusals) and the dependency
+ * can listen on it again when it comes back. */
+static int bind_port(unsigned *port, int do_listen)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = {0};
@@ -27,7 +32,8 @@ static int listen_on(unsigned *port)
     sa.sin_port = htons((uint16_t)*port);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || (do_listen && listen(fd, 64) != 0)) {
         close(fd);
         return -1;
     }
@@ -75,7 +81,9 @@ static void test_dependency_outage_opens_and_resolves(void **state)
 {
     (void)state;
     unsigned port = 0;
-    int dep = listen_on(&port);
+    int hold = bind_port(&port, 0);
+    assert_true(hold >= 0);
+    int dep = bind_port(&port, 1);
     assert_true(dep >= 0);
 
     struct it_daemon d;
@@ -83,7 +91,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
 
     /* the host source runs from the start */
     json_t *host = NULL;
-    for (int i = 0; i < 100 && !host; i++) {
+    for (int i = 0; i < 300 && !host; i++) {
         host = source_item(&d, "host");
         if (!host)
             usleep(100 * 1000);
@@ -104,7 +112,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
     snprintf(target, sizeof target, "127.0.0.1:%u", port);
     json_array_append_new(json_object_get(doc, "probes"),
                           json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "id", "dep", "kind", "tcp",
-                                    "target", target, "interval_seconds", 5, "timeout_ms", 1000,
+                                    "target", target, "interval_seconds", 5, "timeout_ms", 4000,
                                     "failure_threshold", 1));
     json_object_set_new(json_object_get(doc, "incidents"), "flap_quiet_seconds", json_integer(0));
     char *body = json_dumps(doc, JSON_COMPACT);
@@ -162,7 +170,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
 
     /* it comes back -> the probe's resolved finding reaches the incident, which
      * resolves (the policy above turned the ledger's flap damping off) */
-    dep = listen_on(&port);
+    dep = bind_port(&port, 1);
     assert_true(dep >= 0);
     int resolved = 0, saw_resolved_finding = 0;
     char last_state[32] = "";
@@ -195,6 +203,7 @@ static void test_dependency_outage_opens_and_resolves(void **state)
     it_resp_free(&r);
 
     close(dep);
+    close(hold);
     assert_int_equal(it_stop(&d), 0);
     it_cleanup(&d);
 }

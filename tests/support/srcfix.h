@@ -226,6 +226,7 @@ struct tls_server {
     pthread_t thr;
     atomic_int stop;
     atomic_int handshakes;
+    int running;
 };
 
 /* A self-signed EC certificate for CN=localhost valid from now-1d to now+days. */
@@ -261,7 +262,10 @@ static inline void *tls_server_main(void *arg)
         int c = accept(t->lfd, NULL, NULL);
         if (c < 0)
             continue;
-        struct timeval tv = {2, 0};
+        /* Only a guard against a client that never closes: under load the
+         * client can be descheduled for seconds mid-handshake, and a handshake
+         * timed out here would not be counted although the client completed it. */
+        struct timeval tv = {30, 0};
         setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         SSL *s = SSL_new(t->ctx);
         SSL_set_fd(s, c);
@@ -284,6 +288,11 @@ static inline int tls_server_start(struct tls_server *t, double days)
     if (tls_make_cert(days, &key, &cert) != 0)
         return -1;
     t->ctx = SSL_CTX_new(TLS_server_method());
+    /* No TLS 1.3 session tickets: they are written after the client's Finished,
+     * when a probe may already have closed, and a failed write would fail
+     * SSL_accept (the handshake would go uncounted) although the client saw a
+     * complete handshake. */
+    SSL_CTX_set_num_tickets(t->ctx, 0);
     SSL_CTX_use_certificate(t->ctx, cert);
     SSL_CTX_use_PrivateKey(t->ctx, key);
     X509_free(cert);
@@ -291,15 +300,30 @@ static inline int tls_server_start(struct tls_server *t, double days)
     t->lfd = tcp_listen_any(&t->port);
     if (t->lfd < 0)
         return -1;
-    return pthread_create(&t->thr, NULL, tls_server_main, t);
+    if (pthread_create(&t->thr, NULL, tls_server_main, t) != 0)
+        return -1;
+    t->running = 1;
+    return 0;
 }
 
+/* Idempotent, so a test's teardown can call it after a failed assertion. */
 static inline void tls_server_stop(struct tls_server *t)
 {
+    if (!t->running)
+        return;
     atomic_store(&t->stop, 1);
     pthread_join(t->thr, NULL);
     close(t->lfd);
     SSL_CTX_free(t->ctx);
+    t->running = 0;
+}
+
+/* Waits up to deadline_ms for at least n completed server handshakes. */
+static inline int tls_server_wait_handshakes(struct tls_server *t, int n, int deadline_ms)
+{
+    for (int waited = 0; atomic_load(&t->handshakes) < n && waited < deadline_ms; waited += 10)
+        usleep(10 * 1000);
+    return atomic_load(&t->handshakes) >= n;
 }
 
 #endif

@@ -333,9 +333,20 @@ static void test_metrics_after_requests(void **state)
     }
     get("/api/v1/whoami", NULL, &r);
     res_free(&r);
-    usleep(50000); /* the last completion callbacks */
-    get("/metrics", NULL, &r);
-    assert_int_equal(r.status, 200);
+    /* A request is counted by its completion callback, which runs after the
+     * client has the response (on another daemon thread): wait for the last
+     * ones to show rather than for a fixed time. */
+    const char *healthz = "srebot_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} ";
+    const char *whoami = "srebot_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"401\"} ";
+    for (int waited = 0;; waited += 10) {
+        get("/metrics", NULL, &r);
+        assert_int_equal(r.status, 200);
+        const char *h = strstr(r.body, healthz);
+        if ((h && atol(h + strlen(healthz)) >= 5 && strstr(r.body, whoami)) || waited >= 30000)
+            break;
+        res_free(&r);
+        usleep(10000);
+    }
     const char *want[] = {
         "# TYPE srebot_http_requests_total counter\n",
         "srebot_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} ",

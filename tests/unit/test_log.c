@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -39,7 +40,12 @@ static void rate_limit_per_component(void **state)
     dup2(fd, 2);
 
     log_set_rate_limit(5);
-    sleep(1); /* start at a fresh second so the window cannot roll over mid-test */
+    /* Start right after the second turns (the limiter's window is the wall-clock
+     * second, time()), so the lines below have a whole second before the window
+     * can roll over; sleep(1) alone starts anywhere in a second. */
+    time_t start = time(NULL);
+    while (time(NULL) == start)
+        usleep(1000);
     for (int i = 0; i < 10; i++)
         log_info("noisy", "line %d", i);
     for (int i = 0; i < 3; i++)
