@@ -90,6 +90,15 @@ enum store_status sq_fail(struct sq_conn *c, int rc, const char *what)
     }
 }
 
+enum store_status sq_rows_done(struct sq_conn *c, sqlite3_stmt *st, int rc, const char *what)
+{
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(c, rc, what);
+    sq_done(st);
+    return res;
+}
+
 enum store_status sq_scalar_int64(struct sq_conn *c, const char *sql, const char *what,
                                   int64_t *out)
 {

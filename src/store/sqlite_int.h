@@ -44,6 +44,9 @@ static inline void sq_done(sqlite3_stmt *st)
 enum store_status sq_fail(struct sq_conn *c, int rc, const char *what);
 /* Steps a statement that returns no rows, then resets it. */
 enum store_status sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *what);
+/* Ends a row loop: rc is the last sqlite3_step result (ROW when the caller
+ * stopped early, DONE at the end, else an error); resets the statement. */
+enum store_status sq_rows_done(struct sq_conn *c, sqlite3_stmt *st, int rc, const char *what);
 /* Runs a query answering one integer (e.g. "SELECT coalesce(max(x), 0) ..."). */
 enum store_status sq_scalar_int64(struct sq_conn *c, const char *sql, const char *what,
                                   int64_t *out);

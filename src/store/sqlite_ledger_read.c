@@ -209,11 +209,7 @@ enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsi
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "findings of incident");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "findings of incident");
 }
 
 enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
@@ -240,11 +236,7 @@ enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsi
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "evidence of incident");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "evidence of incident");
 }
 
 enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
@@ -272,11 +264,7 @@ enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int6
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "timeline");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "timeline");
 }
 
 enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
@@ -314,11 +302,7 @@ enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned 
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "outbox read");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "outbox read");
 }
 
 enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq)
