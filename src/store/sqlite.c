@@ -90,6 +90,34 @@ enum store_status sq_fail(struct sq_conn *c, int rc, const char *what)
     }
 }
 
+enum store_status sq_rows_done(struct sq_conn *c, sqlite3_stmt *st, int rc, const char *what)
+{
+    enum store_status res = STORE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(c, rc, what);
+    sq_done(st);
+    return res;
+}
+
+enum store_status sq_scalar_int64(struct sq_conn *c, const char *sql, const char *what,
+                                  int64_t *out)
+{
+    sqlite3_stmt *st = sq_stmt(c, sql);
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    enum store_status res = STORE_OK;
+    int64_t v = 0;
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else
+        res = sq_fail(c, rc, what);
+    sq_done(st);
+    if (res == STORE_OK)
+        *out = v;
+    return res;
+}
+
 enum store_status sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);

@@ -84,11 +84,7 @@ static enum store_status au_scan(struct store_conn *c,
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "audit scan");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "audit scan");
 }
 
 const struct store_audit_ops sq_audit_ops = {

@@ -44,6 +44,12 @@ static inline void sq_done(sqlite3_stmt *st)
 enum store_status sq_fail(struct sq_conn *c, int rc, const char *what);
 /* Steps a statement that returns no rows, then resets it. */
 enum store_status sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *what);
+/* Ends a row loop: rc is the last sqlite3_step result (ROW when the caller
+ * stopped early, DONE at the end, else an error); resets the statement. */
+enum store_status sq_rows_done(struct sq_conn *c, sqlite3_stmt *st, int rc, const char *what);
+/* Runs a query answering one integer (e.g. "SELECT coalesce(max(x), 0) ..."). */
+enum store_status sq_scalar_int64(struct sq_conn *c, const char *sql, const char *what,
+                                  int64_t *out);
 
 /* The migration list (sqlite_schema.c): versions 1, 2, 3, ... in order. */
 struct sqlite_migration {
@@ -65,6 +71,27 @@ extern const struct store_ledger_ops sq_ledger_ops;
     "id, class, correlation_key, state, severity, summary, source, finding_count, first_seen,"    \
     " last_seen, updated_at, state_since, resolved_at, suppressed_until, last_status"
 void sq_incident_from_row(sqlite3_stmt *st, struct incident *out);
+/* The read half of the ledger repository (sqlite_ledger_read.c). */
+enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
+enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
+                              int (*fn)(const struct incident *, void *), void *ud);
+enum store_status sq_inc_counts(struct store_conn *c,
+                                void (*fn)(const char *, const char *, int64_t, void *),
+                                void *ud);
+enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
+                             unsigned limit, int (*fn)(const struct incident *, void *),
+                             void *ud);
+enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct finding_row *, void *), void *ud);
+enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                 int (*fn)(const struct evidence_row *, void *), void *ud);
+enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
+                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
+                                 void *ud);
+enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
+                                  int (*fn)(const struct outbox_row *, void *), void *ud);
+enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
+enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
 extern const struct store_policy_ops sq_policy_ops;
 
 #endif

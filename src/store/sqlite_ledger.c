@@ -309,28 +309,6 @@ static enum store_status outbox_prune(struct store_conn *c, int64_t before, unsi
     return res;
 }
 
-/* The read half lives in sqlite_ledger_read.c; these are its entries. */
-enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
-enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
-                              int (*fn)(const struct incident *, void *), void *ud);
-enum store_status sq_inc_counts(struct store_conn *c,
-                                void (*fn)(const char *, const char *, int64_t, void *),
-                                void *ud);
-enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
-                             unsigned limit, int (*fn)(const struct incident *, void *),
-                             void *ud);
-enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
-                                 int (*fn)(const struct finding_row *, void *), void *ud);
-enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
-                                 int (*fn)(const struct evidence_row *, void *), void *ud);
-enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
-                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
-                                 void *ud);
-enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
-                                  int (*fn)(const struct outbox_row *, void *), void *ud);
-enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
-enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
-
 const struct store_ledger_ops sq_ledger_ops = {
     .incident_latest = inc_latest,
     .incident_insert = inc_insert,

@@ -9,27 +9,6 @@
 
 #include "store/sqlite_int.h"
 
-enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
-enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
-                              int (*fn)(const struct incident *, void *), void *ud);
-enum store_status sq_inc_counts(struct store_conn *c,
-                                void (*fn)(const char *, const char *, int64_t, void *),
-                                void *ud);
-enum store_status sq_inc_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
-                             unsigned limit, int (*fn)(const struct incident *, void *),
-                             void *ud);
-enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsigned limit,
-                                 int (*fn)(const struct finding_row *, void *), void *ud);
-enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
-                                 int (*fn)(const struct evidence_row *, void *), void *ud);
-enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
-                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
-                                 void *ud);
-enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
-                                  int (*fn)(const struct outbox_row *, void *), void *ud);
-enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
-enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
-
 enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out)
 {
     struct sq_conn *q = sq_of(c);
@@ -230,11 +209,7 @@ enum store_status sq_findings_of(struct store_conn *c, int64_t incident_id, unsi
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "findings of incident");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "findings of incident");
 }
 
 enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsigned limit,
@@ -261,11 +236,7 @@ enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsi
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "evidence of incident");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "evidence of incident");
 }
 
 enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
@@ -293,11 +264,7 @@ enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int6
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "timeline");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "timeline");
 }
 
 enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
@@ -335,11 +302,7 @@ enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned 
         if (fn(&r, ud))
             break;
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        res = sq_fail(q, rc, "outbox read");
-    sq_done(st);
-    return res;
+    return sq_rows_done(q, st, rc, "outbox read");
 }
 
 enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq)
@@ -364,19 +327,6 @@ enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int6
 
 enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq)
 {
-    struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT coalesce(max(seq), 0) FROM outbox");
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    enum store_status res = STORE_OK;
-    int64_t v = 0;
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        res = sq_fail(q, rc, "outbox head");
-    sq_done(st);
-    if (res == STORE_OK)
-        *seq = v;
-    return res;
+    return sq_scalar_int64(sq_of(c), "SELECT coalesce(max(seq), 0) FROM outbox", "outbox head",
+                           seq);
 }

@@ -7,21 +7,8 @@
 
 static enum store_status pol_current_version(struct store_conn *c, int64_t *version)
 {
-    struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT coalesce(max(version), 0) FROM policy_versions");
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    enum store_status res = STORE_OK;
-    int64_t v = 0;
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        res = sq_fail(q, rc, "policy version");
-    sq_done(st);
-    if (res == STORE_OK)
-        *version = v;
-    return res;
+    return sq_scalar_int64(sq_of(c), "SELECT coalesce(max(version), 0) FROM policy_versions",
+                           "policy version", version);
 }
 
 static enum store_status pol_insert(struct store_conn *c, const struct policy_version_rec *r)
