@@ -1,4 +1,5 @@
 /* Request accessors and the JSON body parser shared by every handler. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
