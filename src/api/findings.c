@@ -25,16 +25,10 @@ void api_findings_post(struct http_req *req, struct http_resp *resp, void *app)
     struct app *a = app;
     if (!ledger_ready(a, resp))
         return;
-    json_t *doc = http_req_json(req, resp);
+    struct problems *p;
+    json_t *doc = http_req_json_problems(req, resp, &p);
     if (!doc)
         return;
-    struct problems *p = malloc(sizeof *p);
-    if (!p) {
-        json_decref(doc);
-        http_resp_error(resp, 500, "internal", "out of memory");
-        return;
-    }
-    problems_init(p);
     json_t *answer = NULL;
     enum store_status st = ledger_ingest_doc(a->ledger, doc, req->who->name, &answer, p);
     if (st == STORE_OK)

@@ -339,16 +339,10 @@ void api_incident_transition(struct http_req *req, struct http_resp *resp, void 
     int64_t id;
     if (path_id(req, resp, &id))
         return;
-    json_t *doc = http_req_json(req, resp);
+    struct problems *p;
+    json_t *doc = http_req_json_problems(req, resp, &p);
     if (!doc)
         return;
-    struct problems *p = malloc(sizeof *p);
-    if (!p) {
-        json_decref(doc);
-        http_resp_error(resp, 500, "internal", "out of memory");
-        return;
-    }
-    problems_init(p);
     static const char *const known[] = {"to", "reason", "suppress_until", NULL};
     if (!json_is_object(doc))
         problems_add(p, "", "type", "must be an object");
@@ -388,16 +382,10 @@ void api_incident_evidence_post(struct http_req *req, struct http_resp *resp, vo
     int64_t id;
     if (path_id(req, resp, &id))
         return;
-    json_t *doc = http_req_json(req, resp);
+    struct problems *p;
+    json_t *doc = http_req_json_problems(req, resp, &p);
     if (!doc)
         return;
-    struct problems *p = malloc(sizeof *p);
-    if (!p) {
-        json_decref(doc);
-        http_resp_error(resp, 500, "internal", "out of memory");
-        return;
-    }
-    problems_init(p);
     struct evidence e;
     if (evidence_from_json(doc, "", &e, p) != 0) {
         http_resp_problems(resp, 422, "validation_failed", p, "invalid evidence");

@@ -55,6 +55,10 @@ const char *http_req_query(const struct http_req *r, const char *name);
  * too large 413. On failure fills resp with the error and returns NULL. */
 struct http_resp;
 json_t *http_req_json(const struct http_req *r, struct http_resp *resp);
+/* The same, plus an empty problem list for validating the document (free() it).
+ * On failure resp holds the error and nothing is allocated. */
+json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
+                               struct problems **problems);
 
 /* Streaming bodies (Server-Sent Events): fill up to max bytes into buf; return
  * bytes written, 0 to wait, -1 to end the stream.

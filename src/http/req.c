@@ -1,4 +1,5 @@
 /* Request accessors and the JSON body parser shared by every handler. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -66,5 +67,22 @@ json_t *http_req_json(const struct http_req *r, struct http_resp *resp)
                            "the body is not acceptable JSON; see details");
         return NULL;
     }
+    return doc;
+}
+
+json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
+                               struct problems **problems)
+{
+    json_t *doc = http_req_json(r, resp);
+    if (!doc)
+        return NULL;
+    /* On the heap: a problem list is tens of kilobytes. */
+    *problems = malloc(sizeof **problems);
+    if (!*problems) {
+        json_decref(doc);
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return NULL;
+    }
+    problems_init(*problems);
     return doc;
 }
