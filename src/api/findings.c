@@ -7,7 +7,6 @@
 #include "core/alertmanager.h"
 #include "core/policy.h"
 #include "ledger/ledger.h"
-#include "ledger/policy_service.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -53,8 +52,7 @@ void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *a
     struct finding_batch b = {0};
     struct ledger_result *res = NULL;
     /* class mapping and key labels come from the current policy (docs/policy.md) */
-    int64_t version = 0;
-    json_t *policy = policy_service_current_doc(a->store, &version);
+    json_t *policy = ledger_policy(a->ledger);
     struct am_options opt;
     static __thread struct am_class_map map[256];
     static __thread const char *labels[16];

@@ -377,7 +377,7 @@ static enum store_status ingest_apply(struct store_conn *c, struct store_write *
         goto out;
     }
     struct fold_params fp;
-    ledger_fold_now(l, &fp);
+    ledger_fold_params(l, &fp);
     st = fold_all(c, &g, &fp, now);
     if (st == STORE_OK)
         st = write_all(c, &g, n == 1 ? op0->actor : "ingest", now, &op0->max_seq);

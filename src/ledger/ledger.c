@@ -85,26 +85,32 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
 
 struct store *ledger_store(struct ledger *l) { return l->store; }
 
-void ledger_fold_now(struct ledger *l, struct fold_params *out)
+void ledger_fold_params(struct ledger *l, struct fold_params *out)
 {
     pthread_mutex_lock(&l->mu);
     *out = l->fold;
     pthread_mutex_unlock(&l->mu);
 }
 
-void ledger_fold_params(struct ledger *l, struct fold_params *out) { ledger_fold_now(l, out); }
-
 /* The policy's incidents section (re-open window, flap quiet period) wins over
- * the start-up defaults; re-read when the policy version changes. */
+ * the start-up defaults. Each call costs one version lookup; the document is
+ * read and parsed only when a new version was saved. */
 static void follow_policy(struct ledger *l)
 {
-    int64_t version = 0;
-    json_t *doc = policy_service_current_doc(l->store, &version);
     pthread_mutex_lock(&l->mu);
-    int changed = doc && version != l->policy_version;
+    int64_t known = l->policy_version;
+    pthread_mutex_unlock(&l->mu);
+    int64_t version = 0;
+    json_t *doc = policy_service_doc_if_newer(l->store, known, &version);
+    if (!doc)
+        return;
+    pthread_mutex_lock(&l->mu);
+    int changed = version != l->policy_version;
     if (changed) {
         policy_fold_params(doc, &l->fold);
         l->policy_version = version;
+        json_decref(l->policy);
+        l->policy = json_incref(doc);
     }
     struct fold_params now = l->fold;
     pthread_mutex_unlock(&l->mu);
@@ -113,6 +119,15 @@ static void follow_policy(struct ledger *l)
         log_info("ledger", "policy version %lld: re-open window %lld s, flap quiet period %lld s",
                  (long long)version, (long long)(now.reopen_window_ms / 1000),
                  (long long)(now.quiet_period_ms / 1000));
+}
+
+json_t *ledger_policy(struct ledger *l)
+{
+    follow_policy(l);
+    pthread_mutex_lock(&l->mu);
+    json_t *doc = json_incref(l->policy);
+    pthread_mutex_unlock(&l->mu);
+    return doc;
 }
 
 void ledger_note_outbox(struct ledger *l, int64_t seq)
@@ -394,7 +409,7 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
         if (!op)
             return STORE_ERROR;
         op->now = now_ms;
-        ledger_fold_now(l, &op->fp);
+        ledger_fold_params(l, &op->fp);
         struct store_conn *c;
         enum store_status st = store_read_acquire(l->store, &c);
         if (st == STORE_OK) {
@@ -528,6 +543,7 @@ void ledger_destroy(struct ledger *l)
                      zero_metric, NULL);
     metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      zero_metric, NULL);
+    json_decref(l->policy);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);

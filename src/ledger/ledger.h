@@ -89,5 +89,8 @@ struct store *ledger_store(struct ledger *l);
 /* The fold parameters in force: the policy's incidents section once a policy is
  * saved (re-read on every tick when its version changes), else cfg->fold. */
 void ledger_fold_params(struct ledger *l, struct fold_params *out);
+/* The current policy document (a new reference, read-only; NULL when none is
+ * saved). Checks for a newer version first, so a saved change applies at once. */
+json_t *ledger_policy(struct ledger *l);
 
 #endif

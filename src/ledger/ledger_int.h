@@ -20,6 +20,7 @@ struct ledger {
     int stopping, started, relay_running;
     struct fold_params fold;    /* current (guarded by mu): from the policy, else cfg */
     int64_t policy_version;     /* the policy version fold was taken from (0 = none) */
+    json_t *policy;             /* that version's document (guarded by mu; read-only) */
     _Atomic int64_t relay_cursor; /* last event the relay published */
     int64_t pruned_below;       /* outbox retention: nothing below this is left (tick only) */
     struct metric_series *findings_by_outcome[5]; /* srebot_ledger_findings_total{outcome} */
@@ -37,7 +38,6 @@ enum store_status ledger_record_change(struct store_conn *c, const struct incide
 enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t incident_id,
                               int64_t at_ms, json_t *data, int64_t *max_seq);
 /* The fold parameters in force (a copy, taken under the lock). */
-void ledger_fold_now(struct ledger *l, struct fold_params *out);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
 

@@ -173,6 +173,15 @@ json_t *policy_service_current_doc(struct store *s, int64_t *version)
     return doc;
 }
 
+json_t *policy_service_doc_if_newer(struct store *s, int64_t known, int64_t *version)
+{
+    int64_t current = 0;
+    if (policy_service_current_version(s, &current) != STORE_OK || current == 0 ||
+        current == known)
+        return NULL;
+    return policy_service_current_doc(s, version);
+}
+
 static const char *process_getenv(const char *name)
 {
     return getenv(name);

@@ -47,6 +47,9 @@ enum store_status policy_service_current_version(struct store *s, int64_t *versi
 /* The current document (new reference) and its version; NULL with *version = 0
  * when there is none or the store failed. */
 json_t *policy_service_current_doc(struct store *s, int64_t *version);
+/* The same, but only when the current version is not `known`: NULL when it is
+ * unchanged (or none is saved, or the store failed). One version lookup otherwise. */
+json_t *policy_service_doc_if_newer(struct store *s, int64_t known, int64_t *version);
 
 /* First-run seeding (IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS): when no version
  * exists, saves the defaults of cfg's posture (agent runtime from cfg, thresholds
