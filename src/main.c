@@ -99,9 +99,9 @@ static void stop_ledger(struct daemon *d)
 
 /* The sources: host, probes and log files from the saved policy (polled for new
  * versions), findings into the ledger in-process. */
-static json_t *current_policy(void *store, int64_t *version)
+static json_t *current_policy(void *store, int64_t known, int64_t *version)
 {
-    return policy_service_current_doc(store, version);
+    return policy_service_doc_if_newer(store, known, version);
 }
 
 static int start_sources(struct daemon *d)

@@ -147,9 +147,9 @@ static void *watcher_main(void *arg)
         if (g_stop_watch)
             break;
         /* policy_fn reads the store: not under our lock (status readers wait on it). */
+        int64_t known = g_policy_version, version = 0;
         pthread_mutex_unlock(&g_mu);
-        int64_t version = 0;
-        json_t *doc = g_cfg.policy_fn(g_cfg.policy_ctx, &version);
+        json_t *doc = g_cfg.policy_fn(g_cfg.policy_ctx, known, &version);
         pthread_mutex_lock(&g_mu);
         if (doc && version != g_policy_version && g_sched && !g_stop_watch) {
             char err[300];
@@ -174,7 +174,7 @@ int sources_start(const struct sources_config *cfg, const struct finding_sink *s
     json_t *fetched = NULL;
     int64_t version = 0;
     if (!policy && cfg->policy_fn)
-        policy = fetched = cfg->policy_fn(cfg->policy_ctx, &version);
+        policy = fetched = cfg->policy_fn(cfg->policy_ctx, 0, &version);
 
     pthread_mutex_lock(&g_mu);
     int rc = -1;

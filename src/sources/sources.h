@@ -25,10 +25,11 @@ struct sources_config {
     unsigned workers;      /* scheduler threads; default 4 */
     int no_host;           /* leave the default host source out */
     /* Where the policy comes from in `serve`: returns the current document (new
-     * reference, or NULL when there is none) and its version. Polled every
-     * policy_poll_ms (default 5000); a new version is applied without a restart.
+     * reference) and its version when that version is not `known`; NULL when it
+     * is unchanged or there is none. Polled every policy_poll_ms (default 5000);
+     * a new version is applied without a restart.
      * NULL: only the policy given to sources_start (and sources_apply_policy). */
-    json_t *(*policy_fn)(void *ctx, int64_t *version);
+    json_t *(*policy_fn)(void *ctx, int64_t known, int64_t *version);
     void *policy_ctx;
     unsigned policy_poll_ms;
 };

@@ -251,11 +251,11 @@ static pthread_mutex_t pol_mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *pol_doc;
 static int64_t pol_version;
 
-static json_t *policy_source(void *ctx, int64_t *version)
+static json_t *policy_source(void *ctx, int64_t known, int64_t *version)
 {
     (void)ctx;
     pthread_mutex_lock(&pol_mu);
-    json_t *d = pol_doc ? json_deep_copy(pol_doc) : NULL;
+    json_t *d = pol_doc && pol_version != known ? json_deep_copy(pol_doc) : NULL;
     *version = pol_version;
     pthread_mutex_unlock(&pol_mu);
     return d;
