@@ -26,7 +26,6 @@
 struct daemon {
     struct config cfg;
     struct app app;
-    struct store *store;
     struct http_server *http;
 };
 
@@ -40,19 +39,18 @@ static int start_store(struct daemon *d)
     /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
     sc.read_pool_size = d->cfg.http_threads + 4;
     char err[256];
-    if (store_open(&sc, &d->store, err, sizeof err) != STORE_OK) {
+    if (store_open(&sc, &d->app.store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);
         return -1;
     }
-    d->app.store = d->store;
     ops_init(&d->app);
     return 0;
 }
 
 static void stop_store(struct daemon *d)
 {
-    store_close(d->store); /* drains: every queued write is committed first */
-    d->store = NULL;
+    store_close(d->app.store); /* drains: every queued write is committed first */
+    d->app.store = NULL;
 }
 
 /* First-run policy seeding; a restart never overwrites an edited policy. */
@@ -61,7 +59,7 @@ static int start_policy(struct daemon *d)
     if (!d->cfg.seed_policy_defaults)
         return 0;
     char err[256];
-    int rc = policy_seed_defaults(d->store, &d->cfg, err, sizeof err);
+    int rc = policy_seed_defaults(d->app.store, &d->cfg, err, sizeof err);
     if (rc < 0) {
         log_error("main", "policy seeding: %s", err);
         return -1;
@@ -78,7 +76,7 @@ static int start_ledger(struct daemon *d)
     d->app.bus = bus_local_create();
     struct ledger_config lc;
     ledger_config_defaults(&lc);
-    lc.store = d->store;
+    lc.store = d->app.store;
     lc.bus = d->app.bus;
     lc.on_outbox = http_streams_wake;
     if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != STORE_OK ||
@@ -110,7 +108,7 @@ static int start_sources(struct daemon *d)
     struct sources_config sc = {.data_dir = d->cfg.data_dir,
                                 .logs_glob = d->cfg.logs_glob,
                                 .policy_fn = current_policy,
-                                .policy_ctx = d->store};
+                                .policy_ctx = d->app.store};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
     if (sources_start(&sc, &sink, NULL, err, sizeof err) != 0) {
         log_error("main", "sources: %s", err);
