@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/audit.h"
+#include "store/action_repo.h"
 #include "store/ledger_repo.h"
 #include "store/store.h"
 
@@ -111,6 +112,45 @@ struct store_policy_ops {
                               int (*fn)(const struct policy_version_rec *, void *), void *ud);
 };
 
+/* The remediation repository (store/action_repo.h): same signatures as the
+ * public functions, which check arguments and dispatch here. */
+struct store_action_ops {
+    enum store_status (*attempt_insert)(struct store_conn *c, struct attempt_rec *a);
+    enum store_status (*attempt_update)(struct store_conn *c, const struct attempt_rec *a);
+    enum store_status (*attempt_get)(struct store_conn *c, int64_t id, struct attempt_rec *out);
+    enum store_status (*attempt_list)(struct store_conn *c, const struct attempt_filter *f,
+                                      int (*fn)(const struct attempt_rec *, void *), void *ud);
+    enum store_status (*attempt_verify_due)(struct store_conn *c, int64_t now_ms, unsigned limit,
+                                            int (*fn)(const struct attempt_rec *, void *),
+                                            void *ud);
+    enum store_status (*approval_insert)(struct store_conn *c, struct approval_rec *r);
+    enum store_status (*approval_update)(struct store_conn *c, const struct approval_rec *r);
+    enum store_status (*approval_get)(struct store_conn *c, int64_t id, struct approval_rec *out);
+    enum store_status (*approval_of_attempt)(struct store_conn *c, int64_t attempt_id,
+                                             struct approval_rec *out);
+    enum store_status (*approval_list)(struct store_conn *c, const struct approval_filter *f,
+                                       int (*fn)(const struct approval_rec *, void *), void *ud);
+    enum store_status (*approval_expired)(struct store_conn *c, int64_t now_ms, unsigned limit,
+                                          int (*fn)(const struct approval_rec *, void *),
+                                          void *ud);
+    enum store_status (*approval_count)(struct store_conn *c, const char *state, int64_t *n);
+    enum store_status (*vote_insert)(struct store_conn *c, struct approval_vote *v);
+    enum store_status (*votes_of)(struct store_conn *c, int64_t request_id,
+                                  int (*fn)(const struct approval_vote *, void *), void *ud);
+    enum store_status (*decision_list)(struct store_conn *c, int64_t incident_id, unsigned limit,
+                                       int (*fn)(const struct timeline_row *, void *), void *ud);
+    enum store_status (*notification_insert)(struct store_conn *c, struct notification_rec *r,
+                                             int *created);
+    enum store_status (*notification_list)(struct store_conn *c, int64_t before_id,
+                                           int64_t after_id, unsigned limit,
+                                           int (*fn)(const struct notification_rec *, void *),
+                                           void *ud);
+    enum store_status (*notification_cursor_get)(struct store_conn *c, const char *consumer,
+                                                 int64_t *id);
+    enum store_status (*notification_cursor_set)(struct store_conn *c, const char *consumer,
+                                                 int64_t id);
+};
+
 struct store_backend_ops {
     const char *name;   /* "sqlite" */
     const char *scheme; /* URL prefix that selects it: "sqlite:" */
@@ -145,6 +185,7 @@ struct store_backend_ops {
     const struct store_audit_ops *audit;
     const struct store_ledger_ops *ledger;
     const struct store_policy_ops *policy;
+    const struct store_action_ops *actions;
 };
 
 /* The table of backends, by URL scheme (backends.c). NULL when none matches. */

@@ -316,4 +316,5 @@ const struct store_backend_ops store_sqlite_backend = {
     .audit = &sq_audit_ops,
     .ledger = &sq_ledger_ops,
     .policy = &sq_policy_ops,
+    .actions = &sq_action_ops,
 };

@@ -93,5 +93,6 @@ enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned 
 enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
 enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
 extern const struct store_policy_ops sq_policy_ops;
+extern const struct store_action_ops sq_action_ops;
 
 #endif

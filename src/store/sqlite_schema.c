@@ -190,6 +190,48 @@ const struct sqlite_migration sqlite_migrations[] = {
      "CREATE INDEX incidents_recovering ON incidents(state_since) WHERE state = 'recovering';"
      "CREATE INDEX incidents_suppressed ON incidents(suppressed_until)"
      "  WHERE state = 'suppressed';"},
+    {7, "remediation: attempt decisions and verification, approval rules, notification outbox",
+     /* What the evaluator decided (reason), who asked, which playbook step,
+      * and when the closed-loop check of a succeeded attempt is due. */
+     "ALTER TABLE action_attempts ADD COLUMN reason_code TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE action_attempts ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE action_attempts ADD COLUMN requested_by TEXT NOT NULL DEFAULT 'system';"
+     "ALTER TABLE action_attempts ADD COLUMN step INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE action_attempts ADD COLUMN started_at INTEGER;"
+     "ALTER TABLE action_attempts ADD COLUMN finished_at INTEGER;"
+     "ALTER TABLE action_attempts ADD COLUMN verify_at INTEGER;"
+     "ALTER TABLE action_attempts ADD COLUMN verification TEXT NOT NULL DEFAULT ''"
+     "  CHECK (verification IN ('','pending','held','failed','skipped'));"
+     "CREATE INDEX action_attempts_verify ON action_attempts(verify_at)"
+     "  WHERE verify_at IS NOT NULL;"
+     "CREATE INDEX action_attempts_created ON action_attempts(created_at);"
+     /* The approval rules in force when the request was made travel with it,
+      * so a later policy change does not alter a pending request's bar. */
+     "ALTER TABLE approval_requests ADD COLUMN approvers_required INTEGER NOT NULL DEFAULT 1"
+     "  CHECK (approvers_required BETWEEN 1 AND 2);"
+     "ALTER TABLE approval_requests ADD COLUMN allow_self_approval INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE approval_requests ADD COLUMN decided_at INTEGER;"
+     "CREATE UNIQUE INDEX approval_requests_attempt ON approval_requests(attempt_id);"
+     "CREATE INDEX approval_requests_incident ON approval_requests(incident_id, id);"
+     "ALTER TABLE approval_decisions ADD COLUMN role TEXT NOT NULL DEFAULT '';"
+     /* one vote per approver and request: distinct approvers by construction */
+     "CREATE UNIQUE INDEX approval_decisions_once ON approval_decisions(request_id, decided_by);"
+     /* The notification outbox: the notify runner writes, the in-app inbox
+      * reads, channel providers drain with their own cursors. */
+     "CREATE TABLE notifications ("
+     "  id INTEGER PRIMARY KEY,"
+     "  incident_id INTEGER,"
+     "  attempt_id INTEGER,"
+     "  severity INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 3),"
+     "  title TEXT NOT NULL,"
+     "  body TEXT NOT NULL,"
+     "  dedupe_key TEXT NOT NULL UNIQUE,"
+     "  created_at INTEGER NOT NULL"
+     ");"
+     "CREATE TABLE notification_cursors ("
+     "  consumer TEXT PRIMARY KEY,"
+     "  id INTEGER NOT NULL"
+     ");"},
 };
 
 const size_t sqlite_migrations_count = sizeof sqlite_migrations / sizeof sqlite_migrations[0];
