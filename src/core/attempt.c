@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/actions.h"
+
 static const char *const state_names[ATT__COUNT] = {
     [ATT_PROPOSED] = "proposed",   [ATT_AWAITING_APPROVAL] = "awaiting_approval",
     [ATT_APPROVED] = "approved",   [ATT_REJECTED] = "rejected",
@@ -32,6 +34,7 @@ const struct attempt_transition attempt_table[] = {
     {ATT_PROPOSED, ATT_AWAITING_APPROVAL, "the decision needs an approval: a request is open"},
     {ATT_PROPOSED, ATT_EXECUTING, "automatic decision: handed to the runner"},
     {ATT_PROPOSED, ATT_CANCELLED, "re-checked before running and no longer allowed"},
+    {ATT_PROPOSED, ATT_SUCCEEDED, "a recommendation: recorded as given, nothing executes"},
     {ATT_AWAITING_APPROVAL, ATT_APPROVED, "enough distinct approvers approved in time"},
     {ATT_AWAITING_APPROVAL, ATT_REJECTED, "an approver rejected it"},
     {ATT_AWAITING_APPROVAL, ATT_EXPIRED, "not decided before the request expired"},
@@ -54,6 +57,14 @@ int attempt_transition_allowed(enum attempt_state from, enum attempt_state to)
         if (attempt_table[i].from == from && attempt_table[i].to == to)
             return 1;
     return 0;
+}
+
+int attempt_transition_allowed_for(int kind, enum attempt_state from, enum attempt_state to)
+{
+    int recorded_only = from == ATT_PROPOSED && to == ATT_SUCCEEDED;
+    if (kind == ACTION_RECOMMEND_ONLY)
+        return from == ATT_PROPOSED && (to == ATT_SUCCEEDED || to == ATT_CANCELLED);
+    return !recorded_only && attempt_transition_allowed(from, to);
 }
 
 int attempt_state_terminal(enum attempt_state s)

@@ -7,6 +7,7 @@
  *      ├──> executing (automatic: no approval needed)     └ (start-up: every attempt left in
  *      └──> cancelled                                        executing becomes unknown)
  *   awaiting_approval ──> cancelled
+ *   proposed ──> succeeded   only for recommendation-only actions (recorded, never run)
  *
  * Rules the table encodes (and tests check):
  *   - executing is entered only from proposed (automatic) or approved: nothing
@@ -52,8 +53,13 @@ struct attempt_transition {
 extern const struct attempt_transition attempt_table[];
 extern const size_t attempt_table_len;
 
-/* 1 when from -> to is in the table. */
+/* 1 when from -> to is in the table (any action). */
 int attempt_transition_allowed(enum attempt_state from, enum attempt_state to);
+/* The table as it applies to an action of `kind` (enum action_kind, core/actions.h):
+ * a recommendation-only action is recorded, never run: proposed -> succeeded
+ * ("recommended") or proposed -> cancelled, nothing else; every other action
+ * takes every edge but proposed -> succeeded. The ledger uses this one. */
+int attempt_transition_allowed_for(int kind, enum attempt_state from, enum attempt_state to);
 /* 1 for rejected, expired, succeeded, failed, cancelled. */
 int attempt_state_terminal(enum attempt_state s);
 /* 1 while an attempt still holds its (action, target): proposed,

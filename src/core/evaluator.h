@@ -10,9 +10,9 @@
  *      and call evaluate(). Each decision in the answer is recorded in the
  *      timeline (a deny too, with its reason). A decision with mode auto becomes
  *      an attempt proposed -> executing; approval: proposed -> awaiting_approval
- *      (an approval request, core/approval.h); recommend: recorded as a
- *      recommendation (proposed -> executing -> succeeded without a runner, or
- *      however the worker records "recommended"; it counts in budgets like any attempt).
+ *      (an approval request, core/approval.h); recommend: an attempt proposed ->
+ *      succeeded (recorded, no runner; attempt_transition_allowed_for()), which
+ *      counts in budgets like any attempt.
  *      eval_result.escalate asks the worker to escalate the incident.
  *   3. Right before handing an attempt to a runner (proposed/auto, or approved):
  *      evaluate_gate() re-checks every guard with the policy and history of
@@ -82,6 +82,7 @@ enum reason_code {
     RC_INCIDENT_INACTIVE,    /* deny (gate): the incident is resolved, recovering or suppressed */
     RC_APPROVAL_MISSING,     /* deny (gate): not approved by enough distinct approvers */
     RC_APPROVAL_EXPIRED,     /* deny (gate): the approval request expired */
+    RC_NOT_RUNNABLE,         /* deny (gate): the attempt is not proposed / approved */
     RC__COUNT
 };
 const char *reason_code_name(enum reason_code rc); /* "allowed", "cooldown", ... */
@@ -144,6 +145,9 @@ struct eval_incident {
     int corroborated;                    /* 1 when some firing finding of it is not
                                           * log-derived (finding_log_derived() == 0) */
     struct action_subject subject;       /* from the latest firing finding's attributes */
+    int64_t episode_start_ms;            /* when it (re)opened: the playbook walk looks at
+                                          * attempts created since then (0 = all); budgets
+                                          * count every attempt of the incident */
 };
 
 /* One attempt as the evaluator needs to see it. The caller passes every attempt
@@ -173,7 +177,7 @@ struct eval_input {
 };
 
 /* ---- outputs ---- */
-#define EVAL_REASON_MAX 200
+#define EVAL_REASON_MAX 640
 #define EVAL_MAX_DECISIONS EVAL_MAX_STEPS
 
 struct decision {

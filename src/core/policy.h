@@ -45,6 +45,18 @@ int policy_posture_parse(const char *s, enum environment *out);
 enum policy_action_mode { MODE_DENY = 0, MODE_AUTO, MODE_APPROVAL, MODE_RECOMMEND };
 enum policy_action_mode policy_action_mode(const json_t *doc, const char *action);
 const char *policy_action_mode_name(enum policy_action_mode m);
+/* 1 when the JSON array holds the string s. */
+int policy_string_listed(const json_t *arr, const char *s);
+
+/* ---- playbooks: class -> ordered actions (policy_playbooks.c, docs/actions.md) ---- */
+#define POLICY_MAX_PLAYBOOKS 64
+#define POLICY_MAX_PLAYBOOK_STEPS 16
+struct policy_playbook {
+    const char *class_; /* "default" for classes without their own */
+    const char *steps[POLICY_MAX_PLAYBOOK_STEPS + 1]; /* NULL-terminated action names */
+};
+/* The built-in playbooks (the default document's `playbooks`); NULL-class terminated. */
+extern const struct policy_playbook policy_builtin_playbooks[];
 
 /* ---- probes ---- */
 /* The class a probe reports: its `class` when given (tcp/http/dns/tls), else the

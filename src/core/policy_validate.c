@@ -8,7 +8,7 @@
 static const char *const top_fields[] = {
     "environment", "automation", "allowlists", "channels", "routing",
     "detector_learning_mode", "detector_rules", "thresholds", "probes", "log_sources",
-    "incidents", "alertmanager", "mcp_servers", "agent_runtime", NULL};
+    "incidents", "alertmanager", "mcp_servers", "agent_runtime", "playbooks", NULL};
 
 json_t *policy_parse(const char *buf, size_t len, struct problems *p)
 {
@@ -69,7 +69,7 @@ void pv_automation(const json_t *doc, struct pv_ctx *c)
 {
     static const char *const known[] = {"enabled",        "dry_run",          "max_actions_per_hour",
                                         "attempt_budget", "cooldown_seconds", "approval",
-                                        NULL};
+                                        "verify_seconds", NULL};
     char path[PROBLEM_PATH_MAX], cpath[PROBLEM_PATH_MAX];
     const json_t *o = pv_object(doc, "", "automation", 1, known, path, c->p);
     if (!o)
@@ -97,6 +97,7 @@ void pv_automation(const json_t *doc, struct pv_ctx *c)
         }
     }
     approval(o, path, c);
+    pv_verify_seconds(o, path, c);
 }
 
 static int check_namespace(const char *s, const char *path, struct problems *p)
@@ -300,5 +301,6 @@ int policy_validate(const json_t *doc, struct problems *p)
     alertmanager(doc, &c);
     pv_mcp_servers(doc, &c);
     pv_agent_runtime(doc, &c);
+    pv_playbooks(doc, &c);
     return p->count > before ? -1 : 0;
 }

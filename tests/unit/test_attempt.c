@@ -112,7 +112,7 @@ static void attempt_table_edge_by_edge(void **state)
 {
     (void)state;
     static const enum attempt_state edges[][2] = {
-        {P, W}, {P, X}, {P, C}, {W, A}, {W, RJ}, {W, EX}, {W, C}, {A, X},
+        {P, W}, {P, X}, {P, C}, {P, OK}, {W, A}, {W, RJ}, {W, EX}, {W, C}, {A, X},
         {A, EX}, {A, C}, {X, OK}, {X, F}, {X, U}, {U, OK}, {U, F}, {U, C},
     };
     size_t nedges = sizeof edges / sizeof edges[0];
@@ -138,6 +138,14 @@ static void attempt_table_edge_by_edge(void **state)
         assert_int_equal(back, s);
         assert_true(attempt_state_terminal(s) != attempt_state_open(s));
     }
+    /* recommendations are recorded, never run; nothing else skips executing */
+    for (int f = 0; f < ATT__COUNT; f++)
+        for (int t = 0; t < ATT__COUNT; t++) {
+            int rec = attempt_transition_allowed_for(ACTION_RECOMMEND_ONLY, f, t);
+            assert_int_equal(rec, f == P && (t == OK || t == C));
+            int run = attempt_transition_allowed_for(ACTION_AUTOMATIC, f, t);
+            assert_int_equal(run, attempt_transition_allowed(f, t) && !(f == P && t == OK));
+        }
     assert_int_equal(attempt_state_parse("running", &(enum attempt_state){0}), -1);
     assert_string_equal(attempt_state_name(ATT__COUNT), "?");
     assert_true(attempt_state_started(U));
