@@ -205,7 +205,7 @@ static void run_one(struct remed_worker *w, int64_t id, int64_t now)
         evaluate_gate(&in, &h, ar->found ? &ar->req : NULL, ar->recs, ar->nrecs, &d);
         free(ar);
         if (d.mode == MODE_DENY) {
-            snprintf(why, sizeof why, "gate refused (%s): %s", reason_code_name(d.reason_code),
+            snprintf(why, sizeof why, "gate refused (%s): %.300s", reason_code_name(d.reason_code),
                      d.reason);
             actions_cancel(w->ledger, id,
                            d.reason_code == RC_APPROVAL_EXPIRED ? "expired" : "cancelled", why,
