@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actions/worker.h"
 #include "api/app.h"
 #include "api/auth.h"
 #include "api/ops.h"
@@ -28,7 +29,18 @@ struct daemon {
     struct config cfg;
     struct app app;
     struct http_server *http;
+    struct remed_worker *remediation;
 };
+
+/* A test build (tests/CMakeLists.txt: srebot_it) links a table of runners
+ * defined in tests/ and hands it to the remediation worker; the daemon itself
+ * runs only the built-in ones (src/actions/registry.c). */
+#ifdef SREBOT_EXTRA_RUNNERS
+extern const struct runner_ops *const srebot_extra_runners[];
+#define EXTRA_RUNNERS srebot_extra_runners
+#else
+#define EXTRA_RUNNERS NULL
+#endif
 
 static int start_store(struct daemon *d)
 {
@@ -38,7 +50,7 @@ static int start_store(struct daemon *d)
     sc.queue_capacity = d->cfg.write_queue;
     sc.max_batch = d->cfg.write_batch;
     /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
-    sc.read_pool_size = d->cfg.http_threads + 4;
+    sc.read_pool_size = d->cfg.http_threads + 5;
     char err[256];
     if (store_open(&sc, &d->app.store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);
@@ -94,6 +106,33 @@ static void stop_ledger(struct daemon *d)
     d->app.ledger = NULL;
     bus_destroy(d->app.bus);
     d->app.bus = NULL;
+}
+
+/* The remediation worker: evaluator -> decisions -> attempts -> runners. */
+static int start_remediation(struct daemon *d)
+{
+    char err[256];
+    struct remed_worker_config wc;
+    remed_worker_config_defaults(&wc);
+    wc.ledger = d->app.ledger;
+    wc.extra_runners = EXTRA_RUNNERS;
+    if (remed_worker_create(&wc, &d->remediation, err, sizeof err) != 0) {
+        log_error("main", "remediation: %s", err);
+        return -1;
+    }
+    if (remed_worker_start(d->remediation) != 0) {
+        log_error("main", "remediation: cannot start");
+        remed_worker_destroy(d->remediation);
+        d->remediation = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_remediation(struct daemon *d)
+{
+    remed_worker_destroy(d->remediation);
+    d->remediation = NULL;
 }
 
 /* The sources: host, probes and log files from the saved policy (polled for new
@@ -160,6 +199,7 @@ static const struct step {
     {"store", start_store, stop_store},
     {"policy", start_policy, NULL},
     {"ledger", start_ledger, stop_ledger},
+    {"remediation", start_remediation, stop_remediation},
     {"sources", start_sources, stop_sources},
     {"http", start_http, stop_http},
 };

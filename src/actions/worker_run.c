@@ -254,6 +254,9 @@ static void run_one(struct remed_worker *w, int64_t id, int64_t now)
     else
         log_info("remediation", "attempt %lld %s on %s: %s%s", (long long)id, a->action, a->target,
                  adapter_result_name(res), a->dry_run ? " (dry run)" : "");
+    /* a step that succeeded may open the next one (notify first, then containment) */
+    if (st == SVC_OK && ok)
+        worker_evaluate(w, a->incident_id, EVAL_TRIGGER_TICK, time_now_ms());
 out_view:
     worker_view_clear(v);
 out:

@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include "api/actions_api.h"
 #include "api/ledger_api.h"
 #include "api/ops.h"
 #include "api/policy.h"
@@ -36,6 +37,24 @@ const struct http_route api_routes[] = {
     {"POST", "/api/v1/incidents/{id}/evidence", ROLES_OPERATOR, api_incident_evidence_post,
      "Attach evidence to an incident"},
     {"GET", "/api/v1/events", ROLES_VIEWER, api_events, "Server-Sent Events (Last-Event-ID resume)"},
+
+    /* remediation: approvals, attempts, decisions, notifications (docs/actions.md) */
+    {"GET", "/api/v1/approvals", ROLES_OPERATOR, api_approvals_list,
+     "Approval requests, newest first (filters: state, incident)"},
+    {"GET", "/api/v1/approvals/count", ROLES_OPERATOR, api_approvals_count,
+     "How many approval requests are pending"},
+    {"GET", "/api/v1/approvals/{id}", ROLES_OPERATOR, api_approval_get,
+     "One approval request with its votes and attempt"},
+    {"POST", "/api/v1/approvals/{id}/approve", ROLES_OPERATOR, api_approval_approve,
+     "Approve (as the calling operator; optional reason)"},
+    {"POST", "/api/v1/approvals/{id}/reject", ROLES_OPERATOR, api_approval_reject,
+     "Reject with a reason (as the calling operator)"},
+    {"GET", "/api/v1/incidents/{id}/attempts", ROLES_VIEWER, api_incident_attempts,
+     "An incident's action attempts, newest first"},
+    {"GET", "/api/v1/incidents/{id}/decisions", ROLES_VIEWER, api_incident_decisions,
+     "An incident's decisions (denials included), oldest first"},
+    {"GET", "/api/v1/notifications", ROLES_VIEWER, api_notifications_list,
+     "The in-app notification inbox, newest first"},
 
     /* policy (docs/policy.md) */
     {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},
