@@ -134,11 +134,16 @@ static void decide(struct http_req *req, struct http_resp *resp, void *app, int 
     json_t *doc = NULL;
     struct decision_body body;
     memset(&body, 0, sizeof body);
-    if (req->body_len == 0 && approve) {
-        p = problems_create(); /* approving needs no body */
+    if (req->body_len == 0) {
+        p = problems_create(); /* approving needs no body; rejecting needs its reason */
         if (!p) {
             http_resp_svc_error(resp, SVC_INTERNAL, "approval request");
             return;
+        }
+        if (!approve) {
+            problems_add(p, "/reason", "required", "a rejection needs a reason");
+            http_resp_problems(resp, 422, "validation_failed", p, "invalid decision");
+            goto out;
         }
     } else {
         doc = http_req_json_problems(req, resp, &p);

@@ -130,12 +130,12 @@ static enum store_status decide_fn(struct store_conn *c, struct act_op *op)
     core_request(&r, &req);
     enum approval_verdict verdict = x->approve ? APPROVAL_APPROVE : APPROVAL_REJECT;
     enum approval_check ck =
-        strcmp(r.state, "pending") != 0
-            ? APPROVAL_ALREADY_DECIDED
+        strcmp(r.state, "expired") == 0   ? APPROVAL_EXPIRED
+        : strcmp(r.state, "pending") != 0 ? APPROVAL_ALREADY_DECIDED
             : approval_can_decide(&req, as, x->policy_required, x->policy_self_ok, x->who->name,
                                   verdict, acc->recs, acc->n, op->now);
     op->answer = check_answer(ck, x->p);
-    if (ck == APPROVAL_EXPIRED) {
+    if (ck == APPROVAL_EXPIRED && strcmp(r.state, "pending") == 0) {
         st = close_request(c, op, &r, "expired", ATT_EXPIRED, "system",
                            "approval request expired before a decision");
         goto out;
