@@ -70,16 +70,20 @@ static int start_policy(struct daemon *d)
     return 0;
 }
 
-/* The ledger: in-process bus, ingest/fold service, tick and outbox relay. */
+/* The ledger: the bus (by URL), ingest/fold service, tick and outbox relay. */
 static int start_ledger(struct daemon *d)
 {
-    d->app.bus = bus_local_create();
+    char err[300];
+    if (bus_open(d->cfg.bus_url, NULL, &d->app.bus, err, sizeof err) != 0) {
+        log_error("main", "%s", err);
+        return -1;
+    }
     struct ledger_config lc;
     ledger_config_defaults(&lc);
     lc.store = d->app.store;
     lc.bus = d->app.bus;
     lc.on_outbox = http_streams_wake;
-    if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != STORE_OK ||
+    if (ledger_create(&lc, &d->app.ledger) != STORE_OK ||
         ledger_start(d->app.ledger) != 0) {
         log_error("main", "ledger: cannot start");
         return -1;

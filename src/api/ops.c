@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bus/bus.h"
 #include "util/metrics.h"
 
 static struct metric_series *commit_batch, *commit_seconds;
@@ -122,7 +123,19 @@ void ops_readyz(struct http_req *req, struct http_resp *resp, void *ctx)
         http_resp_header(resp, "Retry-After", "1");
         return;
     }
-    http_resp_json(resp, 200, json_pack("{s:s}", "status", "ready"));
+    /* The bus state is reported, not required: events wait in the outbox
+     * while the bus is away, so the API stays useful. */
+    json_t *body = json_pack("{s:s}", "status", "ready");
+    if (app->bus) {
+        char detail[200];
+        enum bus_state bs = bus_state(app->bus, detail, sizeof detail);
+        json_t *b = json_pack("{s:s,s:s}", "adapter", bus_name(app->bus), "state",
+                              bus_state_name(bs));
+        if (detail[0])
+            json_object_set_new(b, "detail", json_string(detail));
+        json_object_set_new(body, "bus", b);
+    }
+    http_resp_json(resp, 200, body);
 }
 
 void ops_metrics(struct http_req *req, struct http_resp *resp, void *app)
