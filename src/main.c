@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/auth.h"
 #include "api/ops.h"
 #include "api/routes.h"
 #include "bus/bus.h"
@@ -133,6 +134,8 @@ static int start_http(struct daemon *d)
         .max_connections = d->cfg.max_connections,
         .connection_timeout_s = d->cfg.http_timeout_s,
         .threads = d->cfg.http_threads,
+        .authenticate = api_authenticate,
+        .auth_ctx = &d->app,
     };
     if (http_server_start(&hc, api_routes, &d->app, &d->http, err, sizeof err)) {
         log_error("main", "http: %s", err);

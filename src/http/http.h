@@ -121,22 +121,37 @@ struct http_route {
 #define ROLES_ANY (ROLE_INGEST | ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_PUBLIC 0u
 
+enum auth_result {
+    AUTH_NONE = 0,     /* no credentials presented */
+    AUTH_OK,           /* *out is the principal */
+    AUTH_INVALID,      /* malformed header or unknown token */
+    AUTH_UNAVAILABLE,  /* the credential store could not answer (503) */
+};
+
+/* Authentication is the embedder's: the server hands it the Authorization
+ * header value (NULL when absent) and, for the SSE path only, the access_token
+ * query value (NULL otherwise), and acts on the answer (401 / 503 under
+ * /api/v1). Called on server threads, concurrently. */
+typedef enum auth_result (*http_auth_fn)(void *ctx, const char *authorization,
+                                         const char *access_token, struct principal *out);
+
 struct http_config {
     const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (any free port) */
     size_t max_body_bytes;       /* 413 beyond */
     unsigned max_connections;
     unsigned connection_timeout_s; /* idle time before a connection is closed */
     unsigned threads;            /* event-loop threads (1 = one internal thread) */
+    http_auth_fn authenticate;   /* NULL: every presented credential is invalid */
+    void *auth_ctx;
 };
 
 struct http_server;
-struct app; /* the application context handed to every handler (see src/api/app.h) */
 
 /* routes: NULL-method-terminated table (see src/api/routes.c); must outlive the
- * server. app is handed to every handler and used for authentication
- * (app->store tokens, app->admin_token_hash). Registers the srebot_http_* metrics. */
+ * server. app is handed to every handler as is. Registers the srebot_http_*
+ * metrics. */
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
-                      struct app *app, struct http_server **out, char *err, size_t errlen);
+                      void *app, struct http_server **out, char *err, size_t errlen);
 void http_server_stop(struct http_server *srv);
 /* The bound port (useful with port 0). */
 unsigned http_server_port(const struct http_server *srv);

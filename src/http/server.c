@@ -20,8 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api/app.h"
-#include "http/auth.h"
 #include "http/strict.h"
 #include "http/server_internal.h"
 #include "util/crypto.h"
@@ -211,7 +209,10 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
     const char *qtoken = NULL;
     if (strcmp(method, "GET") == 0 && strcmp(url, SSE_TOKEN_PATH) == 0)
         qtoken = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-    enum auth_result ar = auth_authenticate(srv->app, authz, qtoken, &rc->who);
+    enum auth_result ar = AUTH_NONE;
+    if (authz || qtoken)
+        ar = srv->authenticate ? srv->authenticate(srv->auth_ctx, authz, qtoken, &rc->who)
+                               : AUTH_INVALID;
     if (ar != AUTH_OK)
         memset(&rc->who, 0, sizeof rc->who);
     if (api && ar == AUTH_UNAVAILABLE) {
@@ -447,7 +448,7 @@ static void register_metrics(struct http_server *srv)
 }
 
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
-                      struct app *app, struct http_server **out, char *err, size_t errlen)
+                      void *app, struct http_server **out, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     int family = 0;
@@ -466,6 +467,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     srv->routes = routes;
     srv->app = app;
+    srv->authenticate = cfg->authenticate;
+    srv->auth_ctx = cfg->auth_ctx;
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
     register_metrics(srv);

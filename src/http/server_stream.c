@@ -18,6 +18,7 @@
 
 #include "http/server_internal.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 struct stream {
     struct http_server *srv;
@@ -94,10 +95,7 @@ static void *waker_main(void *arg)
     pthread_mutex_lock(&wake_lock);
     while (!srv->waker_stop) {
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)HTTP_STREAM_POLL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        time_deadline_in(&until, HTTP_STREAM_POLL_MS);
         uint64_t gen = wake_gen;
         while (!srv->waker_stop && gen == wake_gen)
             if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) == ETIMEDOUT)

@@ -151,21 +151,10 @@ int64_t ledger_outbox_head(struct ledger *l)
     return h;
 }
 
-static void deadline_in(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms)
 {
     struct timespec ts;
-    deadline_in(&ts, timeout_ms);
+    time_deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&l->mu);
     while (l->outbox_head <= after && !l->stopping)
         if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT)
@@ -484,7 +473,7 @@ static void *tick_main(void *arg)
     pthread_mutex_lock(&l->mu);
     while (!l->stopping) {
         struct timespec ts;
-        deadline_in(&ts, l->cfg.tick_ms);
+        time_deadline_in(&ts, l->cfg.tick_ms);
         pthread_cond_timedwait(&l->cv, &l->mu, &ts);
         if (l->stopping)
             break;

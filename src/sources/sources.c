@@ -9,6 +9,7 @@
 
 #include "sources/scheduler.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct scheduler *g_sched;
@@ -135,14 +136,7 @@ static void *watcher_main(void *arg)
     pthread_mutex_lock(&g_mu);
     while (!g_stop_watch) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        unsigned ms = g_cfg.policy_poll_ms ? g_cfg.policy_poll_ms : 5000;
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        time_deadline_in(&ts, g_cfg.policy_poll_ms ? g_cfg.policy_poll_ms : 5000);
         pthread_cond_timedwait(&g_watch_cv, &g_mu, &ts);
         if (g_stop_watch)
             break;

@@ -21,6 +21,19 @@ uint64_t time_mono_ns(void)
 
 int64_t time_mono_ms(void) { return (int64_t)(time_mono_ns() / 1000000ull); }
 
+void time_deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    if (ms <= 0)
+        return;
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 void time_format_rfc3339(int64_t ms, char *out, size_t outlen)
 {
     time_t secs = (time_t)(ms / 1000);

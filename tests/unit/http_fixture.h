@@ -20,7 +20,7 @@
 
 #include "api/ops.h"
 #include "api/routes.h"
-#include "http/auth.h"
+#include "api/auth.h"
 #include "http/http.h"
 #include "store_fixture.h"
 #include "util/metrics.h"
@@ -221,6 +221,8 @@ static inline int start_server(void)
         .max_connections = 64,
         .connection_timeout_s = 10,
         .threads = 2,
+        .authenticate = api_authenticate,
+        .auth_ctx = &app,
     };
     char err[256];
     if (http_server_start(&hc, table, &app, &srv, err, sizeof err) != 0) {
