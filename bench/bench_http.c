@@ -22,7 +22,7 @@
 #include "api/app.h"
 #include "api/ops.h"
 #include "api/routes.h"
-#include "http/auth.h"
+#include "api/auth.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
@@ -155,7 +155,8 @@ int main(int argc, char **argv)
     }
     struct http_config hc = {.listen = "127.0.0.1:0", .max_body_bytes = 1 << 20,
                              .max_connections = 1024, .connection_timeout_s = 30,
-                             .threads = threads, .metrics = app.metrics};
+                             .threads = threads, .authenticate = api_authenticate,
+                             .auth_ctx = &app, .metrics = app.metrics};
     struct http_server *srv = NULL;
     if (http_server_start(&hc, api_routes, &app, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "http: %s\n", err);

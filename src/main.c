@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/auth.h"
 #include "api/ops.h"
 #include "api/routes.h"
 #include "bus/bus.h"
@@ -113,7 +114,7 @@ static int start_ledger(struct daemon *d)
     lc.on_outbox = wake_streams;
     lc.on_outbox_ctx = d->app.wake;
     lc.metrics = d->app.metrics;
-    if (ledger_create(&lc, &d->app.ledger) != STORE_OK ||
+    if (ledger_create(&lc, &d->app.ledger) != SVC_OK ||
         ledger_start(d->app.ledger) != 0) {
         log_error("main", "ledger: cannot start");
         return -1;
@@ -169,6 +170,8 @@ static int start_http(struct daemon *d)
         .max_connections = d->cfg.max_connections,
         .connection_timeout_s = d->cfg.http_timeout_s,
         .threads = d->cfg.http_threads,
+        .authenticate = api_authenticate,
+        .auth_ctx = &d->app,
         .metrics = d->app.metrics,
         .wake = d->app.wake,
     };

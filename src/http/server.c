@@ -20,8 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api/app.h"
-#include "http/auth.h"
+#include "http/strict.h"
 #include "http/server_internal.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -199,18 +198,26 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
                               "the body is %llu bytes; the limit is %zu", n, srv->max_body_bytes);
     }
 
+    char nul_at[96];
+    if (http_request_nul(conn, nul_at, sizeof nul_at) != 0)
+        return send_error(srv, conn, rc, 400, "bad_request", "%s: must not contain a NUL byte",
+                          nul_at);
+
     int api = is_api_path(url);
     const char *authz =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     const char *qtoken = NULL;
     if (strcmp(method, "GET") == 0 && strcmp(url, SSE_TOKEN_PATH) == 0)
         qtoken = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-    enum auth_result ar = auth_authenticate(srv->app, authz, qtoken, &rc->who);
+    enum auth_result ar = AUTH_NONE;
+    if (authz || qtoken)
+        ar = srv->authenticate ? srv->authenticate(srv->auth_ctx, authz, qtoken, &rc->who)
+                               : AUTH_INVALID;
     if (ar != AUTH_OK)
         memset(&rc->who, 0, sizeof rc->who);
     if (api && ar == AUTH_UNAVAILABLE) {
         struct http_resp resp = {0};
-        http_resp_store_error(&resp, STORE_BUSY, "authentication");
+        http_resp_svc_error(&resp, SVC_BUSY, "authentication");
         return send_resp(srv, conn, rc, &resp);
     }
     if (api && ar != AUTH_OK)
@@ -441,7 +448,7 @@ static void register_metrics(struct http_server *srv, struct metrics *reg)
 }
 
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
-                      struct app *app, struct http_server **out, char *err, size_t errlen)
+                      void *app, struct http_server **out, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     int family = 0;
@@ -460,6 +467,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     srv->routes = routes;
     srv->app = app;
+    srv->authenticate = cfg->authenticate;
+    srv->auth_ctx = cfg->auth_ctx;
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
     register_metrics(srv, cfg->metrics);
@@ -485,6 +494,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_unescape_keep_nul, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };

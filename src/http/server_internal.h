@@ -17,7 +17,9 @@ struct stream;
 struct http_server {
     struct MHD_Daemon *daemon;
     const struct http_route *routes;
-    struct app *app;
+    void *app;                   /* handed to every handler */
+    http_auth_fn authenticate;   /* from http_config */
+    void *auth_ctx;
     size_t max_body_bytes;
     unsigned port;
     atomic_int stopping;

@@ -18,6 +18,7 @@
 
 #include "http/server_internal.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 struct stream {
     struct http_server *srv;
@@ -110,10 +111,7 @@ static void *waker_main(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!srv->waker_stop) {
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)HTTP_STREAM_POLL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        time_deadline_in(&until, HTTP_STREAM_POLL_MS);
         uint64_t gen = w->gen;
         while (!srv->waker_stop && gen == w->gen)
             if (pthread_cond_timedwait(&w->cond, &w->lock, &until) == ETIMEDOUT)

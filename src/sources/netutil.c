@@ -159,13 +159,7 @@ int net_resolve(struct net_resolver *r, const char *host, const char *port, int 
     }
 
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    time_deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&j->mu);
     while (!j->done) {
         if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) == ETIMEDOUT)

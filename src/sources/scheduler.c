@@ -143,20 +143,13 @@ static void finish_cycle(struct scheduler *s, struct instance *in, int rc, const
 
 static void cond_wait_until(struct scheduler *s, int64_t due_mono)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    int64_t wait = due_mono - now;
+    int64_t wait = due_mono - time_mono_ms();
     if (wait > 1000)
         wait = 1000; /* wake up now and then regardless; cheap and robust */
     if (wait <= 0)
         return;
-    ts.tv_sec += wait / 1000;
-    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts;
+    time_deadline_in(&ts, wait);
     pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 }
 

@@ -13,6 +13,7 @@
 #include "sources/netutil.h"
 #include "sources/scheduler.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 /* The sources worker: everything it holds, so a replica can start and stop it
  * on leadership changes and tests can run two in one process. */
@@ -145,14 +146,7 @@ static void *watcher_main(void *arg)
     pthread_mutex_lock(&s->mu);
     while (!s->stop_watch) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        unsigned ms = s->cfg.policy_poll_ms ? s->cfg.policy_poll_ms : 5000;
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        time_deadline_in(&ts, s->cfg.policy_poll_ms ? s->cfg.policy_poll_ms : 5000);
         pthread_cond_timedwait(&s->watch_cv, &s->mu, &ts);
         if (s->stop_watch)
             break;

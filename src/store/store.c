@@ -43,16 +43,6 @@ void store_config_defaults(struct store_config *cfg)
     cfg->ready_timeout_ms = 2000;
 }
 
-void store_deadline_after(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
 
 /* ---------------------------------------------------------------- writer */
 
@@ -290,7 +280,7 @@ int store_ready(struct store *s)
     if (!s)
         return 0;
     struct timespec deadline;
-    store_deadline_after(&deadline, s->cfg.ready_timeout_ms);
+    time_deadline_in(&deadline, s->cfg.ready_timeout_ms);
     pthread_mutex_lock(&s->mu);
     /* A write that committed within the last second already proves the store
      * writable, unless the writer has been stuck in a batch since. This keeps

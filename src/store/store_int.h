@@ -51,7 +51,6 @@ struct store {
 };
 
 /* ts = now + ms on the monotonic clock (the clock of every timed wait here). */
-void store_deadline_after(struct timespec *ts, unsigned ms);
 /* The writer thread's body (store.c). */
 void *store_writer_main(void *arg);
 

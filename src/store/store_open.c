@@ -7,6 +7,7 @@
 
 #include "store/store_int.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 static int cond_init_monotonic(pthread_cond_t *cv)
 {
@@ -24,7 +25,7 @@ static int cond_init_monotonic(pthread_cond_t *cv)
 enum store_status store_read_acquire(struct store *s, struct store_conn **out)
 {
     struct timespec deadline;
-    store_deadline_after(&deadline, s->cfg.busy_timeout_ms);
+    time_deadline_in(&deadline, s->cfg.busy_timeout_ms);
     pthread_mutex_lock(&s->rmu);
     while (s->nidle == 0) {
         if (pthread_cond_timedwait(&s->rcv, &s->rmu, &deadline) == ETIMEDOUT &&

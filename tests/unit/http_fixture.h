@@ -20,7 +20,7 @@
 
 #include "api/ops.h"
 #include "api/routes.h"
-#include "http/auth.h"
+#include "api/auth.h"
 #include "http/http.h"
 #include "store_fixture.h"
 #include "util/json_cache.h"
@@ -222,6 +222,8 @@ static inline int start_server(void)
         .max_connections = 64,
         .connection_timeout_s = 10,
         .threads = 2,
+        .authenticate = api_authenticate,
+        .auth_ctx = &app,
         .metrics = app.metrics,
         .wake = app.wake,
     };
