@@ -343,7 +343,15 @@ struct seen {
     char types[64][40];
 };
 
-static void on_event(const struct bus_msg *m, void *ud)
+static struct bus *local_bus(void)
+{
+    struct bus *b = NULL;
+    char err[200];
+    assert_int_equal(bus_open("local:", NULL, &b, err, sizeof err), 0);
+    return b;
+}
+
+static enum bus_ack on_event(const struct bus_msg *m, void *ud)
 {
     struct seen *s = ud;
     pthread_mutex_lock(&s->mu);
@@ -352,6 +360,7 @@ static void on_event(const struct bus_msg *m, void *ud)
     s->n++;
     snprintf(s->last_id, sizeof s->last_id, "%s", m->msg_id);
     pthread_mutex_unlock(&s->mu);
+    return BUS_ACK;
 }
 
 static int wait_events(struct seen *s, int n)
@@ -407,7 +416,7 @@ static void outbox_delivers_after_restart(void **state)
     json_t *a = ingest(f, "[" FINDING("e1", "z", "firing") "]");
     close_all(f);
 
-    struct bus *bus = bus_local_create();
+    struct bus *bus = local_bus();
     struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     assert_true(bus_subscribe(bus, "sre.>", on_event, &s) > 0);
     open_all(f, bus);
@@ -424,7 +433,8 @@ static void outbox_delivers_after_restart(void **state)
 
     /* the detector subject takes the ingest path */
     const char *det = FINDING("det-1", "z", "firing");
-    bus_publish(bus, "sre.detector.finding.observed", "m1", det, strlen(det));
+    assert_int_equal(bus_publish(bus, "sre.detector.finding.observed", "m1", det, strlen(det)),
+                     ADAPTER_OK);
     /* "sre.>" also sees the detector message itself, then its finding event */
     assert_int_equal(wait_events(&s, 5), 5);
     assert_string_equal(s.types[3], "sre.detector.finding.observed");
@@ -449,7 +459,7 @@ static void relay_skips_unwanted_subjects(void **state)
 {
     struct fx *f = *state;
     close_all(f);
-    struct bus *bus = bus_local_create();
+    struct bus *bus = local_bus();
     struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     assert_true(bus_subscribe(bus, "sre.incident.>", on_event, &s) > 0);
     assert_int_equal(bus_interested(bus, "sre.incident.opened"), 1);
@@ -477,6 +487,63 @@ static void relay_skips_unwanted_subjects(void **state)
     json_decref(b);
 }
 
+struct class_counts {
+    size_t classes;
+    int64_t total_by_class, total_by_state, total_by_sev, biggest;
+};
+
+static void on_count(const char *dim, const char *value, int64_t n, void *ud)
+{
+    struct class_counts *cc = ud;
+    if (strcmp(dim, "class") == 0) {
+        cc->classes++;
+        cc->total_by_class += n;
+        if (strcmp(value, "zzz_domain.the_big_one") == 0)
+            cc->biggest = n;
+    } else if (strcmp(dim, "state") == 0) {
+        cc->total_by_state += n;
+    } else {
+        cc->total_by_sev += n;
+    }
+}
+
+/* Counts are exact past any fixed table size: 300 small classes plus one
+ * class, sorting last, that holds most incidents. */
+static void counts_are_exact_for_many_classes(void **state)
+{
+    struct fx *f = *state;
+    enum { SMALL = 300, BIG = 40 };
+    size_t cap = (SMALL + BIG) * 200 + 16, len = 0;
+    char *doc = malloc(cap);
+    len += (size_t)snprintf(doc + len, cap - len, "[");
+    for (int i = 0; i < SMALL + BIG; i++) {
+        char cls[64], key[32];
+        if (i < SMALL)
+            snprintf(cls, sizeof cls, "aaa_domain.c%03d", i);
+        else
+            snprintf(cls, sizeof cls, "zzz_domain.the_big_one");
+        snprintf(key, sizeof key, "k%d", i);
+        len += (size_t)snprintf(doc + len, cap - len,
+                                "%s{\"source\":\"probe\",\"class\":\"%s\","
+                                "\"correlation_key\":\"%s\",\"severity\":\"info\","
+                                "\"status\":\"firing\",\"summary\":\"s\"}",
+                                i ? "," : "", cls, key);
+    }
+    snprintf(doc + len, cap - len, "]");
+    json_decref(ingest(f, doc));
+    free(doc);
+    struct store_conn *c;
+    assert_int_equal(store_read_acquire(f->store, &c), STORE_OK);
+    struct class_counts cc = {0};
+    assert_int_equal(store_incident_counts(c, on_count, &cc), STORE_OK);
+    store_read_release(f->store, c);
+    assert_int_equal(cc.classes, SMALL + 1);
+    assert_int_equal(cc.biggest, BIG);
+    assert_int_equal(cc.total_by_class, SMALL + BIG);
+    assert_int_equal(cc.total_by_state, SMALL + BIG);
+    assert_int_equal(cc.total_by_sev, SMALL + BIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +554,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(outbox_delivers_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(relay_skips_unwanted_subjects, setup, teardown),
+        cmocka_unit_test_setup_teardown(counts_are_exact_for_many_classes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
