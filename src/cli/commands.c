@@ -10,6 +10,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_finding(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
+int cmd_approvals(int argc, char **argv);
 #ifdef SREBOT_WITH_VECTORSCAN
 int cmd_scan(int argc, char **argv);
 #else
@@ -34,6 +35,8 @@ const struct cli_command cli_commands[] = {
     {"policy", "read, validate and change the policy (get|validate|set|versions)", cmd_policy},
     {"finding", "send a finding to a running server (emit)", cmd_finding},
     {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
+    {"approvals", "list, approve and reject action approval requests (list|approve|reject)",
+     cmd_approvals},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
     {"scan", "match the log signatures against log files once", cmd_scan},
     {"version", "print the version", cmd_version},

@@ -20,7 +20,7 @@ struct remed_env {
 };
 
 /* Starts the test daemon (with the tests' runners) on a new data dir. */
-static void remed_start(struct remed_env *e)
+static inline void remed_start(struct remed_env *e)
 {
     const char *it_bin = getenv("SREBOT_IT_BIN");
     assert_non_null(it_bin);
@@ -34,13 +34,13 @@ static void remed_start(struct remed_env *e)
     assert_int_equal(it_start(&e->d, e->env, NULL), 0);
 }
 
-static void runner_file(const struct remed_env *e, const char *name, char *out, size_t outlen)
+static inline void runner_file(const struct remed_env *e, const char *name, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%s/%s", e->runner_dir, name);
 }
 
 /* Lines in a runner file (0 when it does not exist). */
-static int runner_lines(const struct remed_env *e, const char *name)
+static inline int runner_lines(const struct remed_env *e, const char *name)
 {
     char path[320];
     runner_file(e, name, path, sizeof path);
@@ -54,13 +54,13 @@ static int runner_lines(const struct remed_env *e, const char *name)
     return n;
 }
 
-static void remed_sleep_ms(int ms)
+static inline void remed_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static void create_operator(struct it_daemon *d, const char *name, const char *role, char *out,
+static inline void create_operator(struct it_daemon *d, const char *name, const char *role, char *out,
                             size_t outlen)
 {
     const char *args[] = {"token", "create", "--name", name, "--role", role, NULL};
@@ -72,7 +72,7 @@ static void create_operator(struct it_daemon *d, const char *name, const char *r
 }
 
 /* GET the policy, let edit() change the document, PUT it back (If-Match). */
-static void edit_policy(struct it_daemon *d, void (*edit)(json_t *doc, void *ud), void *ud)
+static inline void edit_policy(struct it_daemon *d, void (*edit)(json_t *doc, void *ud), void *ud)
 {
     struct it_resp r;
     assert_int_equal(it_request(d, "GET", "/api/v1/policy", IT_ADMIN, NULL, NULL, &r), 200);
@@ -93,7 +93,7 @@ static void edit_policy(struct it_daemon *d, void (*edit)(json_t *doc, void *ud)
     free(body);
 }
 
-static int64_t post_finding(struct it_daemon *d, const char *cls, const char *key,
+static inline int64_t post_finding(struct it_daemon *d, const char *cls, const char *key,
                             const char *status, const char *attributes)
 {
     char body[1024];
@@ -115,7 +115,7 @@ static int64_t post_finding(struct it_daemon *d, const char *cls, const char *ke
 }
 
 /* GET path as admin; the parsed body (new reference) or NULL. */
-static json_t *get_json(struct it_daemon *d, const char *path)
+static inline json_t *get_json(struct it_daemon *d, const char *path)
 {
     struct it_resp r;
     if (it_request(d, "GET", path, IT_ADMIN, NULL, NULL, &r) != 200) {
@@ -128,7 +128,7 @@ static json_t *get_json(struct it_daemon *d, const char *path)
 }
 
 /* The incident's attempt of `action` (a new reference), or NULL. */
-static json_t *attempt_of(struct it_daemon *d, int64_t incident, const char *action)
+static inline json_t *attempt_of(struct it_daemon *d, int64_t incident, const char *action)
 {
     char path[96];
     snprintf(path, sizeof path, "/api/v1/incidents/%lld/attempts", (long long)incident);
@@ -145,7 +145,7 @@ static json_t *attempt_of(struct it_daemon *d, int64_t incident, const char *act
     return found;
 }
 
-static int attempt_in_state(struct it_daemon *d, int64_t incident, const char *action,
+static inline int attempt_in_state(struct it_daemon *d, int64_t incident, const char *action,
                             const char *state)
 {
     json_t *a = attempt_of(d, incident, action);
@@ -154,7 +154,7 @@ static int attempt_in_state(struct it_daemon *d, int64_t incident, const char *a
     return yes;
 }
 
-static const char *incident_state_of(struct it_daemon *d, int64_t incident, char *buf,
+static inline const char *incident_state_of(struct it_daemon *d, int64_t incident, char *buf,
                                      size_t buflen)
 {
     char path[64];
@@ -181,7 +181,7 @@ static const char *incident_state_of(struct it_daemon *d, int64_t incident, char
     })
 
 /* The first pending approval request of an incident (its id), or 0. */
-static int64_t pending_approval(struct it_daemon *d, int64_t incident)
+static inline int64_t pending_approval(struct it_daemon *d, int64_t incident)
 {
     char path[96];
     snprintf(path, sizeof path, "/api/v1/approvals?state=pending&incident=%lld",
@@ -193,7 +193,7 @@ static int64_t pending_approval(struct it_daemon *d, int64_t incident)
     return id;
 }
 
-static long decide_as(struct it_daemon *d, const char *token, int64_t request, const char *verb,
+static inline long decide_as(struct it_daemon *d, const char *token, int64_t request, const char *verb,
                       const char *body, struct it_resp *r)
 {
     char path[96];
