@@ -429,7 +429,8 @@ static enum store_status cancel_fn(struct store_conn *c, struct act_op *op)
     }
     struct approval_rec r;
     st = store_approval_of_attempt(c, x->a.id, &r);
-    if (st == STORE_OK && (strcmp(r.state, "pending") == 0 || strcmp(r.state, "approved") == 0)) {
+    /* an open request closes with its attempt; a decided one keeps its decision */
+    if (st == STORE_OK && strcmp(r.state, "pending") == 0) {
         snprintf(r.state, sizeof r.state, "%s", strcmp(x->result, "expired") == 0 ? "expired"
                                                                                  : "cancelled");
         r.decided_at_ms = op->now;

@@ -447,6 +447,85 @@ test('dark theme and narrow layout render', async () => {
   check(await page.evaluate(() => !sessionStorage.getItem('srebot.token')), 'token kept after sign-out');
 });
 
+// ---------------------------------------------------------------- remediation
+const OUTAGE = 'runtime_services.runtime_dependency_outage';
+async function outageFinding(key) {
+  const r = await api('POST', '/findings', {
+    source: 'e2e', class: OUTAGE, correlation_key: key, severity: 'high', status: 'firing',
+    summary: 'dependency down ' + key,
+    attributes: { namespace: 'shop', workload_kind: 'Deployment', workload: key },
+  });
+  check(r.status === 200 || r.status === 201, `finding answered ${r.status}`);
+  return r.data.items[0].incident_id;
+}
+async function pendingFor(incident) {
+  for (let i = 0; i < 150; i++) {
+    const r = await api('GET', `/approvals?state=pending&incident=${incident}`);
+    if (r.status === 200 && r.data.items.length) return r.data.items[0];
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`no pending approval for incident ${incident}`);
+}
+const navCount = async () => Number((await page.textContent('.nav a[data-page="approvals"] .nav-count')) || 0);
+
+test('actions tab: decisions with reasons and an attempt awaiting approval', async () => {
+  const inc = await outageFinding('e2e-db-' + run);
+  const req = await pendingFor(inc);
+  state.remedInc = inc;
+  state.remedReq = req.id;
+  await page.goto(BASE + '/');
+  await page.waitForSelector('form.signin-card');
+  await page.fill('#token', TOKEN);
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForSelector('.top .who');
+  await page.goto(BASE + `/#/incidents/${inc}`);
+  await page.click('.drawer [data-tab="actions"]');
+  await page.waitForSelector(`.actions-tab tr[data-attempt="${req.attempt_id}"][data-state="awaiting_approval"]`);
+  await page.waitForSelector('.actions-tab li.decision[data-mode="auto"]');
+  await page.waitForSelector('.actions-tab li.decision[data-mode="approval"]');
+  const text = await page.textContent('.actions-tab ol.decisions');
+  check(text.includes('approval_required') && text.includes('rollout_restart'), 'decision reason not shown');
+  check(!!(await page.$(`.actions-tab [data-approval="${req.id}"] .approve`)), 'no approve button for an admin');
+  await shot('19-actions-tab');
+});
+
+test('approvals inbox: approve from the inbox and see the state change live', async () => {
+  await page.goto(BASE + '/#/approvals');
+  const row = `.approvals-page tr[data-approval="${state.remedReq}"]`;
+  await page.waitForSelector(row);
+  await page.waitForFunction(() => Number(document.querySelector('.nav a[data-page="approvals"] .nav-count')?.textContent || 0) >= 1);
+  const before = await navCount();
+  await shot('20-approvals-inbox');
+  await page.click(row + ' .approve');
+  // the pending list and the count follow without a reload
+  await page.waitForSelector(row, { state: 'detached' });
+  await page.waitForFunction((n) => Number(document.querySelector('.nav a[data-page="approvals"] .nav-count')?.textContent || 0) === n - 1
+    || (n === 1 && document.querySelector('.nav a[data-page="approvals"] .nav-count')?.hidden), before);
+  const done = await api('GET', `/approvals/${state.remedReq}`);
+  check(done.data.state === 'approved', `request is ${done.data.state}`);
+  check(done.data.votes[0].channel === 'console', `vote channel ${done.data.votes[0].channel}`);
+  // a new request made elsewhere appears live; a rejection elsewhere removes it live
+  const inc2 = await outageFinding('e2e-cache-' + run);
+  const req2 = await pendingFor(inc2);
+  await page.waitForSelector(`.approvals-page tr[data-approval="${req2.id}"]`);
+  await shot('21-approvals-live');
+  const rej = await api('POST', `/approvals/${req2.id}/reject`, { reason: 'e2e: not now' });
+  check(rej.status === 200, `reject answered ${rej.status}`);
+  await page.waitForSelector(`.approvals-page tr[data-approval="${req2.id}"]`, { state: 'detached' });
+  // the rejected tab lists it with its state
+  await page.click('.approvals-page .subnav a[data-state="rejected"]');
+  await page.waitForSelector(`.approvals-page tr[data-approval="${req2.id}"][data-state="rejected"]`);
+  // the drawer's Actions tab shows the approved request's attempt moved on
+  await page.goto(BASE + `/#/incidents/${state.remedInc}`);
+  await page.click('.drawer [data-tab="actions"]');
+  await page.waitForSelector(`.actions-tab tr[data-attempt="${done.data.attempt_id}"]:not([data-state="awaiting_approval"])`);
+  await shot('22-actions-after-approval');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.drawer', { state: 'detached' });
+  await page.click('#signout');
+  await page.waitForSelector('form.signin-card');
+});
+
 test('a viewer sees no write controls, and the server refuses its writes', async () => {
   const viewer = process.env.SREBOT_VIEWER_TOKEN;
   check(viewer, 'SREBOT_VIEWER_TOKEN not given');

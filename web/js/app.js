@@ -9,6 +9,7 @@ import * as api from './api.js';
 import { pages, can } from './registry.js';
 import { initTheme, themeToggle } from './theme.js';
 import './incidents.js';
+import './actions.js';
 import './policy.js';
 import './rules.js';
 import './sources.js';
@@ -142,7 +143,8 @@ function stopLive() {
 function start() {
   const nav = h('nav.nav', { 'aria-label': 'Main' },
     pages.filter((p) => can(who, p.minRole || 'viewer')).map((p) =>
-      h('a', { href: '#/' + p.id, dataset: { page: p.id } }, p.title)));
+      h('a', { href: '#/' + p.id, dataset: { page: p.id } }, p.title,
+        p.navBadge ? p.navBadge({ who, onLive }) : null)));
   const header = h('header.top',
     h('a.brand', { href: '#/incidents', title: 'SRE Smart Bot' }, logo(), h('span', 'SRE Smart Bot')),
     nav,

@@ -4,7 +4,8 @@
 //
 // Pages: registerPage({id, title, order, minRole, create}) where create(ctx)
 // returns {el, route(route), destroy()}; it appears in the top navigation at
-// #/<id>.
+// #/<id>. Optional navBadge({who, onLive}) -> Element is shown inside the
+// navigation link (the Approvals page's live count).
 //
 // Incident drawer tabs: registerIncidentTab({id, title, order, minRole,
 // render(incident, ctx) -> Element}) where ctx = {who, refresh(), api}.
