@@ -8,7 +8,7 @@
  *    credential is "auth refused".
  *  - unreachable, 5xx, or a 401 without a challenge is a failure.
  * Failing -> release_configuration.registry_auth_or_mirror_failure.
- * Options: "credential":{"username":"robot","secret_ref":{"env":"REGISTRY_PASSWORD"}}
+ * Options: "credential":{"username":"robot","secret_ref":{"env":"IF_SRE_SECRET_REGISTRY_PASSWORD"}}
  *   (without username the secret is "user:password"), "scope":"repository:x/y:pull",
  *   "ca_file", "insecure". The secret is read at every check (rotation works) and
  *   never logged nor put in evidence. */
@@ -19,12 +19,13 @@
 #include <strings.h>
 
 #include "core/jsonin.h"
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "sources/probe.h"
 #include "sources/srcconf.h"
 
 struct registry_opts {
     json_t *credential; /* NULL when anonymous */
+    char *file_roots;   /* where a secret_ref file may lie; NULL: anywhere */
     char scope[256];
     char ca_file[256];
     int insecure;
@@ -36,6 +37,7 @@ static void registry_free(void *opts)
     if (!o)
         return;
     json_decref(o->credential);
+    free(o->file_roots);
     free(o);
 }
 
@@ -59,6 +61,12 @@ static int registry_prepare(struct probe *p, const json_t *cfg, void **opts, cha
             return -1;
         }
         o->credential = json_deep_copy(cred);
+        const char *roots = json_string_value(json_object_get(cfg, "file_roots"));
+        if (roots && !(o->file_roots = strdup(roots))) {
+            registry_free(o);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
     }
     snprintf(o->scope, sizeof o->scope, "%s", srcconf_str(cfg, "scope", ""));
     snprintf(o->ca_file, sizeof o->ca_file, "%s", srcconf_str(cfg, "ca_file", ""));
@@ -75,7 +83,7 @@ struct creds {
 static int load_creds(const struct registry_opts *o, struct creds *c, char *err, size_t errlen)
 {
     char secret[1024];
-    if (srcconf_secret(o->credential, secret, sizeof secret, err, errlen) != 0)
+    if (srcconf_secret(o->credential, o->file_roots, secret, sizeof secret, err, errlen) != 0)
         return -1;
     const char *user = json_string_value(json_object_get(o->credential, "username"));
     int rc = 0;
@@ -96,14 +104,14 @@ static int load_creds(const struct registry_opts *o, struct creds *c, char *err,
     return rc;
 }
 
-static void base_call(const struct probe *p, const struct registry_opts *o, struct http_call *c,
+static void base_call(const struct probe *p, const struct registry_opts *o, struct net_request *c,
                       const char *url)
 {
     memset(c, 0, sizeof *c);
     c->url = url;
     c->timeout_ms = p->timeout_ms;
-    c->ca_file = o->ca_file[0] ? o->ca_file : NULL;
-    c->insecure = o->insecure;
+    c->tls.ca_file = o->ca_file[0] ? o->ca_file : NULL;
+    c->tls.insecure = o->insecure;
 }
 
 /* Bearer token exchange. Returns 0 with the token in out, -1 with detail. */
@@ -125,13 +133,13 @@ static int exchange_token(const struct probe *p, const struct registry_opts *o,
     curl_free(esc);
     json_object_set_new(r->data, "token_realm", json_string(ch->realm));
 
-    struct http_call c;
+    struct net_request c;
     base_call(p, o, &c, url);
     c.basic_user = cr->user;
     c.basic_pass = cr->pass;
-    struct http_answer a;
+    struct net_response a;
     char err[256] = "";
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "token endpoint unreachable: %s", err);
         return -1;
     }
@@ -159,7 +167,7 @@ static int exchange_token(const struct probe *p, const struct registry_opts *o,
     }
     if (a.body)
         memset(a.body, 0, a.body_len); /* held a token */
-    http_answer_free(&a);
+    net_response_free(&a);
     return rc;
 }
 
@@ -175,11 +183,11 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
         n--;
     snprintf(url, sizeof url, "%.*s/v2/", (int)n, p->target);
 
-    struct http_call c;
+    struct net_request c;
     base_call(p, o, &c, url);
-    struct http_answer a;
+    struct net_response a;
     char err[256] = "";
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "registry unreachable: %s", err);
         return;
     }
@@ -187,8 +195,8 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
     json_object_set_new(r->data, "latency_ms", json_real(a.total_ms));
     long status = a.status;
     struct auth_challenge ch;
-    int have_ch = a.www_authenticate[0] && http_parse_challenge(a.www_authenticate, &ch) == 0;
-    http_answer_free(&a);
+    int have_ch = a.www_authenticate[0] && net_parse_challenge(a.www_authenticate, &ch) == 0;
+    net_response_free(&a);
 
     if (status == 200) {
         r->ok = 1;
@@ -228,7 +236,7 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
         snprintf(r->detail, sizeof r->detail, "unsupported challenge scheme %s", ch.scheme);
         goto out;
     }
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "registry unreachable: %s", err);
         goto out;
     }
@@ -242,7 +250,7 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
     } else {
         snprintf(r->detail, sizeof r->detail, "authenticated /v2/ answered %ld", a.status);
     }
-    http_answer_free(&a);
+    net_response_free(&a);
 out:
     memset(&cr, 0, sizeof cr);
     memset(token, 0, sizeof token);
