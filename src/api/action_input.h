@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/problems.h"
 
@@ -22,5 +23,19 @@ int decision_body_from_json(json_t *doc, int reason_required, struct decision_bo
 /* From raw bytes (bounded). 0 on success; -1 with every problem in p. */
 int decision_body_parse(const char *buf, size_t len, int reason_required,
                         struct decision_body *out, struct problems *p);
+
+/* POST /policy/simulate: {"policy": {...}, "since": RFC 3339, "until"?: RFC 3339}.
+ * until defaults to now_ms. policy is borrowed from doc. */
+#define SIMULATE_BODY_MAX (600u * 1024u)
+struct simulate_body {
+    const json_t *policy;
+    int64_t since_ms, until_ms;
+};
+int simulate_body_from_json(json_t *doc, int64_t now_ms, struct simulate_body *out,
+                            struct problems *p);
+/* From raw bytes (bounded; the fuzz target's entry). *doc_out keeps the parsed
+ * document alive for out->policy (json_decref it); NULL on failure. */
+int simulate_body_parse(const char *buf, size_t len, int64_t now_ms, struct simulate_body *out,
+                        json_t **doc_out, struct problems *p);
 
 #endif

@@ -15,5 +15,6 @@ void api_approval_reject(struct http_req *req, struct http_resp *resp, void *app
 void api_incident_attempts(struct http_req *req, struct http_resp *resp, void *app);
 void api_incident_decisions(struct http_req *req, struct http_resp *resp, void *app);
 void api_notifications_list(struct http_req *req, struct http_resp *resp, void *app);
+void api_policy_simulate(struct http_req *req, struct http_resp *resp, void *app);
 
 #endif

@@ -116,6 +116,13 @@ enum store_status store_approval_votes(struct store_conn *c, int64_t request_id,
 enum store_status store_decision_list(struct store_conn *c, int64_t incident_id, unsigned limit,
                                       int (*fn)(const struct timeline_row *r, void *ud), void *ud);
 
+/* Findings received in [since_ms, until_ms], in ingest order (seq), at most
+ * limit (1..100000), as struct finding (no evidence; attributes valid during
+ * the call only) for the what-if replay. fn returns nonzero to stop. */
+enum store_status store_findings_range(struct store_conn *c, int64_t since_ms, int64_t until_ms,
+                                       unsigned limit,
+                                       int (*fn)(const struct finding *f, void *ud), void *ud);
+
 /* ---- the notification outbox ----
  * Written by the notify runner in the attempt's transaction; the in-app inbox
  * reads it directly, channel providers (src/channels/) drain it each with a

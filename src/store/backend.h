@@ -139,6 +139,9 @@ struct store_action_ops {
                                   int (*fn)(const struct approval_vote *, void *), void *ud);
     enum store_status (*decision_list)(struct store_conn *c, int64_t incident_id, unsigned limit,
                                        int (*fn)(const struct timeline_row *, void *), void *ud);
+    enum store_status (*findings_range)(struct store_conn *c, int64_t since_ms, int64_t until_ms,
+                                        unsigned limit,
+                                        int (*fn)(const struct finding *, void *), void *ud);
     enum store_status (*notification_insert)(struct store_conn *c, struct notification_rec *r,
                                              int *created);
     enum store_status (*notification_list)(struct store_conn *c, int64_t before_id,

@@ -436,6 +436,45 @@ static enum store_status decision_list(struct store_conn *c, int64_t incident_id
     return sq_rows_done(q, st, rc, "decisions");
 }
 
+/* A scan of the findings table in seq order: no index on received_at (one
+ * would cost every ingest a second index write); seq follows receive order,
+ * so the scan stops at the first row past until (received_at only grows with
+ * seq, give or take a batch: rows of one commit share a time). */
+static enum store_status findings_range(struct store_conn *c, int64_t since_ms, int64_t until_ms,
+                                        unsigned limit,
+                                        int (*fn)(const struct finding *, void *), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT fid, source, class, correlation_key, severity, status,"
+                                  " summary, observed_at, attributes, received_at FROM findings"
+                                  " WHERE received_at >= ?1 ORDER BY seq LIMIT ?3");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, since_ms);
+    sqlite3_bind_int(st, 3, (int)limit);
+    int rc;
+    struct finding f;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 9) > until_ms)
+            break;
+        memset(&f, 0, sizeof f);
+        col_text(st, 0, f.id, sizeof f.id);
+        col_text(st, 1, f.source, sizeof f.source);
+        col_text(st, 2, f.class_, sizeof f.class_);
+        col_text(st, 3, f.correlation_key, sizeof f.correlation_key);
+        f.severity = (enum severity)sqlite3_column_int(st, 4);
+        f.status = (enum finding_status)sqlite3_column_int(st, 5);
+        col_text(st, 6, f.summary, sizeof f.summary);
+        f.observed_at_ms = sqlite3_column_int64(st, 7);
+        f.attributes = (char *)sqlite3_column_text(st, 8);
+        if (fn(&f, ud))
+            break;
+    }
+    if (rc == SQLITE_ROW)
+        rc = SQLITE_DONE; /* stopped on purpose */
+    return sq_rows_done(q, st, rc, "findings range");
+}
+
 /* ---- notifications ---- */
 
 static enum store_status notification_insert(struct store_conn *c, struct notification_rec *r,
@@ -551,6 +590,7 @@ const struct store_action_ops sq_action_ops = {
     .vote_insert = vote_insert,
     .votes_of = votes_of,
     .decision_list = decision_list,
+    .findings_range = findings_range,
     .notification_insert = notification_insert,
     .notification_list = notification_list,
     .notification_cursor_get = note_cursor_get,

@@ -149,3 +149,11 @@ enum store_status store_decision_list(struct store_conn *c, int64_t incident_id,
 {
     return c->ops->actions->decision_list(c, incident_id, clamp_limit(limit, 1000), fn, ud);
 }
+
+enum store_status store_findings_range(struct store_conn *c, int64_t since_ms, int64_t until_ms,
+                                       unsigned limit,
+                                       int (*fn)(const struct finding *f, void *ud), void *ud)
+{
+    return c->ops->actions->findings_range(c, since_ms, until_ms, clamp_limit(limit, 100000), fn,
+                                           ud);
+}

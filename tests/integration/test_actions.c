@@ -237,6 +237,85 @@ static void bad_input_gets_clear_4xx(void **state)
     it_cleanup(&e.d);
 }
 
+
+static long simulate(struct it_daemon *d, const char *token, const char *body, struct it_resp *r)
+{
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    return it_request(d, "POST", "/api/v1/policy/simulate", token, body, headers, r);
+}
+
+static void simulate_shows_stricter_policy_difference(void **state)
+{
+    (void)state;
+    struct remed_env e;
+    remed_start(&e);
+    int64_t inc = post_finding(&e.d, OUTAGE_CLASS, "sim", "firing", WORKLOAD_ATTRS);
+    assert_true(WAIT_FOR(20, pending_approval(&e.d, inc) > 0));
+
+    /* the candidate: the same policy with the kill switch thrown */
+    json_t *pol = get_json(&e.d, "/api/v1/policy");
+    json_t *doc = json_deep_copy(json_object_get(pol, "document"));
+    json_decref(pol);
+    json_object_set_new(json_object_get(doc, "automation"), "enabled", json_false());
+    char since[40];
+    time_t t = time(NULL) - 3600;
+    strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    json_t *body = json_pack("{s:o, s:s}", "policy", doc, "since", since);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct it_resp r;
+    assert_int_equal(simulate(&e.d, IT_ADMIN, text, &r), 200);
+    free(text);
+    assert_true(json_integer_value(json_object_get(r.json, "findings")) >= 1);
+    assert_true(json_integer_value(json_object_get(r.json, "differing")) >= 1);
+    json_t *it, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+        if (strcmp(json_string_value(json_object_get(it, "correlation_key")), "sim") == 0)
+            found = it;
+    }
+    assert_non_null(found);
+    assert_true(json_is_true(json_object_get(found, "differs")));
+    char *cur = json_dumps(json_object_get(found, "current"), JSON_COMPACT);
+    char *cand = json_dumps(json_object_get(found, "candidate"), JSON_COMPACT);
+    assert_non_null(strstr(cur, "approval_required"));
+    assert_non_null(strstr(cand, "automation_disabled"));
+    free(cur);
+    free(cand);
+    it_resp_free(&r);
+
+    /* read-only: nothing changed, no attempt was created by simulating */
+    json_t *p2 = get_json(&e.d, "/api/v1/policy");
+    assert_true(json_is_true(
+        json_object_get(json_object_get(json_object_get(p2, "document"), "automation"), "enabled")));
+    json_decref(p2);
+
+    /* bad input: 4xx with the error shape, never 5xx */
+    char viewer[80];
+    create_operator(&e.d, "sim-viewer", "viewer", viewer, sizeof viewer);
+    assert_int_equal(simulate(&e.d, viewer, "{}", &r), 403);
+    it_resp_free(&r);
+    simulate(&e.d, IT_ADMIN, "{\"since\":\"2026-01-01T00:00:00Z\"}", &r);
+    assert_error(&r, 422, "validation_failed");
+    simulate(&e.d, IT_ADMIN, "{\"policy\":{\"environment\":\"nope\"},\"since\":\"2026-01-01T00:00:00Z\","
+                             "\"until\":\"2026-01-02T00:00:00Z\"}", &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.body, "/policy/"));
+    it_resp_free(&r);
+    simulate(&e.d, IT_ADMIN, "{\"policy\":{},\"since\":\"2026-01-05T00:00:00Z\","
+                             "\"until\":\"2026-01-01T00:00:00Z\"}", &r);
+    assert_error(&r, 422, "validation_failed");
+    simulate(&e.d, IT_ADMIN, "{\"policy\":{},\"since\":\"2025-01-05T00:00:00Z\","
+                             "\"until\":\"2026-01-01T00:00:00Z\"}", &r);
+    assert_error(&r, 422, "validation_failed");
+    simulate(&e.d, IT_ADMIN, "{\"policy\":7,\"since\":\"later\",\"extra\":1}", &r);
+    assert_error(&r, 422, "validation_failed");
+    simulate(&e.d, IT_ADMIN, "nope", &r);
+    assert_error(&r, 400, "bad_request");
+    assert_int_equal(it_stop(&e.d), 0);
+    it_cleanup(&e.d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +323,7 @@ int main(void)
         cmocka_unit_test(approval_by_second_operator_executes_and_resolves),
         cmocka_unit_test(kill9_while_executing_leaves_unknown),
         cmocka_unit_test(bad_input_gets_clear_4xx),
+        cmocka_unit_test(simulate_shows_stricter_policy_difference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

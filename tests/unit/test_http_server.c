@@ -155,6 +155,10 @@ static const struct {
     {"POST", "/api/v1/incidents/{id}/evidence", 422},     /* no type / summary */
     {"PUT", "/api/v1/policy", 428},                       /* no If-Match */
     {"GET", "/{file*}", 404},                             /* no console file "x" */
+    {"GET", "/api/v1/approvals/{id}", 404},               /* no approval request 1 */
+    {"POST", "/api/v1/approvals/{id}/approve", 404},      /* nor one to approve */
+    {"POST", "/api/v1/approvals/{id}/reject", 422},       /* "{}" has no reason */
+    {"POST", "/api/v1/policy/simulate", 422},             /* no policy, no since */
 };
 
 static long expected_for(const struct http_route *rt)
