@@ -80,7 +80,7 @@ static int start_ledger(struct daemon *d)
     lc.store = d->app.store;
     lc.bus = d->app.bus;
     lc.on_outbox = http_streams_wake;
-    if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != STORE_OK ||
+    if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != SVC_OK ||
         ledger_start(d->app.ledger) != 0) {
         log_error("main", "ledger: cannot start");
         return -1;

@@ -134,7 +134,7 @@ static int read_conn(struct app *a, struct http_resp *resp, struct store_conn **
 {
     enum store_status st = store_read_acquire(a->store, c);
     if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "read");
+        http_resp_svc_error(resp, svc_from_store(st), "read");
         return -1;
     }
     return 0;
@@ -143,20 +143,19 @@ static int read_conn(struct app *a, struct http_resp *resp, struct store_conn **
 void api_incidents_list(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     if (!p) {
         http_resp_error(resp, 500, "internal", "out of memory");
         return;
     }
-    problems_init(p);
     struct incident_filter f;
     parse_filter(req, &f, p);
     if (problems_any(p)) {
         http_resp_problems(resp, 400, "bad_request", p, "invalid query parameters");
-        free(p);
+        problems_destroy(p);
         return;
     }
-    free(p);
+    problems_destroy(p);
     struct store_conn *c;
     if (read_conn(a, resp, &c))
         return;
@@ -165,7 +164,7 @@ void api_incidents_list(struct http_req *req, struct http_resp *resp, void *app)
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(acc.items);
-        http_resp_store_error(resp, st, "incidents");
+        http_resp_svc_error(resp, svc_from_store(st), "incidents");
         return;
     }
     json_t *next = json_null();
@@ -227,7 +226,7 @@ void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *ap
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(o);
-        http_resp_store_error(resp, st, "counts");
+        http_resp_svc_error(resp, svc_from_store(st), "counts");
         return;
     }
     if (head >= 0) {
@@ -288,7 +287,7 @@ void api_incident_get(struct http_req *req, struct http_resp *resp, void *app)
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(o);
-        http_resp_store_error(resp, st, "incident");
+        http_resp_svc_error(resp, svc_from_store(st), "incident");
         return;
     }
     http_resp_json(resp, 200, o);
@@ -327,7 +326,7 @@ void api_incident_timeline(struct http_req *req, struct http_resp *resp, void *a
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(items);
-        http_resp_store_error(resp, st, "incident");
+        http_resp_svc_error(resp, svc_from_store(st), "incident");
         return;
     }
     http_resp_json(resp, 200, json_pack("{s:o}", "items", items));
@@ -358,21 +357,21 @@ void api_incident_transition(struct http_req *req, struct http_resp *resp, void 
     if (until_s && time_parse_rfc3339(until_s, &until) != 0)
         problems_add(p, "/suppress_until", "format", "must be an RFC 3339 time");
     struct incident out;
-    enum store_status st = STORE_INVALID;
+    enum svc_status st = SVC_INVALID;
     if (!problems_any(p) && a->ledger)
         st = ledger_transition(a->ledger, id, to, reason ? reason : "", until_s != NULL, until,
                                req->who->name, &out, p);
     else if (!problems_any(p))
-        st = STORE_BUSY;
-    if (st == STORE_OK)
+        st = SVC_UNAVAILABLE;
+    if (st == SVC_OK)
         http_resp_json(resp, 200, incident_detail(&out));
-    else if (st == STORE_CONFLICT)
+    else if (st == SVC_CONFLICT)
         http_resp_problems(resp, 409, "conflict", p, "the lifecycle does not allow this transition");
-    else if (st == STORE_INVALID)
+    else if (st == SVC_INVALID)
         http_resp_problems(resp, 422, "validation_failed", p, "invalid transition request");
     else
-        http_resp_store_error(resp, st, "incident");
-    free(p);
+        http_resp_svc_error(resp, st, "incident");
+    problems_destroy(p);
     json_decref(doc);
 }
 
@@ -392,19 +391,19 @@ void api_incident_evidence_post(struct http_req *req, struct http_resp *resp, vo
         goto out_p;
     }
     int64_t eid = 0;
-    enum store_status st = a->ledger ? ledger_add_evidence(a->ledger, id, &e, req->who->name, &eid)
-                                     : STORE_BUSY;
-    if (st == STORE_OK) {
+    enum svc_status st = a->ledger ? ledger_add_evidence(a->ledger, id, &e, req->who->name, &eid)
+                                   : SVC_UNAVAILABLE;
+    if (st == SVC_OK) {
         json_t *o = evidence_to_json(&e);
         json_object_set_new(o, "id", eid ? json_integer(eid) : json_null());
         json_object_set_new(o, "created", json_boolean(eid != 0));
         json_object_set_new(o, "source", json_string(req->who->name));
         http_resp_json(resp, eid ? 201 : 200, o);
     } else {
-        http_resp_store_error(resp, st, "incident");
+        http_resp_svc_error(resp, st, "incident");
     }
     evidence_clear(&e);
 out_p:
-    free(p);
+    problems_destroy(p);
     json_decref(doc);
 }

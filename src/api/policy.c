@@ -55,8 +55,8 @@ static void set_etag(struct http_resp *resp, int64_t version)
 static void answer_version(struct http_resp *resp, struct store *s, int64_t version, int etag)
 {
     struct policy_version_rec r;
-    enum store_status st = policy_service_get(s, version, &r);
-    if (st == STORE_NOT_FOUND) {
+    enum svc_status st = policy_service_get(s, version, &r);
+    if (st == SVC_NOT_FOUND) {
         if (version == 0)
             http_resp_error(resp, 404, "not_found", "no policy has been saved yet");
         else
@@ -64,8 +64,8 @@ static void answer_version(struct http_resp *resp, struct store *s, int64_t vers
                             (long long)version);
         return;
     }
-    if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "policy");
+    if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "policy");
         return;
     }
     json_t *body = policy_version_to_json(&r, 1);
@@ -110,25 +110,31 @@ void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
     json_t *doc = http_req_json(req, resp);
     if (!doc)
         return;
-    struct problems p;
-    problems_init(&p);
+    struct problems *p = problems_create();
+    if (!p) {
+        json_decref(doc);
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return;
+    }
     int64_t version = 0;
     char err[200];
     const char *author = req->who && req->who->name[0] ? req->who->name : "unknown";
-    enum store_status st = policy_service_put(s, doc, expected, author, &p, &version, err,
-                                              sizeof err);
+    enum svc_status st = policy_service_put(s, doc, expected, author, p, &version, err,
+                                            sizeof err);
     json_decref(doc);
-    if (st == STORE_INVALID && p.count) {
-        http_resp_problems(resp, 422, "validation_failed", &p,
+    if (st == SVC_INVALID && p->count) {
+        http_resp_problems(resp, 422, "validation_failed", p,
                            "the policy has problems; nothing was saved");
-    } else if (st == STORE_CONFLICT) {
+    } else if (st == SVC_CONFLICT) {
+        /* HTTP names a stale If-Match 412, not 409 (RFC 9110) */
         http_resp_error(resp, 412, "precondition_failed",
                         "%s; fetch the policy again and re-apply your change", err);
-    } else if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "policy");
+    } else if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "policy");
     } else {
         answer_version(resp, s, version, 1);
     }
+    problems_destroy(p);
 }
 
 void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app)
@@ -142,12 +148,17 @@ void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app
     json_t *doc = http_req_json(req, resp);
     if (!doc)
         return;
-    struct problems p;
-    problems_init(&p);
-    int valid = policy_validate(doc, &p) == 0;
+    struct problems *p = problems_create();
+    if (!p) {
+        json_decref(doc);
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    int valid = policy_validate(doc, p) == 0;
     json_decref(doc);
     http_resp_json(resp, 200, json_pack("{s:b, s:o}", "valid", valid, "problems",
-                                        problems_to_json(&p)));
+                                        problems_to_json(p)));
+    problems_destroy(p);
 }
 
 void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app)
@@ -174,9 +185,9 @@ void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app
         }
     }
     json_t *items = NULL;
-    enum store_status st = policy_service_list(s, before, (unsigned)limit, &items);
-    if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "policy versions");
+    enum svc_status st = policy_service_list(s, before, (unsigned)limit, &items);
+    if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "policy versions");
         return;
     }
     json_t *next = json_null();

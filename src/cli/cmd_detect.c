@@ -84,9 +84,8 @@ static json_t *load_policy(const char *path)
         free(buf);
         return NULL;
     }
-    struct problems p;
-    problems_init(&p);
-    json_t *doc = jsonin_parse(buf, n, DETECT_MAX_POLICY, JSONIN_DEFAULT_DEPTH, &p);
+    struct problems *p = problems_create();
+    json_t *doc = p ? jsonin_parse(buf, n, DETECT_MAX_POLICY, JSONIN_DEFAULT_DEPTH, p) : NULL;
     free(buf);
     if (doc && json_is_object(json_object_get(doc, "document"))) {
         json_t *inner = json_incref(json_object_get(doc, "document"));
@@ -94,15 +93,17 @@ static json_t *load_policy(const char *path)
         doc = inner;
     }
     if (doc)
-        policy_validate(doc, &p);
-    if (!doc || problems_any(&p)) {
-        for (size_t i = 0; i < p.count; i++)
+        policy_validate(doc, p);
+    if (!doc || problems_any(p)) {
+        for (size_t i = 0; p && i < p->count; i++)
             fprintf(stderr, "srebot detect: %s: %s %s: %s\n", path,
-                    p.items[i].path[0] ? p.items[i].path : "/", p.items[i].code,
-                    p.items[i].message);
+                    p->items[i].path[0] ? p->items[i].path : "/", p->items[i].code,
+                    p->items[i].message);
+        problems_destroy(p);
         json_decref(doc);
         return NULL;
     }
+    problems_destroy(p);
     return doc;
 }
 

@@ -141,11 +141,13 @@ static json_t *load_rules(const char *path)
     if (!(buf = malloc(RULES_MAX_BYTES + 1)))
         goto out;
     size_t n = fread(buf, 1, RULES_MAX_BYTES + 1, f);
-    struct problems p;
-    problems_init(&p);
-    doc = jsonin_parse(buf, n, RULES_MAX_BYTES, JSONIN_DEFAULT_DEPTH, &p);
+    struct problems *p = problems_create();
+    if (!p)
+        goto out;
+    doc = jsonin_parse(buf, n, RULES_MAX_BYTES, JSONIN_DEFAULT_DEPTH, p);
     if (!doc)
-        fprintf(stderr, "scan: %s: %s\n", path, p.items[0].message);
+        fprintf(stderr, "scan: %s: %s\n", path, p->items[0].message);
+    problems_destroy(p);
 out:
     free(buf);
     fclose(f);
@@ -201,14 +203,14 @@ int cmd_scan(int argc, char **argv)
     struct logread *rd = NULL;
     if (rules_path && !(rules = load_rules(rules_path)))
         goto out;
-    struct problems p;
-    problems_init(&p);
-    if (logsig_compile(rules, "", LOGSIG_STRICT, &set, &p) != 0) {
-        for (size_t i = 0; i < p.count; i++)
-            fprintf(stderr, "scan: %s: %s: %s\n", rules_path ? rules_path : "built-in rules",
-                    p.items[i].path[0] ? p.items[i].path : "/", p.items[i].message);
+    struct problems *p = problems_create();
+    int compiled = p && logsig_compile(rules, "", LOGSIG_STRICT, &set, p) == 0;
+    for (size_t i = 0; !compiled && p && i < p->count; i++)
+        fprintf(stderr, "scan: %s: %s: %s\n", rules_path ? rules_path : "built-in rules",
+                p->items[i].path[0] ? p->items[i].path : "/", p->items[i].message);
+    problems_destroy(p);
+    if (!compiled)
         goto out;
-    }
     if (logsig_scanner_create(&sc) != 0 || logread_create(0, &rd) != 0 ||
         !(r.by_rule = calloc(logsig_set_count(set) + 1, sizeof *r.by_rule))) {
         fprintf(stderr, "scan: out of memory\n");

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/problems.h"
+#include "ledger/status.h"
 #include "store/store.h"
 
 #define HTTP_MAX_PARAMS 4
@@ -55,7 +56,8 @@ const char *http_req_query(const struct http_req *r, const char *name);
  * too large 413. On failure fills resp with the error and returns NULL. */
 struct http_resp;
 json_t *http_req_json(const struct http_req *r, struct http_resp *resp);
-/* The same, plus an empty problem list for validating the document (free() it).
+/* The same, plus an empty problem list for validating the document (release it
+ * with problems_destroy()).
  * On failure resp holds the error and nothing is allocated. */
 json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
                                struct problems **problems);
@@ -94,14 +96,18 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
 /* The error shape. code is a stable snake_case word: bad_request, unauthorized,
  * forbidden, not_found, method_not_allowed, conflict, precondition_failed,
  * precondition_required, payload_too_large, unsupported_media_type,
- * validation_failed, too_many_requests, unavailable, internal. */
+ * validation_failed, expired, too_many_requests, unavailable, internal. */
 void http_resp_error(struct http_resp *resp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* 422 (or given status) with problems as details. */
 void http_resp_problems(struct http_resp *resp, int status, const char *code,
                         const struct problems *p, const char *message);
-/* Maps a store status to a response (503 + Retry-After for STORE_BUSY, ...). */
-void http_resp_store_error(struct http_resp *resp, enum store_status st, const char *what);
+/* The one mapping of a service result (ledger/status.h) to a response:
+ * INVALID 422, NOT_FOUND 404, CONFLICT 409, DENIED 403, EXPIRED 410,
+ * BUSY / UNAVAILABLE 503 + Retry-After: 1, INTERNAL (and anything else) 500.
+ * `what` names the object in the message ("incident"). Handlers that have
+ * problems to show (422 / 409 with details) answer with http_resp_problems. */
+void http_resp_svc_error(struct http_resp *resp, enum svc_status st, const char *what);
 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp, void *app);
 

@@ -211,7 +211,7 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
         memset(&rc->who, 0, sizeof rc->who);
     if (api && ar == AUTH_UNAVAILABLE) {
         struct http_resp resp = {0};
-        http_resp_store_error(&resp, STORE_BUSY, "authentication");
+        http_resp_svc_error(&resp, SVC_BUSY, "authentication");
         return send_resp(srv, conn, rc, &resp);
     }
     if (api && ar != AUTH_OK)

@@ -14,9 +14,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-void ledger_relay_start(struct ledger *l);
 static void prune_outbox(struct ledger *l);
-void ledger_relay_join(struct ledger *l);
 
 void ledger_config_defaults(struct ledger_config *cfg)
 {
@@ -38,11 +36,11 @@ static double relay_lag_metric(void *ctx)
     return (double)(ledger_outbox_head(l) - atomic_load(&l->relay_cursor));
 }
 
-enum store_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
+enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
 {
     struct ledger *l = calloc(1, sizeof *l);
     if (!l)
-        return STORE_ERROR;
+        return SVC_INTERNAL;
     l->cfg = *cfg;
     l->store = cfg->store;
     l->fold = cfg->fold;
@@ -77,10 +75,10 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
     }
     if (st != STORE_OK) {
         ledger_destroy(l);
-        return st;
+        return svc_from_store(st);
     }
     *out = l;
-    return STORE_OK;
+    return SVC_OK;
 }
 
 struct store *ledger_store(struct ledger *l) { return l->store; }
@@ -221,6 +219,7 @@ struct transition_op {
     int64_t until;
     struct incident result;
     struct problems *p;
+    enum svc_status verdict; /* a refusal is an answer: the write itself succeeds */
     int64_t max_seq;
 };
 
@@ -232,13 +231,17 @@ static enum store_status transition_apply(struct store_conn *c, struct store_wri
         struct incident inc;
         enum store_status st = store_incident_get(c, op->id, &inc);
         int64_t now = time_now_ms();
+        op->verdict = SVC_OK;
         if (st == STORE_OK) {
             problems_init(op->p);
-            if (lifecycle_check_request(inc.state, op->to, op->has_until, op->until, now, op->p))
-                st = strcmp(op->p->items[0].code, "conflict") == 0 ? STORE_CONFLICT
-                                                                    : STORE_INVALID;
+            switch (lifecycle_check_request(inc.state, op->to, op->has_until, op->until, now,
+                                            op->p)) {
+            case LIFECYCLE_OK: break;
+            case LIFECYCLE_REFUSED: op->verdict = SVC_CONFLICT; break;
+            case LIFECYCLE_INVALID: op->verdict = SVC_INVALID; break;
+            }
         }
-        if (st == STORE_OK) {
+        if (st == STORE_OK && op->verdict == SVC_OK) {
             enum incident_state from = inc.state;
             incident_set_state(&inc, op->to, now, op->until);
             st = store_incident_update(c, &inc);
@@ -249,18 +252,17 @@ static enum store_status transition_apply(struct store_conn *c, struct store_wri
                 op->result = inc;
         }
         w[i]->status = st;
-        /* a refused transition is an answer, not a failure of the group */
-        if (st != STORE_OK && st != STORE_CONFLICT && st != STORE_INVALID &&
-            st != STORE_NOT_FOUND)
+        /* an unknown incident is an answer, not a failure of the group */
+        if (st != STORE_OK && st != STORE_NOT_FOUND)
             res = st;
     }
     return res;
 }
 
-enum store_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
-                                    const char *reason, int has_suppress_until,
-                                    int64_t suppress_until_ms, const char *actor,
-                                    struct incident *out, struct problems *p)
+enum svc_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
+                                  const char *reason, int has_suppress_until,
+                                  int64_t suppress_until_ms, const char *actor,
+                                  struct incident *out, struct problems *p)
 {
     struct transition_op op = {.id = incident_id, .to = to, .reason = reason ? reason : "",
                                .actor = actor ? actor : "operator", .has_until = has_suppress_until,
@@ -269,8 +271,10 @@ enum store_status ledger_transition(struct ledger *l, int64_t incident_id, enum 
     memset(&w, 0, sizeof w);
     w.apply = transition_apply;
     w.arg = &op;
-    enum store_status st = store_write_wait(l->store, &w);
-    if (st == STORE_OK) {
+    enum svc_status st = svc_from_store(store_write_wait(l->store, &w));
+    if (st == SVC_OK)
+        st = op.verdict;
+    if (st == SVC_OK) {
         *out = op.result;
         if (op.max_seq)
             ledger_note_outbox(l, op.max_seq);
@@ -322,17 +326,17 @@ static enum store_status evidence_apply(struct store_conn *c, struct store_write
     return res;
 }
 
-enum store_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
-                                      const struct evidence *e, const char *actor,
-                                      int64_t *evidence_id)
+enum svc_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
+                                    const struct evidence *e, const char *actor,
+                                    int64_t *evidence_id)
 {
     struct evidence_op op = {.incident_id = incident_id, .e = e, .actor = actor ? actor : "operator"};
     struct store_write w;
     memset(&w, 0, sizeof w);
     w.apply = evidence_apply;
     w.arg = &op;
-    enum store_status st = store_write_wait(l->store, &w);
-    if (st == STORE_OK) {
+    enum svc_status st = svc_from_store(store_write_wait(l->store, &w));
+    if (st == SVC_OK) {
         *evidence_id = op.evidence_id;
         if (op.max_seq)
             ledger_note_outbox(l, op.max_seq);
@@ -389,14 +393,14 @@ static enum store_status tick_apply(struct store_conn *c, struct store_write **w
     return STORE_OK;
 }
 
-enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
+enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
 {
     unsigned total = 0;
     prune_outbox(l);
     for (;;) {
         struct tick_op *op = calloc(1, sizeof *op);
         if (!op)
-            return STORE_ERROR;
+            return SVC_INTERNAL;
         op->now = now_ms;
         ledger_fold_params(l, &op->fp);
         struct store_conn *c;
@@ -421,13 +425,13 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
         unsigned ch = op->changed;
         free(op);
         if (st != STORE_OK)
-            return st;
+            return svc_from_store(st);
         /* another round only when a full batch changed (more may be due) */
         if (got < TICK_BATCH || ch == 0)
             break;
     }
     *changed = total;
-    return STORE_OK;
+    return SVC_OK;
 }
 
 /* Outbox retention: keep the newest outbox_retain events, and never drop one the
@@ -480,9 +484,9 @@ static void *tick_main(void *arg)
         pthread_mutex_unlock(&l->mu);
         follow_policy(l);
         unsigned changed = 0;
-        enum store_status st = ledger_tick(l, time_now_ms(), &changed);
-        if (st != STORE_OK && st != STORE_BUSY)
-            log_warn("ledger", "tick failed: %s", store_status_name(st));
+        enum svc_status st = ledger_tick(l, time_now_ms(), &changed);
+        if (st != SVC_OK && st != SVC_BUSY)
+            log_warn("ledger", "tick failed: %s", svc_status_text(st));
         else if (changed)
             log_debug("ledger", "tick: %u incident(s) changed state", changed);
         pthread_mutex_lock(&l->mu);

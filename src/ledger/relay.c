@@ -117,24 +117,20 @@ static void *relay_main(void *arg)
 static void on_detector_finding(const struct bus_msg *m, void *ud)
 {
     struct ledger *l = ud;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     if (!p)
         return;
-    problems_init(p);
     json_t *answer = NULL;
-    enum store_status st = ledger_ingest_json(l, m->data, m->len, "bus:detector", &answer, p);
-    if (st == STORE_INVALID)
+    enum svc_status st = ledger_ingest_json(l, m->data, m->len, "bus:detector", &answer, p);
+    if (st == SVC_INVALID)
         log_warn("ledger", "detector finding %s rejected: %s %s", m->msg_id ? m->msg_id : "-",
                  p->count ? p->items[0].path : "", p->count ? p->items[0].message : "");
-    else if (st != STORE_OK)
+    else if (st != SVC_OK)
         log_warn("ledger", "detector finding %s not stored: %s", m->msg_id ? m->msg_id : "-",
-                 store_status_name(st));
+                 svc_status_text(st));
     json_decref(answer);
-    free(p);
+    problems_destroy(p);
 }
-
-void ledger_relay_start(struct ledger *l);
-void ledger_relay_join(struct ledger *l);
 
 void ledger_relay_start(struct ledger *l)
 {

@@ -40,7 +40,7 @@ static void open_all(struct fx *f, struct bus *bus)
     lc.bus = bus;
     lc.tick_ms = 3600 * 1000; /* the tests drive the tick themselves */
     lc.relay_ms = 20;
-    assert_int_equal(ledger_create(&lc, &f->ledger), STORE_OK);
+    assert_int_equal(ledger_create(&lc, &f->ledger), SVC_OK);
 }
 
 static void close_all(struct fx *f)
@@ -83,14 +83,13 @@ static int teardown(void **state)
 /* Ingests a JSON document; returns the answer's items. */
 static json_t *ingest(struct fx *f, const char *doc)
 {
-    struct problems *p = malloc(sizeof *p);
-    problems_init(p);
+    struct problems *p = problems_create();
     json_t *answer = NULL;
-    enum store_status st = ledger_ingest_json(f->ledger, doc, strlen(doc), "test", &answer, p);
-    if (st != STORE_OK)
-        fail_msg("ingest: %s (%s %s)", store_status_name(st), p->count ? p->items[0].path : "",
+    enum svc_status st = ledger_ingest_json(f->ledger, doc, strlen(doc), "test", &answer, p);
+    if (st != SVC_OK)
+        fail_msg("ingest: %s (%s %s)", svc_status_text(st), p->count ? p->items[0].path : "",
                  p->count ? p->items[0].message : "");
-    free(p);
+    problems_destroy(p);
     json_t *items = json_incref(json_object_get(answer, "items"));
     json_decref(answer);
     return items;
@@ -214,9 +213,9 @@ static void reopen_and_flap_damping(void **state)
 
     unsigned changed = 99;
     int64_t now = time_now_ms();
-    assert_int_equal(ledger_tick(f->ledger, now + 1000, &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, now + 1000, &changed), SVC_OK);
     assert_int_equal(changed, 0); /* quiet period not over */
-    assert_int_equal(ledger_tick(f->ledger, now + fp->quiet_period_ms + 1000, &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, now + fp->quiet_period_ms + 1000, &changed), SVC_OK);
     assert_int_equal(changed, 1);
     assert_int_equal(get_incident(f, id).state, ST_RESOLVED);
 
@@ -250,36 +249,35 @@ static void operator_transitions(void **state)
     struct fx *f = *state;
     json_t *a = ingest(f, "[" FINDING("c1", "t", "firing") "]");
     int64_t id = incident_of(a, 0);
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     struct incident out;
-    problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_RECOVERING, "x", 0, 0, "alice", &out, p),
-                     STORE_OK);
+                     SVC_OK);
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_SUPPRESSED, "x", 0, 0, "alice", &out, p),
-                     STORE_CONFLICT);
+                     SVC_CONFLICT);
     assert_string_equal(p->items[0].path, "/to");
     assert_string_equal(p->items[0].message, "allowed: resolved, triaged, escalated");
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_TRIAGED, "looking", 0, 0, "alice", &out, p),
-                     STORE_OK);
+                     SVC_OK);
     assert_int_equal(out.state, ST_TRIAGED);
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_SUPPRESSED, "noise", 0, 0, "alice", &out, p),
-                     STORE_INVALID);
+                     SVC_INVALID);
     assert_string_equal(p->items[0].path, "/suppress_until");
     int64_t until = time_now_ms() + 60000;
     problems_init(p);
     assert_int_equal(
         ledger_transition(f->ledger, id, ST_SUPPRESSED, "noise", 1, until, "alice", &out, p),
-        STORE_OK);
+        SVC_OK);
     assert_int_equal(out.suppressed_until_ms, until);
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, 999999, ST_TRIAGED, "x", 0, 0, "alice", &out, p),
-                     STORE_NOT_FOUND);
+                     SVC_NOT_FOUND);
     /* suppression expires through the tick */
     unsigned changed = 0;
-    assert_int_equal(ledger_tick(f->ledger, until, &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, until, &changed), SVC_OK);
     assert_int_equal(changed, 1);
     assert_int_equal(get_incident(f, id).state, ST_OBSERVED);
 
@@ -291,15 +289,15 @@ static void operator_transitions(void **state)
     problems_init(p);
     assert_int_equal(evidence_from_json(ej, "", &e, p), 0);
     int64_t eid = 0;
-    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), STORE_OK);
+    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), SVC_OK);
     assert_true(eid > 0);
-    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), STORE_OK);
+    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), SVC_OK);
     assert_int_equal(eid, 0);
-    assert_int_equal(ledger_add_evidence(f->ledger, 424242, &e, "alice", &eid), STORE_NOT_FOUND);
+    assert_int_equal(ledger_add_evidence(f->ledger, 424242, &e, "alice", &eid), SVC_NOT_FOUND);
     assert_int_equal(count_evidence(f, id), 2);
     evidence_clear(&e);
     json_decref(ej);
-    free(p);
+    problems_destroy(p);
     json_decref(a);
 }
 
@@ -388,11 +386,11 @@ static void outbox_retention(void **state)
     ledger_config_defaults(&lc);
     lc.store = f->store;
     lc.outbox_retain = 2;
-    assert_int_equal(ledger_create(&lc, &f->ledger), STORE_OK);
+    assert_int_equal(ledger_create(&lc, &f->ledger), SVC_OK);
     json_t *a = ingest(f, "[" FINDING("r1", "ret", "firing") "]"); /* 3 events */
     assert_int_equal(ledger_outbox_head(f->ledger), 3);
     unsigned changed;
-    assert_int_equal(ledger_tick(f->ledger, time_now_ms(), &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, time_now_ms(), &changed), SVC_OK);
     struct store_conn *c;
     int64_t seq = 0;
     assert_int_equal(store_read_acquire(f->store, &c), STORE_OK);
