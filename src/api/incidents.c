@@ -1,7 +1,6 @@
 /* /api/v1/incidents: list (filters, sort, keyset cursor), counts, detail,
  * timeline, operator transitions and evidence. Reads use a pooled read
  * connection; writes go through the ledger service. */
-#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,28 +12,17 @@
 #include "ledger/ledger.h"
 #include "ledger/views.h"
 #include "store/ledger_repo.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 static const char *const sort_names[] = {"-last_seen", "last_seen", "-first_seen",
                                          "first_seen", "-severity", "severity"};
 
-static int parse_i64(const char *s, int64_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
+/* An incident id in the path: a positive decimal (" 1", "+1", "1x" are 400). */
 static int path_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 {
-    if (parse_i64(http_req_param(req, "id"), id) != 0 || *id <= 0) {
-        http_resp_error(resp, 404, "not_found", "no such incident");
+    if (parse_int64_str(http_req_param(req, "id"), 1, INT64_MAX, id) != 0) {
+        http_resp_error(resp, 400, "bad_request", "id: must be a positive decimal integer");
         return -1;
     }
     return 0;
@@ -43,13 +31,12 @@ static int path_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 /* Cursor text: "<sort>.<value>.<id>"; opaque to clients. */
 static int parse_cursor(const char *s, struct incident_filter *f)
 {
-    long long sort, value, id;
-    char tail;
-    if (sscanf(s, "%lld.%lld.%lld%c", &sort, &value, &id, &tail) != 3 || sort != (long long)f->sort)
+    int64_t part[3];
+    if (parse_int64_dotted(s, part, 3) != 0 || part[0] != (int64_t)f->sort || part[2] < 1)
         return -1;
     f->has_cursor = 1;
-    f->cursor_value = value;
-    f->cursor_id = id;
+    f->cursor_value = part[1];
+    f->cursor_id = part[2];
     return 0;
 }
 
@@ -105,7 +92,7 @@ static void parse_filter(struct http_req *req, struct incident_filter *f, struct
     }
     int64_t n;
     if ((v = http_req_query(req, "limit")) && *v) {
-        if (parse_i64(v, &n) != 0 || n < 1 || n > 500)
+        if (parse_int64_str(v, 1, 500, &n) != 0)
             problems_add(p, "/limit", "range", "must be 1..500");
         else
             f->limit = (unsigned)n;
@@ -306,12 +293,12 @@ void api_incident_timeline(struct http_req *req, struct http_resp *resp, void *a
     if (path_id(req, resp, &id))
         return;
     const char *v = http_req_query(req, "after");
-    if (v && *v && (parse_i64(v, &after) != 0 || after < 0)) {
+    if (v && *v && parse_int64_str(v, 0, INT64_MAX, &after) != 0) {
         http_resp_error(resp, 400, "bad_request", "after: must be a timeline entry id");
         return;
     }
     v = http_req_query(req, "limit");
-    if (v && *v && (parse_i64(v, &limit) != 0 || limit < 1 || limit > 1000)) {
+    if (v && *v && parse_int64_str(v, 1, 1000, &limit) != 0) {
         http_resp_error(resp, 400, "bad_request", "limit: must be 1..1000");
         return;
     }
