@@ -2,7 +2,6 @@
  * timeline, operator transitions and evidence. Reads use a pooled read
  * connection; writes go through the ledger service. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "ledger/ledger.h"
 #include "ledger/views.h"
 #include "store/ledger_repo.h"
+#include "util/json_cache.h"
 #include "util/parse.h"
 #include "util/timeutil.h"
 
@@ -180,22 +180,13 @@ static void add_count(const char *dim, const char *value, int64_t n, void *ud)
  * refreshing after the same event cost one scan. Never longer: a client
  * refetches when an event tells it something changed, and a stale answer then
  * would stay on its screen until the next change. The head is read before the
- * scan, so a cached answer is at least as new as the head it is kept under. */
-static struct {
-    pthread_mutex_t mu;
-    json_t *doc;
-    int64_t head;
-} counts_cache = {PTHREAD_MUTEX_INITIALIZER, NULL, -1};
-
+ * scan, so a cached answer is at least as new as the head it is kept under.
+ * The cache is app->counts (made by main.c; NULL: every request scans). */
 void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
     int64_t head = a->ledger ? ledger_outbox_head(a->ledger) : -1;
-    pthread_mutex_lock(&counts_cache.mu);
-    json_t *hit = NULL;
-    if (counts_cache.doc && head >= 0 && counts_cache.head == head)
-        hit = json_deep_copy(counts_cache.doc);
-    pthread_mutex_unlock(&counts_cache.mu);
+    json_t *hit = json_cache_get(a->counts, head);
     if (hit) {
         http_resp_json(resp, 200, hit);
         return;
@@ -216,13 +207,7 @@ void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *ap
         http_resp_svc_error(resp, svc_from_store(st), "counts");
         return;
     }
-    if (head >= 0) {
-        pthread_mutex_lock(&counts_cache.mu);
-        json_decref(counts_cache.doc);
-        counts_cache.doc = json_deep_copy(o);
-        counts_cache.head = head;
-        pthread_mutex_unlock(&counts_cache.mu);
-    }
+    json_cache_put(a->counts, head, o);
     http_resp_json(resp, 200, o);
 }
 

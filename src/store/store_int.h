@@ -37,7 +37,8 @@ struct store {
     int64_t batch_started_ms, last_commit_ok_ms; /* monotonic */
 
     struct store_stats st;
-    void (*observer)(size_t batch, uint64_t latency_us);
+    void (*observer)(void *ctx, size_t batch, uint64_t latency_us);
+    void *observer_ctx;
 
     /* read pool */
     pthread_mutex_t rmu;
