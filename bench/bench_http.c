@@ -145,6 +145,7 @@ int main(int argc, char **argv)
     struct app app = {0};
     app.store = store;
     app.started_at_ms = time_now_ms();
+    store_metrics_register(store, NULL);
     ops_init(&app);
     char token[AUTH_TOKEN_BUF];
     if (auth_token_create(store, "bench", ROLE_VIEWER, token, err, sizeof err) != 0) {

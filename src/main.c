@@ -44,6 +44,7 @@ static int start_store(struct daemon *d)
         log_error("main", "store: %s", err);
         return -1;
     }
+    store_metrics_register(d->app.store, NULL);
     ops_init(&d->app);
     return 0;
 }

@@ -1,17 +1,6 @@
 /* The one table of subcommands. */
 #include "cli/cli.h"
 
-int cmd_version(int argc, char **argv);
-int cmd_config(int argc, char **argv);
-int cmd_migrate(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_policy(int argc, char **argv);
-int cmd_detect(int argc, char **argv);
-int cmd_finding(int argc, char **argv);
-int cmd_incidents(int argc, char **argv);
-int cmd_scan(int argc, char **argv);
-
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
     {"migrate", "apply store schema migrations and exit", cmd_migrate},

@@ -50,6 +50,8 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+    pthread_mutex_init(&l->counts_mu, NULL);
+    l->counts_head = -1;
 
     /* The daemon observes itself: what came in, and how far the relay is behind. */
     struct metric *m = metrics_counter(NULL, "srebot_ledger_findings_total",
@@ -81,7 +83,10 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     return SVC_OK;
 }
 
-struct store *ledger_store(struct ledger *l) { return l->store; }
+enum svc_status ledger_ready(struct ledger *l)
+{
+    return store_ready(l->store) ? SVC_OK : SVC_UNAVAILABLE;
+}
 
 void ledger_fold_params(struct ledger *l, struct fold_params *out)
 {
@@ -537,6 +542,8 @@ void ledger_destroy(struct ledger *l)
     metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      zero_metric, NULL);
     json_decref(l->policy);
+    json_decref(l->counts_doc);
+    pthread_mutex_destroy(&l->counts_mu);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);

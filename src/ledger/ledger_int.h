@@ -26,6 +26,12 @@ struct ledger {
     struct metric_series *findings_by_outcome[5]; /* srebot_ledger_findings_total{outcome} */
     struct metric_series *transitions_auto;       /* srebot_ledger_tick_transitions_total */
     pthread_t tick_thread, relay_thread;
+
+    /* The incident counts answer (views.c), reused while the outbox head stays
+     * put: consoles in many tabs refreshing after one event cost one scan. */
+    pthread_mutex_t counts_mu;
+    json_t *counts_doc;
+    int64_t counts_head;
 };
 
 /* Records a state change of inc (already applied in memory): timeline entry,

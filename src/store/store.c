@@ -172,10 +172,11 @@ void *store_writer_main(void *arg)
         /* Observer first, so whoever wakes up next already sees this commit
          * in the metrics. */
         pthread_mutex_lock(&s->mu);
-        void (*observer)(size_t, uint64_t) = s->observer;
+        void (*observer)(void *, size_t, uint64_t) = s->observer;
+        void *observer_ctx = s->observer_ctx;
         pthread_mutex_unlock(&s->mu);
         if (observer)
-            observer(n, us);
+            observer(observer_ctx, n, us);
 
         pthread_mutex_lock(&s->mu);
         s->in_batch = 0;
@@ -322,9 +323,12 @@ void store_stats(struct store *s, struct store_stats *out)
     pthread_mutex_unlock(&s->mu);
 }
 
-void store_set_commit_observer(struct store *s, void (*fn)(size_t batch, uint64_t latency_us))
+void store_set_commit_observer(struct store *s,
+                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us),
+                               void *ctx)
 {
     pthread_mutex_lock(&s->mu);
     s->observer = fn;
+    s->observer_ctx = ctx;
     pthread_mutex_unlock(&s->mu);
 }

@@ -37,7 +37,9 @@ struct store {
     int64_t batch_started_ms, last_commit_ok_ms; /* monotonic */
 
     struct store_stats st;
-    void (*observer)(size_t batch, uint64_t latency_us);
+    void (*observer)(void *ctx, size_t batch, uint64_t latency_us);
+    void *observer_ctx;
+    struct metric_series *commit_batch, *commit_seconds; /* store_metrics.c */
 
     /* read pool */
     pthread_mutex_t rmu;

@@ -22,6 +22,7 @@
 #include "api/routes.h"
 #include "api/auth.h"
 #include "http/http.h"
+#include "ledger/ledger.h"
 #include "store_fixture.h"
 #include "util/metrics.h"
 
@@ -246,7 +247,14 @@ static inline int http_fixture_setup(const struct http_route *extra)
     app.started_at_ms = time_now_ms();
     crypto_sha256(ENV_ADMIN, strlen(ENV_ADMIN), app.admin_token_hash);
     app.has_admin_token = 1;
+    store_metrics_register(store, NULL);
     ops_init(&app);
+    /* the ledger's reads and readiness (not started: no tick, no relay) */
+    struct ledger_config lc;
+    ledger_config_defaults(&lc);
+    lc.store = store;
+    if (ledger_create(&lc, &app.ledger) != SVC_OK)
+        return -1;
     char err[160];
     for (int i = 0; i < 4; i++) {
         char name[32];
@@ -264,6 +272,8 @@ static inline int http_fixture_teardown(void **state)
 {
     (void)state;
     http_server_stop(srv);
+    ledger_destroy(app.ledger);
+    app.ledger = NULL;
     store_close(store);
     fixture_cleanup(&fx);
     curl_global_cleanup();
