@@ -1,7 +1,6 @@
 /* /api/v1/incidents: list (filters, sort, keyset cursor), counts, detail,
  * timeline, operator transitions and evidence. Thin: parse the request, call
  * the ledger (reads: ledger/views.h, writes: ledger/ledger.h), shape the answer. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,28 +9,17 @@
 #include "core/jsonin.h"
 #include "ledger/ledger.h"
 #include "ledger/views.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 static const char *const sort_names[] = {"-last_seen", "last_seen", "-first_seen",
                                          "first_seen", "-severity", "severity"};
 
-static int parse_i64(const char *s, int64_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
+/* An incident id in the path: a positive decimal (" 1", "+1", "1x" are 400). */
 static int path_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 {
-    if (parse_i64(http_req_param(req, "id"), id) != 0 || *id <= 0) {
-        http_resp_error(resp, 404, "not_found", "no such incident");
+    if (parse_int64_str(http_req_param(req, "id"), 1, INT64_MAX, id) != 0) {
+        http_resp_error(resp, 400, "bad_request", "id: must be a positive decimal integer");
         return -1;
     }
     return 0;
@@ -78,7 +66,7 @@ static void parse_filter(struct http_req *req, struct incident_filter *f, struct
     }
     int64_t n;
     if ((v = http_req_query(req, "limit")) && *v) {
-        if (parse_i64(v, &n) != 0 || n < 1 || n > 500)
+        if (parse_int64_str(v, 1, 500, &n) != 0)
             problems_add(p, "/limit", "range", "must be 1..500");
         else
             f->limit = (unsigned)n;
@@ -156,12 +144,12 @@ void api_incident_timeline(struct http_req *req, struct http_resp *resp, void *a
     if (path_id(req, resp, &id))
         return;
     const char *v = http_req_query(req, "after");
-    if (v && *v && (parse_i64(v, &after) != 0 || after < 0)) {
+    if (v && *v && parse_int64_str(v, 0, INT64_MAX, &after) != 0) {
         http_resp_error(resp, 400, "bad_request", "after: must be a timeline entry id");
         return;
     }
     v = http_req_query(req, "limit");
-    if (v && *v && (parse_i64(v, &limit) != 0 || limit < 1 || limit > 1000)) {
+    if (v && *v && parse_int64_str(v, 1, 1000, &limit) != 0) {
         http_resp_error(resp, 400, "bad_request", "limit: must be 1..1000");
         return;
     }

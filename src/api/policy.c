@@ -11,22 +11,16 @@
 #include "api/app.h"
 #include "core/policy.h"
 #include "ledger/policy_service.h"
+#include "util/parse.h"
 
 #define VERSIONS_DEFAULT_LIMIT 100
 #define VERSIONS_MAX_LIMIT 500
 
-/* A positive decimal number of at most 18 digits; -1 otherwise. */
+/* A decimal number >= 0; -1 otherwise. */
 static int64_t parse_version(const char *s, size_t len)
 {
-    if (!s || len == 0 || len > 18)
-        return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
+    int64_t v;
+    return parse_int64(s, len, 0, INT64_MAX, &v) == 0 ? v : -1;
 }
 
 /* If-Match: "7" (also W/"7" and a bare 7, as some clients send them). */
@@ -210,7 +204,8 @@ void api_policy_version_get(struct http_req *req, struct http_resp *resp, void *
     const char *n = http_req_param(req, "n");
     int64_t version = n ? parse_version(n, strlen(n)) : -1;
     if (version < 1) {
-        http_resp_error(resp, 404, "not_found", "policy versions are numbered from 1");
+        http_resp_error(resp, 400, "bad_request",
+                        "n: must be a decimal policy version, numbered from 1");
         return;
     }
     answer_version(resp, ((struct app *)app)->store, version, 0);

@@ -15,7 +15,7 @@ const struct http_route api_routes[] = {
     {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
     {"GET", "/metrics", ROLES_PUBLIC, ops_metrics, "Prometheus metrics"},
     {"GET", "/api/v1/whoami", ROLES_ANY, ops_whoami, "The caller's token name and role"},
-    {"GET", "/api/v1/openapi.json", ROLES_ANY, ops_openapi,
+    {"GET", "/api/v1/openapi.json", ROLES_VIEWER, ops_openapi,
      "This API's OpenAPI 3.0 description, generated from the route table"},
 
     /* ledger: findings in, incidents, events (docs/api.md, docs/findings.md, docs/events.md) */

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/strict.h"
 #include "http/server_internal.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -196,6 +197,11 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
             return send_error(srv, conn, rc, 413, "payload_too_large",
                               "the body is %llu bytes; the limit is %zu", n, srv->max_body_bytes);
     }
+
+    char nul_at[96];
+    if (http_request_nul(conn, nul_at, sizeof nul_at) != 0)
+        return send_error(srv, conn, rc, 400, "bad_request", "%s: must not contain a NUL byte",
+                          nul_at);
 
     int api = is_api_path(url);
     const char *authz =
@@ -481,6 +487,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_unescape_keep_nul, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };

@@ -7,6 +7,7 @@
 
 #include "ledger/ledger_int.h"
 #include "ledger/views.h"
+#include "util/parse.h"
 
 /* Runs read(c, ctx) on a pooled read connection. */
 static enum svc_status with_reader(struct ledger *l,
@@ -37,14 +38,12 @@ static int64_t sort_value(const struct incident *inc, enum incident_sort s)
 
 int ledger_incident_cursor_parse(const char *text, struct incident_filter *f)
 {
-    long long sort, value, id;
-    char tail;
-    if (sscanf(text, "%lld.%lld.%lld%c", &sort, &value, &id, &tail) != 3 ||
-        sort != (long long)f->sort)
+    int64_t part[3];
+    if (parse_int64_dotted(text, part, 3) != 0 || part[0] != (int64_t)f->sort || part[2] < 1)
         return -1;
     f->has_cursor = 1;
-    f->cursor_value = value;
-    f->cursor_id = id;
+    f->cursor_value = part[1];
+    f->cursor_id = part[2];
     return 0;
 }
 

@@ -477,6 +477,63 @@ static void relay_skips_unwanted_subjects(void **state)
     json_decref(b);
 }
 
+struct class_counts {
+    size_t classes;
+    int64_t total_by_class, total_by_state, total_by_sev, biggest;
+};
+
+static void on_count(const char *dim, const char *value, int64_t n, void *ud)
+{
+    struct class_counts *cc = ud;
+    if (strcmp(dim, "class") == 0) {
+        cc->classes++;
+        cc->total_by_class += n;
+        if (strcmp(value, "zzz_domain.the_big_one") == 0)
+            cc->biggest = n;
+    } else if (strcmp(dim, "state") == 0) {
+        cc->total_by_state += n;
+    } else {
+        cc->total_by_sev += n;
+    }
+}
+
+/* Counts are exact past any fixed table size: 300 small classes plus one
+ * class, sorting last, that holds most incidents. */
+static void counts_are_exact_for_many_classes(void **state)
+{
+    struct fx *f = *state;
+    enum { SMALL = 300, BIG = 40 };
+    size_t cap = (SMALL + BIG) * 200 + 16, len = 0;
+    char *doc = malloc(cap);
+    len += (size_t)snprintf(doc + len, cap - len, "[");
+    for (int i = 0; i < SMALL + BIG; i++) {
+        char cls[64], key[32];
+        if (i < SMALL)
+            snprintf(cls, sizeof cls, "aaa_domain.c%03d", i);
+        else
+            snprintf(cls, sizeof cls, "zzz_domain.the_big_one");
+        snprintf(key, sizeof key, "k%d", i);
+        len += (size_t)snprintf(doc + len, cap - len,
+                                "%s{\"source\":\"probe\",\"class\":\"%s\","
+                                "\"correlation_key\":\"%s\",\"severity\":\"info\","
+                                "\"status\":\"firing\",\"summary\":\"s\"}",
+                                i ? "," : "", cls, key);
+    }
+    snprintf(doc + len, cap - len, "]");
+    json_decref(ingest(f, doc));
+    free(doc);
+    struct store_conn *c;
+    assert_int_equal(store_read_acquire(f->store, &c), STORE_OK);
+    struct class_counts cc = {0};
+    assert_int_equal(store_incident_counts(c, on_count, &cc), STORE_OK);
+    store_read_release(f->store, c);
+    assert_int_equal(cc.classes, SMALL + 1);
+    assert_int_equal(cc.biggest, BIG);
+    assert_int_equal(cc.total_by_class, SMALL + BIG);
+    assert_int_equal(cc.total_by_state, SMALL + BIG);
+    assert_int_equal(cc.total_by_sev, SMALL + BIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(outbox_delivers_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(relay_skips_unwanted_subjects, setup, teardown),
+        cmocka_unit_test_setup_teardown(counts_are_exact_for_many_classes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

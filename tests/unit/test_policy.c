@@ -41,7 +41,7 @@ static json_t *parent_of(json_t *doc, const char *ptr, char *last, size_t lastle
 
 static void edit_set(json_t *doc, const char *ptr, const char *value_json)
 {
-    char last[128];
+    char last[256];
     json_t *parent = parent_of(doc, ptr, last, sizeof last);
     json_error_t err;
     json_t *v = json_loads(value_json, JSON_DECODE_ANY, &err);
@@ -59,7 +59,7 @@ static void edit_set(json_t *doc, const char *ptr, const char *value_json)
 
 static void edit_remove(json_t *doc, const char *ptr)
 {
-    char last[128];
+    char last[256];
     json_t *parent = parent_of(doc, ptr, last, sizeof last);
     if (json_is_array(parent))
         assert_int_equal(json_array_remove(parent, (size_t)atoi(last)), 0);
@@ -333,6 +333,11 @@ static const struct bad_case bad_cases[] = {
     {0, "set", "/channels/0/settings/password", "\"x\"", "/channels/0/settings/password",
      "unknown_field"},
     {0, "set", "/channels/0/id", "\"In App\"", "/channels/0/id", "pattern"},
+    /* the secret scan: objects nested under a secret name, names of any length */
+    {0, "set", "/channels/0/settings/password", "{\"value\":{\"inner\":[\"x\"]}}",
+     "/channels/0/settings/password/value/inner/0", "secret_in_clear"},
+    {0, "set", "/channels/0/settings/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_Password", "\"x\"", "/channels/0/settings/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_Password",
+     "secret_in_clear"},
     /* routing */
     {0, "set", "/routing/fallback", "\"pager\"", "/routing/fallback", "reference"},
     {0, "set", "/routing/rules/-", "{\"channels\":[\"nope\"]}", "/routing/rules/0/channels/0",
@@ -715,6 +720,12 @@ static void redaction(void **state)
     assert_true(policy_secret_field_name("bot_token"));
     assert_false(policy_secret_field_name("secret_ref"));
     assert_false(policy_secret_field_name("channel"));
+    assert_false(policy_secret_field_name("Secret_Ref"));
+    /* the whole name is read, however long (a 127-byte copy once hid the tail) */
+    char longname[400];
+    memset(longname, 'a', sizeof longname);
+    snprintf(longname + 380, 20, "_api_key");
+    assert_true(policy_secret_field_name(longname));
 }
 
 static void views_for_ledger(void **state)
