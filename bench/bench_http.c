@@ -24,6 +24,7 @@
 #include "api/routes.h"
 #include "api/auth.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 static unsigned port;
@@ -144,8 +145,9 @@ int main(int argc, char **argv)
     }
     struct app app = {0};
     app.store = store;
+    app.metrics = metrics_create(); /* as the daemon: requests are counted */
     app.started_at_ms = time_now_ms();
-    store_metrics_register(store, NULL);
+    store_metrics_register(store, app.metrics);
     ops_init(&app);
     char token[AUTH_TOKEN_BUF];
     if (auth_token_create(store, "bench", ROLE_VIEWER, token, err, sizeof err) != 0) {
@@ -155,7 +157,7 @@ int main(int argc, char **argv)
     struct http_config hc = {.listen = "127.0.0.1:0", .max_body_bytes = 1 << 20,
                              .max_connections = 1024, .connection_timeout_s = 30,
                              .threads = threads, .authenticate = api_authenticate,
-                             .auth_ctx = &app};
+                             .auth_ctx = &app, .metrics = app.metrics};
     struct http_server *srv = NULL;
     if (http_server_start(&hc, api_routes, &app, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "http: %s\n", err);

@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 struct daemon {
@@ -29,6 +30,27 @@ struct daemon {
     struct app app;
     struct http_server *http;
 };
+
+/* The shared objects every later step is handed: the metrics registry and the
+ * SSE wake signal. Made first, freed last. */
+static int start_objects(struct daemon *d)
+{
+    d->app.metrics = metrics_create();
+    d->app.wake = http_wake_create();
+    if (!d->app.metrics || !d->app.wake) {
+        log_error("main", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_objects(struct daemon *d)
+{
+    http_wake_destroy(d->app.wake);
+    metrics_destroy(d->app.metrics);
+    d->app.wake = NULL;
+    d->app.metrics = NULL;
+}
 
 static int start_store(struct daemon *d)
 {
@@ -39,12 +61,12 @@ static int start_store(struct daemon *d)
     sc.max_batch = d->cfg.write_batch;
     /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
     sc.read_pool_size = d->cfg.http_threads + 4;
-    char err[256];
+    char err[300];
     if (store_open(&sc, &d->app.store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);
         return -1;
     }
-    store_metrics_register(d->app.store, NULL);
+    store_metrics_register(d->app.store, d->app.metrics);
     ops_init(&d->app);
     return 0;
 }
@@ -72,16 +94,24 @@ static int start_policy(struct daemon *d)
     return 0;
 }
 
-/* The ledger: in-process bus, ingest/fold service, tick and outbox relay. */
+static void wake_streams(void *wake) { http_wake_signal(wake); }
+
+/* The ledger: the bus (by URL), ingest/fold service, tick and outbox relay. */
 static int start_ledger(struct daemon *d)
 {
-    d->app.bus = bus_local_create();
+    char err[300];
+    if (bus_open(d->cfg.bus_url, NULL, &d->app.bus, err, sizeof err) != 0) {
+        log_error("main", "%s", err);
+        return -1;
+    }
     struct ledger_config lc;
     ledger_config_defaults(&lc);
     lc.store = d->app.store;
     lc.bus = d->app.bus;
-    lc.on_outbox = http_streams_wake;
-    if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != SVC_OK ||
+    lc.on_outbox = wake_streams;
+    lc.on_outbox_ctx = d->app.wake;
+    lc.metrics = d->app.metrics;
+    if (ledger_create(&lc, &d->app.ledger) != SVC_OK ||
         ledger_start(d->app.ledger) != 0) {
         log_error("main", "ledger: cannot start");
         return -1;
@@ -110,9 +140,11 @@ static int start_sources(struct daemon *d)
     struct sources_config sc = {.data_dir = d->cfg.data_dir,
                                 .logs_glob = d->cfg.logs_glob,
                                 .policy_fn = current_policy,
-                                .policy_ctx = d->app.store};
+                                .policy_ctx = d->app.store,
+                                .metrics = d->app.metrics};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
-    if (sources_start(&sc, &sink, NULL, err, sizeof err) != 0) {
+    if (sources_create(&sc, &sink, &d->app.sources, err, sizeof err) != 0 ||
+        sources_start(d->app.sources, NULL, err, sizeof err) != 0) {
         log_error("main", "sources: %s", err);
         return -1;
     }
@@ -121,8 +153,8 @@ static int start_sources(struct daemon *d)
 
 static void stop_sources(struct daemon *d)
 {
-    (void)d;
-    sources_stop();
+    sources_destroy(d->app.sources); /* stops first */
+    d->app.sources = NULL;
 }
 
 static int start_http(struct daemon *d)
@@ -137,6 +169,8 @@ static int start_http(struct daemon *d)
         .threads = d->cfg.http_threads,
         .authenticate = api_authenticate,
         .auth_ctx = &d->app,
+        .metrics = d->app.metrics,
+        .wake = d->app.wake,
     };
     if (http_server_start(&hc, api_routes, &d->app, &d->http, err, sizeof err)) {
         log_error("main", "http: %s", err);
@@ -158,6 +192,7 @@ static const struct step {
     int (*start)(struct daemon *d);
     void (*stop)(struct daemon *d);
 } steps[] = {
+    {"objects", start_objects, stop_objects},
     {"store", start_store, stop_store},
     {"policy", start_policy, NULL},
     {"ledger", start_ledger, stop_ledger},

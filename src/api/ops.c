@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bus/bus.h"
 #include "ledger/ledger.h"
 #include "util/metrics.h"
 
@@ -28,12 +29,13 @@ static double resident_bytes(void *ctx)
 
 void ops_init(struct app *app)
 {
-    metrics_gauge_fn(NULL, "process_start_time_seconds",
+    struct metrics *reg = app->metrics;
+    metrics_gauge_fn(reg, "process_start_time_seconds",
                      "Start time of the process since the Unix epoch in seconds",
                      start_time_seconds, app);
-    metrics_gauge_fn(NULL, "process_resident_memory_bytes", "Resident memory size in bytes",
+    metrics_gauge_fn(reg, "process_resident_memory_bytes", "Resident memory size in bytes",
                      resident_bytes, NULL);
-    struct metric *info = metrics_gauge(NULL, "srebot_build_info", "Build information (always 1)",
+    struct metric *info = metrics_gauge(reg, "srebot_build_info", "Build information (always 1)",
                                         (const char *[]){"version", NULL});
     metric_set(metric_series_get(info, (const char *[]){SREBOT_VERSION}), 1);
 }
@@ -59,15 +61,27 @@ void ops_readyz(struct http_req *req, struct http_resp *resp, void *ctx)
         http_resp_header(resp, "Retry-After", "1");
         return;
     }
-    http_resp_json(resp, 200, json_pack("{s:s}", "status", "ready"));
+    /* The bus state is reported, not required: events wait in the outbox
+     * while the bus is away, so the API stays useful. */
+    json_t *body = json_pack("{s:s}", "status", "ready");
+    if (app->bus) {
+        char detail[200];
+        enum bus_state bs = bus_state(app->bus, detail, sizeof detail);
+        json_t *b = json_pack("{s:s,s:s}", "adapter", bus_name(app->bus), "state",
+                              bus_state_name(bs));
+        if (detail[0])
+            json_object_set_new(b, "detail", json_string(detail));
+        json_object_set_new(body, "bus", b);
+    }
+    http_resp_json(resp, 200, body);
 }
 
-void ops_metrics(struct http_req *req, struct http_resp *resp, void *app)
+void ops_metrics(struct http_req *req, struct http_resp *resp, void *ctx)
 {
+    struct app *app = ctx;
     (void)req;
-    (void)app;
     size_t len = 0;
-    char *text = metrics_render(NULL, &len);
+    char *text = metrics_render(app->metrics, &len);
     if (!text) {
         http_resp_error(resp, 503, "unavailable", "out of memory rendering metrics");
         return;

@@ -167,9 +167,13 @@ int cmd_detect(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     struct finding_sink sink = {delivery_emit, d};
+    /* No /metrics in detect: the sources record none (metrics NULL). */
     struct sources_config scfg = {.data_dir = cfg.data_dir, .logs_glob = cfg.logs_glob};
-    if (sources_start(&scfg, &sink, policy, err, sizeof err) != 0) {
+    struct sources *src = NULL;
+    if (sources_create(&scfg, &sink, &src, err, sizeof err) != 0 ||
+        sources_start(src, policy, err, sizeof err) != 0) {
         fprintf(stderr, "srebot detect: %s\n", err);
+        sources_destroy(src);
         delivery_destroy(d);
         json_decref(policy);
         return 2;
@@ -179,9 +183,9 @@ int cmd_detect(int argc, char **argv)
 
     int exit_code = 0;
     if (o.once) {
-        if (sources_wait_cycles(1, 120000) != 0)
+        if (sources_wait_cycles(src, 1, 120000) != 0)
             log_warn("detect", "not every source completed a cycle in time");
-        sources_stop();
+        sources_destroy(src);
         int flushed = delivery_flush(d, 30000);
         struct delivery_stats st;
         delivery_get_stats(d, &st);
@@ -195,7 +199,7 @@ int cmd_detect(int argc, char **argv)
                 break;
             if (sig == SIGHUP) {
                 json_t *np = o.policy_file ? load_policy(o.policy_file) : NULL;
-                if (np && sources_apply_policy(np, err, sizeof err) == 0)
+                if (np && sources_apply_policy(src, np, err, sizeof err) == 0)
                     log_info("detect", "policy %s applied", o.policy_file);
                 else if (o.policy_file)
                     log_error("detect", "policy %s not applied; the previous one stays",
@@ -206,7 +210,7 @@ int cmd_detect(int argc, char **argv)
             print_stats(d, stderr); /* one status line a minute */
         }
         log_info("detect", "stopping");
-        sources_stop();
+        sources_destroy(src);
         delivery_flush(d, 5000);
         print_stats(d, stderr);
     }

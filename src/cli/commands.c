@@ -1,6 +1,22 @@
 /* The one table of subcommands. */
 #include "cli/cli.h"
 
+#ifdef SREBOT_WITH_VECTORSCAN
+#define CMD_SCAN cmd_scan
+#else
+#include <stdio.h>
+#define CMD_SCAN scan_not_built
+/* Left out with the log detector: say how to get it. */
+static int scan_not_built(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "srebot scan: the log detector is not in this build "
+                    "(configure with -DSREBOT_WITH_VECTORSCAN=ON)\n");
+    return 2;
+}
+#endif
+
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
     {"migrate", "apply store schema migrations and exit", cmd_migrate},
@@ -11,7 +27,7 @@ const struct cli_command cli_commands[] = {
     {"finding", "send a finding to a running server (emit)", cmd_finding},
     {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
-    {"scan", "match the log signatures against log files once", cmd_scan},
+    {"scan", "match the log signatures against log files once", CMD_SCAN},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

@@ -87,6 +87,18 @@ static int apply_store(struct config *c, const char *v, char *err, size_t errlen
     return copy_str(c->store_url, sizeof c->store_url, v, err, errlen);
 }
 
+/* The adapter is chosen (and an unknown one refused, with the adapters this
+ * build has) when the bus opens; here only the form: a scheme, then ':'. */
+static int apply_bus(struct config *c, const char *v, char *err, size_t errlen)
+{
+    size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz");
+    if (n == 0 || v[n] != ':') {
+        snprintf(err, errlen, "must be a URL whose scheme names the bus (local:)");
+        return -1;
+    }
+    return copy_str(c->bus_url, sizeof c->bus_url, v, err, errlen);
+}
+
 static int apply_log_level(struct config *c, const char *v, char *err, size_t errlen)
 {
     for (int i = 0; log_levels[i]; i++)
@@ -182,6 +194,7 @@ const struct config_setting config_settings[] = {
      apply_data_dir},
     {"store", "IF_SRE_STORE_URL", "sqlite:{data_dir}/srebot.db", "the store: sqlite:<path>", 0,
      apply_store},
+    {"bus", "IF_SRE_BUS_URL", "local:", "the event bus: local: (in-process)", 0, apply_bus},
     {"log-level", "IF_SRE_LOG_LEVEL", "info", "debug, info, warn or error", 0, apply_log_level},
     {"environment", "IF_SRE_ENVIRONMENT", "demo",
      "deployment posture: demo, staging or production", 0, apply_environment},

@@ -17,6 +17,7 @@ struct config {
     unsigned listen_port;
     char data_dir[512];
     char store_url[600];
+    char bus_url[600];             /* the bus adapter by URL scheme: "local:" */
     int log_level;                 /* enum log_level */
     enum environment environment;
     char admin_token[128];         /* IF_SRE_ADMIN_TOKEN; never logged, hashed at start-up */

@@ -67,14 +67,21 @@ json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
  *
  * Waiting never busy-loops: on 0 the server parks the connection and polls the
  * callback again after at most HTTP_STREAM_POLL_MS, or at once after
- * http_streams_wake() (call it when new data is ready, e.g. an event was
- * published). The callback runs on a server thread: it must not block. While a
+ * http_wake_signal() on the server's wake object (call it when new data is
+ * ready, e.g. an event was committed). The callback runs on a server thread: it must not block. While a
  * stream is parked a client disconnect is noticed only at the next poll. The
  * server ends every stream (the callback is not called again, stream_free is)
  * when it stops. */
 typedef long (*http_stream_fn)(void *ctx, uint64_t pos, char *buf, size_t max);
 #define HTTP_STREAM_POLL_MS 250
-void http_streams_wake(void);
+
+/* A wake signal for streamed responses: a producer (the ledger's outbox)
+ * signals it; every server configured with it resumes its waiting streams.
+ * Made by main.c before the producer, destroyed after the servers stop. */
+struct http_wake;
+struct http_wake *http_wake_create(void);
+void http_wake_destroy(struct http_wake *w); /* accepts NULL */
+void http_wake_signal(struct http_wake *w);  /* accepts NULL; any thread */
 
 struct http_resp {
     int status;
@@ -149,13 +156,15 @@ struct http_config {
     unsigned threads;            /* event-loop threads (1 = one internal thread) */
     http_auth_fn authenticate;   /* NULL: every presented credential is invalid */
     void *auth_ctx;
+    struct metrics *metrics;     /* srebot_http_* go here; NULL = not recorded */
+    struct http_wake *wake;      /* wakes waiting streams; NULL = the server's own (poll only) */
 };
 
 struct http_server;
 
 /* routes: NULL-method-terminated table (see src/api/routes.c); must outlive the
  * server. app is handed to every handler as is. Registers the srebot_http_*
- * metrics. */
+ * metrics in cfg->metrics. */
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
                       void *app, struct http_server **out, char *err, size_t errlen);
 void http_server_stop(struct http_server *srv);

@@ -74,7 +74,8 @@ static int request_id_ok(const char *s)
     return 1;
 }
 
-static void set_request_id(struct req_ctx *rc, struct MHD_Connection *conn)
+static void set_request_id(struct http_server *srv, struct req_ctx *rc,
+                           struct MHD_Connection *conn)
 {
     const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (request_id_ok(given)) {
@@ -83,9 +84,8 @@ static void set_request_id(struct req_ctx *rc, struct MHD_Connection *conn)
     }
     uint8_t raw[16];
     if (crypto_random(raw, sizeof raw) != 0) {
-        static atomic_uint_fast64_t fallback;
         snprintf(rc->request_id, sizeof rc->request_id, "req-%llu",
-                 (unsigned long long)atomic_fetch_add(&fallback, 1));
+                 (unsigned long long)atomic_fetch_add(&srv->request_seq, 1));
         return;
     }
     hex_encode(raw, sizeof raw, rc->request_id);
@@ -321,7 +321,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc->start_ns = time_mono_ns();
         snprintf(rc->method, sizeof rc->method, "%s", method);
         snprintf(rc->path, sizeof rc->path, "%s", url);
-        set_request_id(rc, conn);
+        set_request_id(srv, rc, conn);
         return begin_request(srv, conn, rc, url, method);
     }
     if (rc->responded) {
@@ -433,16 +433,16 @@ static int resolve_listen(const char *listen, struct sockaddr_storage *ss, int *
     return 0;
 }
 
-static void register_metrics(struct http_server *srv)
+static void register_metrics(struct http_server *srv, struct metrics *reg)
 {
-    srv->m_requests = metrics_counter(NULL, "srebot_http_requests_total",
+    srv->m_requests = metrics_counter(reg, "srebot_http_requests_total",
                                       "HTTP requests by route pattern, method and status",
                                       (const char *[]){"route", "method", "status", NULL});
-    srv->m_duration = metrics_histogram(NULL, "srebot_http_request_duration_seconds",
+    srv->m_duration = metrics_histogram(reg, "srebot_http_request_duration_seconds",
                                         "HTTP request duration (first byte in to last byte out)",
                                         (const char *[]){"route", NULL}, METRICS_LATENCY_BUCKETS,
                                         METRICS_LATENCY_NBUCKETS);
-    srv->m_connections = metrics_gauge(NULL, "srebot_http_connections", "Open HTTP connections",
+    srv->m_connections = metrics_gauge(reg, "srebot_http_connections", "Open HTTP connections",
                                        NULL);
     srv->s_connections = metric_series0(srv->m_connections);
 }
@@ -471,7 +471,14 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->auth_ctx = cfg->auth_ctx;
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
-    register_metrics(srv);
+    register_metrics(srv, cfg->metrics);
+    srv->wake = cfg->wake;
+    if (!srv->wake && !(srv->wake = srv->own_wake = http_wake_create())) {
+        snprintf(err, errlen, "out of memory");
+        pthread_mutex_destroy(&srv->park_lock);
+        free(srv);
+        return -1;
+    }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
@@ -509,6 +516,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
 fail:
     stream_waker_stop(srv);
     pthread_mutex_destroy(&srv->park_lock);
+    http_wake_destroy(srv->own_wake);
     free(srv);
     return -1;
 }
@@ -536,6 +544,7 @@ void http_server_stop(struct http_server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     pthread_mutex_destroy(&srv->park_lock);
+    http_wake_destroy(srv->own_wake);
     free(srv);
 }
 

@@ -50,22 +50,26 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
-    pthread_mutex_init(&l->counts_mu, NULL);
-    l->counts_head = -1;
+    l->counts = json_cache_create();
+    if (!l->counts) {
+        ledger_destroy(l);
+        return SVC_INTERNAL;
+    }
 
     /* The daemon observes itself: what came in, and how far the relay is behind. */
-    struct metric *m = metrics_counter(NULL, "srebot_ledger_findings_total",
+    struct metrics *reg = cfg->metrics;
+    struct metric *m = metrics_counter(reg, "srebot_ledger_findings_total",
                                        "Findings ingested, by outcome",
                                        (const char *[]){"outcome", NULL});
     for (int o = FOLD_OPENED; o <= FOLD_RESOLVED; o++)
         l->findings_by_outcome[o] =
             metric_series_get(m, (const char *[]){fold_outcome_name((enum fold_outcome)o)});
     l->transitions_auto = metric_series0(
-        metrics_counter(NULL, "srebot_ledger_tick_transitions_total",
+        metrics_counter(reg, "srebot_ledger_tick_transitions_total",
                         "Time-driven state changes (flap damping, suppression expiry)", NULL));
-    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
+    metrics_gauge_fn(reg, "srebot_ledger_outbox_head", "Highest committed event sequence",
                      outbox_head_metric, l);
-    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
+    metrics_gauge_fn(reg, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      relay_lag_metric, l);
 
     /* The outbox head survives restarts in the table itself. */
@@ -143,7 +147,7 @@ void ledger_note_outbox(struct ledger *l, int64_t seq)
     }
     pthread_mutex_unlock(&l->mu);
     if (moved && l->cfg.on_outbox)
-        l->cfg.on_outbox();
+        l->cfg.on_outbox(l->cfg.on_outbox_ctx);
 }
 
 int64_t ledger_outbox_head(struct ledger *l)
@@ -537,13 +541,12 @@ void ledger_destroy(struct ledger *l)
         return;
     ledger_stop(l);
     /* the registry outlives us: leave it functions that do not point here */
-    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
-                     zero_metric, NULL);
-    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
-                     zero_metric, NULL);
+    metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_outbox_head",
+                     "Highest committed event sequence", zero_metric, NULL);
+    metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_relay_lag",
+                     "Committed events not yet published on the bus", zero_metric, NULL);
     json_decref(l->policy);
-    json_decref(l->counts_doc);
-    pthread_mutex_destroy(&l->counts_mu);
+    json_cache_destroy(l->counts);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);

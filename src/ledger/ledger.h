@@ -29,7 +29,10 @@ struct ledger_config {
     struct fold_params fold;
     unsigned tick_ms;           /* how often time-driven transitions are checked */
     unsigned relay_ms;          /* outbox relay poll interval when idle */
-    void (*on_outbox)(void);    /* called after new events commit (wakes SSE streams); or NULL */
+    /* Called after new events commit (main.c: wakes SSE streams); or NULL. */
+    void (*on_outbox)(void *ctx);
+    void *on_outbox_ctx;
+    struct metrics *metrics;    /* srebot_ledger_* go here; NULL = not recorded */
     int64_t outbox_retain;      /* events kept for SSE resume (older ones, once relayed, go) */
 };
 void ledger_config_defaults(struct ledger_config *cfg);

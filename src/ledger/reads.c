@@ -114,11 +114,7 @@ static enum store_status counts_read(struct store_conn *c, void *ctx)
 enum svc_status ledger_incident_counts(struct ledger *l, json_t **out)
 {
     int64_t head = ledger_outbox_head(l);
-    pthread_mutex_lock(&l->counts_mu);
-    json_t *hit = NULL;
-    if (l->counts_doc && l->counts_head == head)
-        hit = json_deep_copy(l->counts_doc);
-    pthread_mutex_unlock(&l->counts_mu);
+    json_t *hit = json_cache_get(l->counts, head);
     if (hit) {
         *out = hit;
         return SVC_OK;
@@ -134,11 +130,7 @@ enum svc_status ledger_incident_counts(struct ledger *l, json_t **out)
         json_decref(o);
         return st;
     }
-    pthread_mutex_lock(&l->counts_mu);
-    json_decref(l->counts_doc);
-    l->counts_doc = json_deep_copy(o);
-    l->counts_head = head;
-    pthread_mutex_unlock(&l->counts_mu);
+    json_cache_put(l->counts, head, o);
     *out = o;
     return SVC_OK;
 }

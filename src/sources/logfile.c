@@ -58,6 +58,7 @@ struct logfile {
     size_t max_files;
     unsigned context_lines;
     struct logsig_set *own_set; /* from the instance's own "rules", else the policy's */
+    struct logrules_slot *rules; /* the rules in force when there is no own_set */
     struct logsig_scanner *sc;
     struct logread *rd;
     struct logwin *win;
@@ -108,23 +109,23 @@ static void lf_destroy(void *instance)
     free(lf);
 }
 
-/* Families are registered once per process; series per instance id. */
-static void metrics_attach(struct logfile *lf)
+/* Families are registered once per registry; series per instance id. */
+static void metrics_attach(struct logfile *lf, struct metrics *reg)
 {
     static const char *const by_id[] = {"id", NULL};
     static const char *const by_id_rule[] = {"id", "rule", NULL};
     const char *const id[] = {lf->id, NULL};
     lf->m_bytes = metric_series_get(
-        metrics_counter(NULL, "srebot_logfile_bytes_read_total",
+        metrics_counter(reg, "srebot_logfile_bytes_read_total",
                         "bytes of log files read by the log detector", by_id),
         id);
     lf->m_files = metric_series_get(
-        metrics_gauge(NULL, "srebot_logfile_files", "log files followed", by_id), id);
+        metrics_gauge(reg, "srebot_logfile_files", "log files followed", by_id), id);
     lf->m_dropped = metric_series_get(
-        metrics_counter(NULL, "srebot_logfile_keys_dropped_total",
+        metrics_counter(reg, "srebot_logfile_keys_dropped_total",
                         "matches not counted because the window table was full", by_id),
         id);
-    lf->m_matches = metrics_counter(NULL, "srebot_logfile_matches_total",
+    lf->m_matches = metrics_counter(reg, "srebot_logfile_matches_total",
                                     "lines matched, per log rule", by_id_rule);
 }
 
@@ -149,13 +150,15 @@ static int config_uint(const json_t *config, const char *key, long long min, lon
  * "rules"? or "detector_rules"? (the policy's format; default: the rules in
  * force, see logrules.h)}.
  * Other keys belong to the scheduler and are ignored here. */
-static int lf_init(const json_t *config, void **instance, char *err, size_t errlen)
+static int lf_init(const json_t *config, void *deps, void **instance, char *err, size_t errlen)
 {
+    const struct source_deps *d = deps;
     struct logfile *lf = calloc(1, sizeof *lf);
     if (!lf) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    lf->rules = d->rules;
     const char *id = json_string_value(json_object_get(config, "id"));
     if (!id)
         id = "logfile";
@@ -221,7 +224,7 @@ static int lf_init(const json_t *config, void **instance, char *err, size_t errl
         logwin_create((size_t)max_keys, &lf->win) != 0 ||
         !(lf->tracks = calloc(lf->max_files, sizeof *lf->tracks)))
         goto oom;
-    metrics_attach(lf);
+    metrics_attach(lf, d->metrics);
     lf->fresh_start = 1;
     if (lf->state_path) {
         struct logfile_track *saved = NULL;
@@ -504,7 +507,7 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
     struct logrules *held = NULL;
     lf->set = lf->own_set;
     if (!lf->set) {
-        held = logrules_acquire();
+        held = logrules_acquire(lf->rules);
         lf->set = held ? held->set : NULL;
     }
     lf->sink = sink;
@@ -541,14 +544,14 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
     }
     lf->set = NULL;
     lf->cur = NULL;
-    logrules_release(held);
+    logrules_release(lf->rules, held);
     /* Every readable file was still read: one broken file costs the instance
      * a backoff, never the other files' data. */
     return failed ? -1 : 0;
 }
 
 const struct source_ops source_logfile = {
-    .kind = "logfile",
+    .name = "logfile",
     .description = "follows log files by glob and matches log signatures",
     .init = lf_init,
     .run = lf_run,

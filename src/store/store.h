@@ -110,7 +110,7 @@ void store_set_commit_observer(struct store *s,
 struct metrics;
 /* The store observes itself: registers srebot_store_* (queue depth and capacity,
  * busy rejections, commits, writes, commit batch size and duration histograms)
- * in reg (NULL: the process registry that /metrics renders). The gauges read s
+ * in reg (NULL: records nothing). The gauges read s
  * when rendered: register once per store, and stop rendering before store_close. */
 void store_metrics_register(struct store *s, struct metrics *reg);
 

@@ -94,9 +94,10 @@ static void fill_defaults(struct store_config *cfg, const struct store_config *i
 
 static const struct store_backend_ops *backend_or_err(const char *url, char *err, size_t errlen)
 {
-    const struct store_backend_ops *ops = store_backend_for_url(url);
+    char why[300];
+    const struct store_backend_ops *ops = store_backend_select(url, why, sizeof why);
     if (!ops)
-        snprintf(err, errlen, "unsupported store URL (expected sqlite:PATH)");
+        snprintf(err, errlen, "unsupported store URL: %s", why);
     return ops;
 }
 

@@ -85,6 +85,7 @@ http.createServer(async (req, res) => {
   const m = (re) => re.exec(p);
   let r;
   if (p === '/api/v1/whoami') return send(res, 200, who);
+  if (p === '/api/v1/meta') return send(res, 200, { event_types: ['sre.finding.observed', 'sre.incident.opened', 'sre.incident.state_changed', 'sre.incident.resolved', 'sre.evidence.added'], incident_states: Object.keys(TRANS), severities: Object.keys(SEV).reverse() });
   if (p === '/api/v1/events') {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.write(': hello\n\n');

@@ -224,6 +224,8 @@ static inline int start_server(void)
         .threads = 2,
         .authenticate = api_authenticate,
         .auth_ctx = &app,
+        .metrics = app.metrics,
+        .wake = app.wake,
     };
     char err[256];
     if (http_server_start(&hc, table, &app, &srv, err, sizeof err) != 0) {
@@ -244,15 +246,18 @@ static inline int http_fixture_setup(const struct http_route *extra)
     if (!store)
         return -1;
     app.store = store;
+    app.metrics = metrics_create();
+    app.wake = http_wake_create();
     app.started_at_ms = time_now_ms();
     crypto_sha256(ENV_ADMIN, strlen(ENV_ADMIN), app.admin_token_hash);
     app.has_admin_token = 1;
-    store_metrics_register(store, NULL);
+    store_metrics_register(store, app.metrics);
     ops_init(&app);
     /* the ledger's reads and readiness (not started: no tick, no relay) */
     struct ledger_config lc;
     ledger_config_defaults(&lc);
     lc.store = store;
+    lc.metrics = app.metrics;
     if (ledger_create(&lc, &app.ledger) != SVC_OK)
         return -1;
     char err[160];
@@ -275,6 +280,8 @@ static inline int http_fixture_teardown(void **state)
     ledger_destroy(app.ledger);
     app.ledger = NULL;
     store_close(store);
+    http_wake_destroy(app.wake);
+    metrics_destroy(app.metrics);
     fixture_cleanup(&fx);
     curl_global_cleanup();
     return 0;

@@ -343,7 +343,15 @@ struct seen {
     char types[64][40];
 };
 
-static void on_event(const struct bus_msg *m, void *ud)
+static struct bus *local_bus(void)
+{
+    struct bus *b = NULL;
+    char err[200];
+    assert_int_equal(bus_open("local:", NULL, &b, err, sizeof err), 0);
+    return b;
+}
+
+static enum bus_ack on_event(const struct bus_msg *m, void *ud)
 {
     struct seen *s = ud;
     pthread_mutex_lock(&s->mu);
@@ -352,6 +360,7 @@ static void on_event(const struct bus_msg *m, void *ud)
     s->n++;
     snprintf(s->last_id, sizeof s->last_id, "%s", m->msg_id);
     pthread_mutex_unlock(&s->mu);
+    return BUS_ACK;
 }
 
 static int wait_events(struct seen *s, int n)
@@ -407,7 +416,7 @@ static void outbox_delivers_after_restart(void **state)
     json_t *a = ingest(f, "[" FINDING("e1", "z", "firing") "]");
     close_all(f);
 
-    struct bus *bus = bus_local_create();
+    struct bus *bus = local_bus();
     struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     assert_true(bus_subscribe(bus, "sre.>", on_event, &s) > 0);
     open_all(f, bus);
@@ -424,7 +433,8 @@ static void outbox_delivers_after_restart(void **state)
 
     /* the detector subject takes the ingest path */
     const char *det = FINDING("det-1", "z", "firing");
-    bus_publish(bus, "sre.detector.finding.observed", "m1", det, strlen(det));
+    assert_int_equal(bus_publish(bus, "sre.detector.finding.observed", "m1", det, strlen(det)),
+                     ADAPTER_OK);
     /* "sre.>" also sees the detector message itself, then its finding event */
     assert_int_equal(wait_events(&s, 5), 5);
     assert_string_equal(s.types[3], "sre.detector.finding.observed");
@@ -449,7 +459,7 @@ static void relay_skips_unwanted_subjects(void **state)
 {
     struct fx *f = *state;
     close_all(f);
-    struct bus *bus = bus_local_create();
+    struct bus *bus = local_bus();
     struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     assert_true(bus_subscribe(bus, "sre.incident.>", on_event, &s) > 0);
     assert_int_equal(bus_interested(bus, "sre.incident.opened"), 1);
