@@ -22,7 +22,6 @@
 #include "sources/sources.h"
 #include "store/store.h"
 #include "util/crypto.h"
-#include "util/json_cache.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
@@ -44,14 +43,13 @@ extern const struct runner_ops *const srebot_extra_runners[];
 #define EXTRA_RUNNERS NULL
 #endif
 
-/* The shared objects every later step is handed: the metrics registry, the
- * SSE wake signal, the counts cache. Made first, freed last. */
+/* The shared objects every later step is handed: the metrics registry and the
+ * SSE wake signal. Made first, freed last. */
 static int start_objects(struct daemon *d)
 {
     d->app.metrics = metrics_create();
     d->app.wake = http_wake_create();
-    d->app.counts = json_cache_create();
-    if (!d->app.metrics || !d->app.wake || !d->app.counts) {
+    if (!d->app.metrics || !d->app.wake) {
         log_error("main", "out of memory");
         return -1;
     }
@@ -60,10 +58,8 @@ static int start_objects(struct daemon *d)
 
 static void stop_objects(struct daemon *d)
 {
-    json_cache_destroy(d->app.counts);
     http_wake_destroy(d->app.wake);
     metrics_destroy(d->app.metrics);
-    d->app.counts = NULL;
     d->app.wake = NULL;
     d->app.metrics = NULL;
 }
@@ -82,6 +78,7 @@ static int start_store(struct daemon *d)
         log_error("main", "store: %s", err);
         return -1;
     }
+    store_metrics_register(d->app.store, d->app.metrics);
     ops_init(&d->app);
     return 0;
 }
@@ -149,6 +146,7 @@ static int start_remediation(struct daemon *d)
     struct remed_worker_config wc;
     remed_worker_config_defaults(&wc);
     wc.ledger = d->app.ledger;
+    wc.store = d->app.store;
     wc.extra_runners = EXTRA_RUNNERS;
     if (remed_worker_create(&wc, &d->remediation, err, sizeof err) != 0) {
         log_error("main", "remediation: %s", err);

@@ -63,6 +63,7 @@ int remed_worker_create(const struct remed_worker_config *cfg, struct remed_work
     if (!w->cfg.consumer)
         w->cfg.consumer = "remediation";
     w->ledger = cfg->ledger;
+    w->store = cfg->store;
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_t a;
     pthread_condattr_init(&a);
@@ -164,10 +165,10 @@ static int event_pass(struct remed_worker *w, int64_t now)
     if (!b)
         return 0;
     struct store_conn *c;
-    enum store_status st = store_read_acquire(ledger_store(w->ledger), &c);
+    enum store_status st = store_read_acquire(w->store, &c);
     if (st == STORE_OK) {
         st = store_outbox_after(c, w->cursor, EVENT_BATCH, collect_event, b);
-        store_read_release(ledger_store(w->ledger), c);
+        store_read_release(w->store, c);
     }
     int more = 0;
     if (st == STORE_OK && b->seen) {

@@ -36,6 +36,7 @@ struct remed_worker;
 
 struct remed_worker_config {
     struct ledger *ledger;
+    struct store *store;                           /* read connections (history, events) */
     const struct runner_ops *const *runners;       /* NULL = runner_registry */
     const struct runner_ops *const *extra_runners; /* searched first; NULL = none */
     unsigned tick_ms;           /* expiry / execution / verification pass (default 1000) */

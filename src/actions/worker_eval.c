@@ -96,7 +96,7 @@ int worker_view_load(struct remed_worker *w, int64_t id, int64_t now, struct inc
     v->history = calloc(WORKER_HISTORY_MAX, sizeof *v->history);
     if (!v->history)
         return -1;
-    struct store *s = ledger_store(w->ledger);
+    struct store *s = w->store;
     struct store_conn *c;
     enum store_status st = store_read_acquire(s, &c);
     if (st != STORE_OK)

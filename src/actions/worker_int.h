@@ -29,6 +29,7 @@ struct last_decision {
 struct remed_worker {
     struct remed_worker_config cfg;
     struct ledger *ledger;
+    struct store *store;
     struct runner_slot runners[WORKER_MAX_RUNNERS];
     size_t nrunners;
 

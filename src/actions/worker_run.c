@@ -31,7 +31,7 @@ static int collect(const struct attempt_rec *a, void *ud)
 static void list_state(struct remed_worker *w, const char *state, struct id_list *out)
 {
     out->n = 0;
-    struct store *s = ledger_store(w->ledger);
+    struct store *s = w->store;
     struct store_conn *c;
     if (store_read_acquire(s, &c) != STORE_OK)
         return;
@@ -64,7 +64,7 @@ static int take_vote(const struct approval_vote *v, void *ud)
 static void read_approval(struct remed_worker *w, int64_t attempt_id, struct approval_read *x)
 {
     memset(x, 0, sizeof *x);
-    struct store *s = ledger_store(w->ledger);
+    struct store *s = w->store;
     struct store_conn *c;
     if (store_read_acquire(s, &c) != STORE_OK)
         return;
@@ -83,7 +83,7 @@ static void read_approval(struct remed_worker *w, int64_t attempt_id, struct app
 
 static int read_attempt(struct remed_worker *w, int64_t id, struct attempt_rec *a)
 {
-    struct store *s = ledger_store(w->ledger);
+    struct store *s = w->store;
     struct store_conn *c;
     if (store_read_acquire(s, &c) != STORE_OK)
         return -1;
@@ -329,7 +329,7 @@ void worker_verify_due(struct remed_worker *w, int64_t now)
     if (!w->policy)
         return;
     struct due_list l = {0};
-    struct store *s = ledger_store(w->ledger);
+    struct store *s = w->store;
     struct store_conn *c;
     if (store_read_acquire(s, &c) != STORE_OK)
         return;

@@ -72,6 +72,14 @@ static int64_t claimed_at(const struct action_history *h)
     return h->started_ms ? h->started_ms : h->created_ms;
 }
 
+/* An attempt uses budget and claims its target unless it was cancelled before
+ * it ever started: one that started (even if later reconciled as cancelled)
+ * may have changed the world. */
+static int counts(const struct action_history *h)
+{
+    return h->state != ATT_CANCELLED || h->started_ms != 0;
+}
+
 static int counts_in_rate(enum action_id a)
 {
     const struct action_def *d = action_get(a);
@@ -99,7 +107,7 @@ static int used_budget(const struct guard_ctx *g, enum action_id a)
     for (size_t i = 0; i < g->in->nhistory; i++) {
         const struct action_history *h = &g->in->history[i];
         n += h->attempt_id != g->exclude && h->incident_id == g->in->incident->id &&
-             h->action == a && h->state != ATT_CANCELLED;
+             h->action == a && counts(h);
     }
     return n;
 }
@@ -113,7 +121,7 @@ static int64_t last_claim(const struct guard_ctx *g, enum action_id a, const cha
     *found = 0;
     for (size_t i = 0; i < g->in->nhistory; i++) {
         const struct action_history *h = &g->in->history[i];
-        if (h->attempt_id == g->exclude || !same(h, a, target) || h->state == ATT_CANCELLED)
+        if (h->attempt_id == g->exclude || !same(h, a, target) || !counts(h))
             continue;
         if (!*found || claimed_at(h) > last)
             last = claimed_at(h);
@@ -128,8 +136,7 @@ static int started_last_hour(const struct guard_ctx *g)
     int64_t now = g->in->now_ms;
     for (size_t i = 0; i < g->in->nhistory; i++) {
         const struct action_history *h = &g->in->history[i];
-        if (h->attempt_id == g->exclude || !counts_in_rate(h->action) || !h->started_ms ||
-            !attempt_state_started(h->state))
+        if (h->attempt_id == g->exclude || !counts_in_rate(h->action) || !h->started_ms)
             continue;
         n += h->started_ms > now - HOUR_MS; /* later than now (clock went back) counts too */
     }
@@ -234,6 +241,13 @@ static int incident_active(const struct eval_incident *inc)
             inc->state == ST_ESCALATED);
 }
 
+static void deny_inactive(struct decision *d, const struct eval_incident *inc)
+{
+    say(d, MODE_DENY, RC_INCIDENT_INACTIVE, "the incident is %s",
+        inc->last_status == FINDING_RESOLVED ? "no longer firing"
+                                             : incident_state_name(inc->state));
+}
+
 static void decide(const struct guard_ctx *g, enum action_id a, int step, struct decision *d)
 {
     memset(d, 0, sizeof *d);
@@ -262,7 +276,7 @@ static enum step_status step_status(const struct eval_input *in, enum action_id 
         const struct action_history *h = &in->history[i];
         if (h->incident_id != in->incident->id || h->action != a)
             continue;
-        used += h->state != ATT_CANCELLED;
+        used += counts(h);
         if (h->created_ms < in->incident->episode_start_ms)
             continue;
         if (attempt_state_open(h->state))
@@ -280,7 +294,8 @@ static enum step_status step_status(const struct eval_input *in, enum action_id 
 
 void evaluate(const struct eval_input *in, struct eval_result *out)
 {
-    memset(out, 0, sizeof *out);
+    out->n = 0; /* items past n are left as they were: clearing 16 KiB per call is the cost */
+    out->escalate = 0;
     if (!incident_active(in->incident) ||
         (in->finding && in->finding->status == FINDING_RESOLVED))
         return;
@@ -318,10 +333,7 @@ void evaluate_action(const struct eval_input *in, enum action_id action, struct 
     if (!action_get(action))
         return say(out, MODE_DENY, RC_UNKNOWN_ACTION, "not an action");
     if (!incident_active(in->incident))
-        return say(out, MODE_DENY, RC_INCIDENT_INACTIVE, "the incident is %s",
-                   in->incident->last_status == FINDING_RESOLVED
-                       ? "no longer firing"
-                       : incident_state_name(in->incident->state));
+        return deny_inactive(out, in->incident);
     int step;
     if (!in_playbook(eval_playbook_for(in->policy, in->incident->class_), action, &step))
         return say(out, MODE_DENY, RC_NOT_IN_PLAYBOOK, "the playbook of %s has no %s",
@@ -350,10 +362,7 @@ void evaluate_gate(const struct eval_input *in, const struct action_history *a,
     if (action_get(a->action)->kind == ACTION_RECOMMEND_ONLY)
         return say(out, MODE_DENY, RC_RECOMMENDATION_ONLY, "a recommendation never runs");
     if (!incident_active(in->incident))
-        return say(out, MODE_DENY, RC_INCIDENT_INACTIVE, "the incident is %s",
-                   in->incident->last_status == FINDING_RESOLVED
-                       ? "no longer firing"
-                       : incident_state_name(in->incident->state));
+        return deny_inactive(out, in->incident);
     const struct guard_ctx g = {in, a->attempt_id};
     guards(&g, a->action, a->target, a->target[0] != '\0', out);
     if (out->mode == MODE_DENY || out->mode == MODE_RECOMMEND)

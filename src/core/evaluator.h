@@ -160,7 +160,9 @@ struct action_history {
     int64_t incident_id;
     enum attempt_state state;
     int64_t created_ms;   /* proposed at (the "at_ms" of the decision) */
-    int64_t started_ms;   /* entered executing; 0 if never */
+    int64_t started_ms;   /* entered executing; 0 if never. Kept whatever follows: an
+                           * attempt that started counts in budget, cooldown and
+                           * hourly rate even if later reconciled as cancelled */
     int64_t finished_ms;  /* reached succeeded / failed / ...; 0 if not yet */
 };
 
@@ -196,7 +198,8 @@ struct eval_result {
     int escalate;      /* every playbook step is done and the incident still fires */
 };
 
-/* Decides what may happen next for one incident. Fills *out (always; n may be 0). */
+/* Decides what may happen next for one incident. Sets out->n (may be 0),
+ * out->escalate and items[0..n) (each fully written); items past n are untouched. */
 void evaluate(const struct eval_input *in, struct eval_result *out);
 
 /* The decision for one named action on this incident (an operator's request,

@@ -8,7 +8,7 @@
 
 #include "core/policy.h"
 #include "core/replay.h"
-#include "ledger/ledger.h"
+#include "ledger/ledger_int.h"
 #include "ledger/views.h"
 #include "store/action_repo.h"
 #include "util/log.h"
@@ -104,7 +104,7 @@ enum svc_status policy_simulate(struct ledger *l, const json_t *candidate, int64
 
     uint64_t t0 = time_mono_ns();
     struct finding_acc acc = {0};
-    struct store *s = ledger_store(l);
+    struct store *s = l->store;
     struct store_conn *c;
     enum store_status rs = store_read_acquire(s, &c);
     if (rs == STORE_OK) {

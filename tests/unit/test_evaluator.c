@@ -14,14 +14,6 @@
 #define MIN_MS (60LL * 1000)
 #define NOW (10LL * 24 * 3600 * 1000)
 
-static struct problems *probs_new(void)
-{
-    struct problems *p = calloc(1, sizeof *p);
-    assert_non_null(p);
-    problems_init(p);
-    return p;
-}
-
 struct fx {
     struct eval_policy *pol;
     struct eval_incident inc;
@@ -35,9 +27,9 @@ static void fx_init(struct fx *f, enum environment posture, const char *cls, con
     memset(f, 0, sizeof *f);
     struct policy_seed seed = {.posture = posture};
     json_t *doc = policy_defaults(&seed);
-    struct problems *p = probs_new();
+    struct problems *p = problems_create();
     assert_int_equal(policy_validate(doc, p), 0);
-    free(p);
+    problems_destroy(p);
     f->pol = eval_policy_create(doc);
     json_decref(doc);
     assert_non_null(f->pol);
@@ -446,7 +438,7 @@ static void policy_fields(void **state)
     json_object_set_new(doc, "playbooks",
                         json_pack("{s:[s,s], s:[s]}", "default", "notify", "review_cluster_capacity",
                                   RESTARTS, "rollout_restart"));
-    struct problems *p = probs_new();
+    struct problems *p = problems_create();
     assert_int_equal(policy_validate(doc, p), 0);
     struct eval_policy *v = eval_policy_create(doc);
     assert_int_equal(v->verify_ms[ACT_ROLLOUT_RESTART], 42000);
@@ -469,8 +461,8 @@ static void policy_fields(void **state)
                                   DISK, QUEUE, "notify", "notify", "default", "reboot_world"));
     json_object_set_new(json_object_get(doc, "automation"), "verify_seconds",
                         json_pack("{s:i, s:i}", "rollout_restart", -1, "fly", 3));
-    free(p);
-    p = probs_new();
+    problems_destroy(p);
+    p = problems_create();
     assert_int_equal(policy_validate(doc, p), -1);
     static const char *const want[][2] = {
         {"/automation/verify_seconds/rollout_restart", "range"},
@@ -488,7 +480,7 @@ static void policy_fields(void **state)
         if (!found)
             fail_msg("missing problem %s %s", want[i][0], want[i][1]);
     }
-    free(p);
+    problems_destroy(p);
     json_decref(doc);
 
     /* no document: only notify, the system namespaces protected */
