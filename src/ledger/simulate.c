@@ -120,7 +120,8 @@ enum svc_status policy_simulate(struct ledger *l, const json_t *candidate, int64
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     enum svc_status st = SVC_OK;
-    if (run_one(current, &acc, until_ms, &a) != 0 || run_one(candidate, &acc, until_ms, &b) != 0)
+    int64_t end = until_ms + SIMULATE_TAIL_MS;
+    if (run_one(current, &acc, end, &a) != 0 || run_one(candidate, &acc, end, &b) != 0)
         st = SVC_INTERNAL;
     json_t *diff = st == SVC_OK ? replay_diff_json(&a, &b) : NULL;
     if (st == SVC_OK && !diff)

@@ -21,7 +21,12 @@ struct ledger;
 
 #define SIMULATE_MAX_FINDINGS 20000
 #define SIMULATE_MAX_RANGE_MS (7LL * 24 * 3600 * 1000)
-#define SIMULATE_TICK_MS 60000 /* open incidents are re-evaluated each simulated minute */
+/* Open incidents are re-evaluated every simulated SIMULATE_TICK_MS (so a
+ * notify that succeeded leads to the next playbook step, as in the worker),
+ * and the replay runs SIMULATE_TAIL_MS past the range's end so that the
+ * follow-ups of its last findings show. */
+#define SIMULATE_TICK_MS 5000
+#define SIMULATE_TAIL_MS 60000
 
 /* candidate: a policy document (not validated yet: SVC_INVALID with every
  * problem under /policy when it is not a valid policy). [since_ms, until_ms]:
