@@ -9,6 +9,7 @@
 
 #include "actions/worker_int.h"
 #include "ledger/actions.h"
+#include "ledger/consumers.h"
 #include "ledger/ledger.h"
 #include "store/ledger_repo.h"
 #include "util/log.h"
@@ -75,14 +76,14 @@ int remed_worker_create(const struct remed_worker_config *cfg, struct remed_work
         remed_worker_destroy(w);
         return -1;
     }
-    enum svc_status st = actions_cursor_get(w->ledger, w->cfg.consumer, &w->cursor);
+    /* first start: from now on, not the whole history */
+    enum svc_status st =
+        ledger_consumer_open(w->ledger, w->cfg.consumer, OUTBOX_FROM_HEAD, &w->events);
     if (st != SVC_OK) {
         snprintf(err, errlen, "remediation cursor: %s", svc_status_text(st));
         remed_worker_destroy(w);
         return -1;
     }
-    if (w->cursor == 0) /* first start: from now on, not the whole history */
-        w->cursor = ledger_outbox_head(w->ledger);
     *out = w;
     return 0;
 }
@@ -164,23 +165,17 @@ static int event_pass(struct remed_worker *w, int64_t now)
     struct event_batch *b = calloc(1, sizeof *b);
     if (!b)
         return 0;
-    struct store_conn *c;
-    enum store_status st = store_read_acquire(w->store, &c);
-    if (st == STORE_OK) {
-        st = store_outbox_after(c, w->cursor, EVENT_BATCH, collect_event, b);
-        store_read_release(w->store, c);
-    }
+    int n = ledger_consumer_next(w->events, EVENT_BATCH, collect_event, b);
     int more = 0;
-    if (st == STORE_OK && b->seen) {
+    if (n > 0) {
         for (size_t i = 0; i < b->nids; i++)
             worker_evaluate(w, b->ids[i], EVAL_TRIGGER_FINDING, now);
         /* advance after handling: a crash in between re-evaluates, which the
          * evaluator answers the same way (open attempts make it wait) */
-        if (actions_cursor_set(w->ledger, w->cfg.consumer, b->last_seq) == SVC_OK)
-            w->cursor = b->last_seq;
-        more = b->seen == EVENT_BATCH;
-    } else if (st != STORE_OK) {
-        log_warn("remediation", "reading events: %s", store_status_name(st));
+        ledger_consumer_advance(w->events, b->last_seq);
+        more = n == EVENT_BATCH;
+    } else if (n < 0) {
+        log_warn("remediation", "reading events failed");
     }
     free(b);
     return more;
@@ -203,7 +198,7 @@ static void *worker_main(void *arg)
     while (!worker_stopping(w)) {
         remed_worker_run_once(w, time_now_ms());
         /* sleep until new events commit or the next tick */
-        ledger_outbox_wait(w->ledger, w->cursor, w->cfg.tick_ms);
+        ledger_consumer_wait(w->events, w->cfg.tick_ms);
     }
     return NULL;
 }
@@ -248,6 +243,7 @@ void remed_worker_destroy(struct remed_worker *w)
     for (size_t i = 0; i < w->nrunners; i++)
         if (w->runners[i].ops->destroy)
             w->runners[i].ops->destroy(w->runners[i].instance);
+    ledger_consumer_close(w->events);
     eval_policy_destroy(w->policy);
     json_decref(w->policy_doc);
     pthread_cond_destroy(&w->cv);

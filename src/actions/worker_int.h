@@ -35,7 +35,7 @@ struct remed_worker {
 
     json_t *policy_doc;         /* the document the view was built from (a reference) */
     struct eval_policy *policy; /* the evaluator's view of it */
-    int64_t cursor;             /* last outbox event handled */
+    struct outbox_consumer *events; /* its named outbox cursor (ledger/consumers.h) */
     struct last_decision last[WORKER_DEDUPE_SLOTS];
 
     pthread_mutex_t mu;

@@ -414,7 +414,7 @@ enum svc_status actions_recommended(struct ledger *l, int64_t attempt_id, const 
     return st;
 }
 
-/* ---- cancellation, escalation, the consumer cursor ---- */
+/* ---- cancellation, escalation ---- */
 
 static enum store_status cancel_fn(struct store_conn *c, struct act_op *op)
 {
@@ -475,35 +475,6 @@ enum svc_status actions_escalate(struct ledger *l, int64_t incident_id, const ch
     struct escalate_arg x = {incident_id, reason};
     struct act_op op = {.fn = escalate_fn, .arg = &x, .now = now_ms};
     return act_run(l, &op);
-}
-
-struct cursor_arg {
-    const char *consumer;
-    int64_t seq;
-};
-
-static enum store_status cursor_fn(struct store_conn *c, struct act_op *op)
-{
-    struct cursor_arg *x = op->arg;
-    return store_outbox_cursor_set(c, x->consumer, x->seq);
-}
-
-enum svc_status actions_cursor_set(struct ledger *l, const char *consumer, int64_t seq)
-{
-    struct cursor_arg x = {consumer, seq};
-    struct act_op op = {.fn = cursor_fn, .arg = &x, .now = time_now_ms()};
-    return act_run(l, &op);
-}
-
-enum svc_status actions_cursor_get(struct ledger *l, const char *consumer, int64_t *seq)
-{
-    struct store_conn *c;
-    enum store_status st = store_read_acquire(l->store, &c);
-    if (st == STORE_OK) {
-        st = store_outbox_cursor_get(c, consumer, seq);
-        store_read_release(l->store, c);
-    }
-    return svc_from_store(st);
 }
 
 /* ---- start-up reconciliation ---- */

@@ -107,10 +107,6 @@ enum svc_status actions_cancel(struct ledger *l, int64_t attempt_id, const char 
 enum svc_status actions_escalate(struct ledger *l, int64_t incident_id, const char *reason,
                                  int64_t now_ms);
 
-/* A named outbox consumer's progress (the remediation worker's cursor). */
-enum svc_status actions_cursor_get(struct ledger *l, const char *consumer, int64_t *seq);
-enum svc_status actions_cursor_set(struct ledger *l, const char *consumer, int64_t seq);
-
 /* Start-up reconciliation: every attempt left `executing` becomes `unknown`
  * (timeline, audit, sre.action.unknown). *n gets how many. */
 enum svc_status actions_recover(struct ledger *l, int64_t now_ms, unsigned *n);
