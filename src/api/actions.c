@@ -62,8 +62,17 @@ static int query_problems(struct http_resp *resp, struct problems *p)
     return -1;
 }
 
-static const char *const request_states[] = {"pending", "approved", "rejected", "expired",
-                                             "cancelled", NULL};
+/* A service answer: 200 with out, or the service status mapped to HTTP. */
+static void answer(struct http_resp *resp, enum svc_status st, json_t *out, const char *what)
+{
+    if (st == SVC_OK)
+        http_resp_json(resp, 200, out);
+    else
+        http_resp_svc_error(resp, st, what);
+}
+
+static const char *const request_states[] = {"pending", "approved",  "rejected",
+                                             "expired", "cancelled", NULL};
 
 void api_approvals_list(struct http_req *req, struct http_resp *resp, void *app)
 {
@@ -89,12 +98,9 @@ void api_approvals_list(struct http_req *req, struct http_resp *resp, void *app)
         problems_add(p, "/incident", "format", "must be an incident id");
     paging(req, 200, &f.limit, &f.before_id, p);
     if (query_problems(resp, p) == 0) {
-        json_t *out;
+        json_t *out = NULL;
         enum svc_status st = actions_approval_list(a->store, &f, &out);
-        if (st == SVC_OK)
-            http_resp_json(resp, 200, out);
-        else
-            http_resp_svc_error(resp, st, "approvals");
+        answer(resp, st, out, "approvals");
     }
     problems_destroy(p);
 }
@@ -116,12 +122,9 @@ void api_approval_get(struct http_req *req, struct http_resp *resp, void *app)
     int64_t id;
     if (path_id(req, resp, "approval request", &id))
         return;
-    json_t *out;
+    json_t *out = NULL;
     enum svc_status st = actions_approval_view(a->store, id, &out);
-    if (st == SVC_OK)
-        http_resp_json(resp, 200, out);
-    else
-        http_resp_svc_error(resp, st, "approval request");
+    answer(resp, st, out, "approval request");
 }
 
 static void decide(struct http_req *req, struct http_resp *resp, void *app, int approve)
@@ -214,12 +217,9 @@ void api_incident_attempts(struct http_req *req, struct http_resp *resp, void *a
     }
     paging(req, 500, &f.limit, &f.before_id, p);
     if (query_problems(resp, p) == 0) {
-        json_t *out;
+        json_t *out = NULL;
         enum svc_status st = actions_attempt_list(a->store, &f, &out);
-        if (st == SVC_OK)
-            http_resp_json(resp, 200, out);
-        else
-            http_resp_svc_error(resp, st, "attempts");
+        answer(resp, st, out, "attempts");
     }
     problems_destroy(p);
 }
@@ -239,12 +239,9 @@ void api_incident_decisions(struct http_req *req, struct http_resp *resp, void *
     int64_t unused;
     paging(req, 1000, &limit, &unused, p);
     if (query_problems(resp, p) == 0) {
-        json_t *out;
+        json_t *out = NULL;
         enum svc_status st = actions_decisions_of(a->store, id, limit == 50 ? 500 : limit, &out);
-        if (st == SVC_OK)
-            http_resp_json(resp, 200, out);
-        else
-            http_resp_svc_error(resp, st, "incident");
+        answer(resp, st, out, "incident");
     }
     problems_destroy(p);
 }
@@ -261,12 +258,9 @@ void api_notifications_list(struct http_req *req, struct http_resp *resp, void *
     int64_t before;
     paging(req, 200, &limit, &before, p);
     if (query_problems(resp, p) == 0) {
-        json_t *out;
+        json_t *out = NULL;
         enum svc_status st = actions_notification_list(a->store, before, limit, &out);
-        if (st == SVC_OK)
-            http_resp_json(resp, 200, out);
-        else
-            http_resp_svc_error(resp, st, "notifications");
+        answer(resp, st, out, "notifications");
     }
     problems_destroy(p);
 }

@@ -13,84 +13,6 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-/* ---- shared helpers (actions_int.h) ---- */
-
-static enum store_status act_apply(struct store_conn *c, struct store_write **w, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct act_op *op = w[i]->arg;
-        op->answer = SVC_OK;
-        enum store_status st = op->fn(c, op);
-        w[i]->status = st;
-        if (st != STORE_OK)
-            return st; /* the writer retries each write alone */
-    }
-    return STORE_OK;
-}
-
-enum svc_status act_run(struct ledger *l, struct act_op *op)
-{
-    struct store_write w;
-    memset(&w, 0, sizeof w);
-    w.apply = act_apply;
-    w.arg = op;
-    enum store_status st = store_write_wait(l->store, &w);
-    if (st != STORE_OK) {
-        if (st == STORE_ERROR)
-            log_warn("actions", "write failed: %s", w.err[0] ? w.err : store_status_name(st));
-        return svc_from_store(st);
-    }
-    if (op->max_seq)
-        ledger_note_outbox(l, op->max_seq);
-    return op->answer;
-}
-
-int act_edge_ok(const char *action, const char *from, const char *to)
-{
-    enum attempt_state f, t;
-    const struct action_def *def = action_find(action);
-    if (!def || attempt_state_parse(from, &f) != 0 || attempt_state_parse(to, &t) != 0)
-        return 0;
-    return attempt_transition_allowed_for((int)def->kind, f, t);
-}
-
-enum store_status act_set_state(struct store_conn *c, struct attempt_rec *a, const char *to,
-                                int64_t now)
-{
-    if (!act_edge_ok(a->action, a->state, to)) {
-        log_error("actions", "attempt %lld: refused edge %s -> %s", (long long)a->id, a->state, to);
-        return STORE_INVALID;
-    }
-    snprintf(a->state, sizeof a->state, "%s", to);
-    a->updated_at_ms = now;
-    return store_attempt_update(c, a);
-}
-
-enum store_status act_note(struct store_conn *c, int64_t incident_id, int64_t now,
-                           const char *actor, const char *kind, const char *audit_action,
-                           const char *reason, json_t *data)
-{
-    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    enum store_status st =
-        store_timeline_append(c, incident_id, now, actor, kind, reason ? reason : "", text);
-    if (st == STORE_OK) {
-        char subject[48];
-        snprintf(subject, sizeof subject, "incident/%lld", (long long)incident_id);
-        st = store_audit_append(c, actor, audit_action, subject, text);
-    }
-    free(text);
-    return st;
-}
-
-enum store_status act_emit(struct store_conn *c, struct act_op *op, const char *type,
-                           const struct attempt_rec *a, const struct approval_rec *approval)
-{
-    json_t *d = actions_attempt_json(a);
-    if (approval)
-        json_object_set_new(d, "approval", act_approval_json(approval));
-    return ledger_emit(c, type, a->incident_id, op->now, d, &op->max_seq);
-}
-
 /* The timeline/audit data of an attempt step. */
 static json_t *step_data(const struct attempt_rec *a)
 {
@@ -175,10 +97,10 @@ static enum store_status decision_fn(struct store_conn *c, struct act_op *op)
         if ((st = store_attempt_insert(c, a)) != STORE_OK)
             return st;
     }
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "action", d->action, "target",
-                             d->target ? d->target : "", "mode", d->mode, "reason_code",
-                             d->reason_code ? d->reason_code : "", "step", d->step, "dry_run",
-                             d->dry_run);
+    json_t *data =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "action", d->action, "target",
+                  d->target ? d->target : "", "mode", d->mode, "reason_code",
+                  d->reason_code ? d->reason_code : "", "step", d->step, "dry_run", d->dry_run);
     if (a->id)
         json_object_set_new(data, "attempt_id", json_integer(a->id));
     char reason[400];
@@ -207,7 +129,8 @@ static enum store_status decision_fn(struct store_conn *c, struct act_op *op)
     r.allow_self_approval = x->rules->allow_self_approval;
     r.requested_at_ms = op->now;
     r.expires_at_ms = op->now + x->rules->expiry_ms;
-    if ((st = act_set_state(c, a, attempt_state_name(ATT_AWAITING_APPROVAL), op->now)) != STORE_OK ||
+    if ((st = act_set_state(c, a, attempt_state_name(ATT_AWAITING_APPROVAL), op->now)) !=
+            STORE_OK ||
         (st = store_approval_insert(c, &r)) != STORE_OK)
         return st;
     json_t *ad = act_approval_json(&r);
@@ -243,18 +166,39 @@ enum svc_status actions_record_decision(struct ledger *l, int64_t incident_id,
 
 /* ---- intent before action ---- */
 
-struct attempt_arg {
+struct attempt_in {
     int64_t id;
     int succeeded, held, escalate, contain;
     const char *result, *evidence;
     int64_t verify_at;
+};
+
+struct attempt_arg {
+    struct attempt_in in;
     struct attempt_rec a;
 };
+
+/* One write on one attempt: fn runs in the transaction with in; *out (may be
+ * NULL) gets the attempt after it. */
+static enum svc_status attempt_run(struct ledger *l, act_fn fn, struct attempt_in in,
+                                   int64_t now_ms, struct attempt_rec *out)
+{
+    struct attempt_arg *x = calloc(1, sizeof *x);
+    if (!x)
+        return SVC_INTERNAL;
+    x->in = in;
+    struct act_op op = {.fn = fn, .arg = x, .now = now_ms};
+    enum svc_status st = act_run(l, &op);
+    if (st == SVC_OK && out)
+        *out = x->a;
+    free(x);
+    return st;
+}
 
 static enum store_status load_attempt(struct store_conn *c, struct act_op *op,
                                       struct attempt_arg *x, int *found)
 {
-    enum store_status st = store_attempt_get(c, x->id, &x->a);
+    enum store_status st = store_attempt_get(c, x->in.id, &x->a);
     *found = st == STORE_OK;
     if (st == STORE_NOT_FOUND) {
         op->answer = SVC_NOT_FOUND;
@@ -272,8 +216,8 @@ static enum store_status begin_fn(struct store_conn *c, struct act_op *op)
         return st;
     struct attempt_rec *a = &x->a;
     const char *executing = attempt_state_name(ATT_EXECUTING);
-    int is_auto = strcmp(a->state, attempt_state_name(ATT_PROPOSED)) == 0 &&
-                  strcmp(a->mode, "auto") == 0;
+    int is_auto =
+        strcmp(a->state, attempt_state_name(ATT_PROPOSED)) == 0 && strcmp(a->mode, "auto") == 0;
     int is_approved = strcmp(a->state, attempt_state_name(ATT_APPROVED)) == 0;
     if (!is_auto && !is_approved) {
         op->answer = SVC_CONFLICT;
@@ -302,16 +246,7 @@ static enum store_status begin_fn(struct store_conn *c, struct act_op *op)
 enum svc_status actions_begin(struct ledger *l, int64_t attempt_id, int64_t now_ms,
                               struct attempt_rec *out)
 {
-    struct attempt_arg *x = calloc(1, sizeof *x);
-    if (!x)
-        return SVC_INTERNAL;
-    x->id = attempt_id;
-    struct act_op op = {.fn = begin_fn, .arg = x, .now = now_ms};
-    enum svc_status st = act_run(l, &op);
-    if (st == SVC_OK && out)
-        *out = x->a;
-    free(x);
-    return st;
+    return attempt_run(l, begin_fn, (struct attempt_in){.id = attempt_id}, now_ms, out);
 }
 
 /* A system move of the incident, when the lifecycle table allows it. */
@@ -344,17 +279,17 @@ static enum store_status finish_fn(struct store_conn *c, struct act_op *op)
         op->answer = SVC_CONFLICT;
         return STORE_OK;
     }
-    snprintf(a->result, sizeof a->result, "%s", x->result ? x->result : "");
+    snprintf(a->result, sizeof a->result, "%s", x->in.result ? x->in.result : "");
     a->finished_at_ms = op->now;
-    if (x->succeeded && x->verify_at > 0) {
-        a->verify_at_ms = x->verify_at;
+    if (x->in.succeeded && x->in.verify_at > 0) {
+        a->verify_at_ms = x->in.verify_at;
         snprintf(a->verification, sizeof a->verification, "pending");
     }
-    const char *to = attempt_state_name(x->succeeded ? ATT_SUCCEEDED : ATT_FAILED);
+    const char *to = attempt_state_name(x->in.succeeded ? ATT_SUCCEEDED : ATT_FAILED);
     char reason[300];
-    snprintf(reason, sizeof reason, "%s %s", a->action, x->succeeded ? "succeeded" : "failed");
+    snprintf(reason, sizeof reason, "%s %s", a->action, x->in.succeeded ? "succeeded" : "failed");
     st = attempt_step(c, op, a, to, "system", reason, NULL);
-    if (st == STORE_OK && x->succeeded && x->contain && !a->dry_run)
+    if (st == STORE_OK && x->in.succeeded && x->in.contain && !a->dry_run)
         st = move_incident(c, op, a->incident_id, ST_CONTAINED, reason);
     return st;
 }
@@ -363,20 +298,13 @@ enum svc_status actions_finish(struct ledger *l, int64_t attempt_id, int succeed
                                const char *result_json, int64_t verify_at_ms, int contain,
                                int64_t now_ms, struct attempt_rec *out)
 {
-    struct attempt_arg *x = calloc(1, sizeof *x);
-    if (!x)
-        return SVC_INTERNAL;
-    x->id = attempt_id;
-    x->succeeded = succeeded;
-    x->result = result_json;
-    x->verify_at = verify_at_ms;
-    x->contain = contain;
-    struct act_op op = {.fn = finish_fn, .arg = x, .now = now_ms};
-    enum svc_status st = act_run(l, &op);
-    if (st == SVC_OK && out)
-        *out = x->a;
-    free(x);
-    return st;
+    return attempt_run(l, finish_fn,
+                       (struct attempt_in){.id = attempt_id,
+                                           .succeeded = succeeded,
+                                           .result = result_json,
+                                           .verify_at = verify_at_ms,
+                                           .contain = contain},
+                       now_ms, out);
 }
 
 /* ---- recommendations: recorded, never run ---- */
@@ -394,7 +322,7 @@ static enum store_status recommended_fn(struct store_conn *c, struct act_op *op)
         op->answer = SVC_CONFLICT;
         return STORE_OK;
     }
-    snprintf(a->result, sizeof a->result, "%s", x->result ? x->result : "");
+    snprintf(a->result, sizeof a->result, "%s", x->in.result ? x->in.result : "");
     a->finished_at_ms = op->now;
     return attempt_step(c, op, a, attempt_state_name(ATT_SUCCEEDED), "system",
                         "recommendation recorded (nothing executed)", NULL);
@@ -403,15 +331,8 @@ static enum store_status recommended_fn(struct store_conn *c, struct act_op *op)
 enum svc_status actions_recommended(struct ledger *l, int64_t attempt_id, const char *result_json,
                                     int64_t now_ms)
 {
-    struct attempt_arg *x = calloc(1, sizeof *x);
-    if (!x)
-        return SVC_INTERNAL;
-    x->id = attempt_id;
-    x->result = result_json;
-    struct act_op op = {.fn = recommended_fn, .arg = x, .now = now_ms};
-    enum svc_status st = act_run(l, &op);
-    free(x);
-    return st;
+    return attempt_run(l, recommended_fn,
+                       (struct attempt_in){.id = attempt_id, .result = result_json}, now_ms, NULL);
 }
 
 /* ---- cancellation, escalation ---- */
@@ -423,7 +344,7 @@ static enum store_status cancel_fn(struct store_conn *c, struct act_op *op)
     enum store_status st = load_attempt(c, op, x, &found);
     if (st != STORE_OK || !found)
         return st;
-    if (!act_edge_ok(x->a.action, x->a.state, x->result)) {
+    if (!act_edge_ok(x->a.action, x->a.state, x->in.result)) {
         op->answer = SVC_CONFLICT;
         return STORE_OK;
     }
@@ -431,8 +352,8 @@ static enum store_status cancel_fn(struct store_conn *c, struct act_op *op)
     st = store_approval_of_attempt(c, x->a.id, &r);
     /* an open request closes with its attempt; a decided one keeps its decision */
     if (st == STORE_OK && strcmp(r.state, "pending") == 0) {
-        snprintf(r.state, sizeof r.state, "%s", strcmp(x->result, "expired") == 0 ? "expired"
-                                                                                 : "cancelled");
+        snprintf(r.state, sizeof r.state, "%s",
+                 strcmp(x->in.result, "expired") == 0 ? "expired" : "cancelled");
         r.decided_at_ms = op->now;
         st = store_approval_update(c, &r);
     } else if (st == STORE_NOT_FOUND) {
@@ -440,22 +361,15 @@ static enum store_status cancel_fn(struct store_conn *c, struct act_op *op)
     }
     if (st != STORE_OK)
         return st;
-    return attempt_step(c, op, &x->a, x->result, "system", x->evidence, NULL);
+    return attempt_step(c, op, &x->a, x->in.result, "system", x->in.evidence, NULL);
 }
 
 enum svc_status actions_cancel(struct ledger *l, int64_t attempt_id, const char *to,
                                const char *reason, int64_t now_ms)
 {
-    struct attempt_arg *x = calloc(1, sizeof *x);
-    if (!x)
-        return SVC_INTERNAL;
-    x->id = attempt_id;
-    x->result = to;         /* the target state */
-    x->evidence = reason;   /* the timeline line */
-    struct act_op op = {.fn = cancel_fn, .arg = x, .now = now_ms};
-    enum svc_status st = act_run(l, &op);
-    free(x);
-    return st;
+    return attempt_run(l, cancel_fn,
+                       (struct attempt_in){.id = attempt_id, .result = to, .evidence = reason},
+                       now_ms, NULL);
 }
 
 struct escalate_arg {
@@ -529,7 +443,8 @@ enum svc_status actions_recover(struct ledger *l, int64_t now_ms, unsigned *n)
         enum store_status rs = store_read_acquire(l->store, &c);
         if (rs == STORE_OK) {
             struct attempt_filter f = {.state = attempt_state_name(ATT_EXECUTING),
-                                       .limit = RECOVER_BATCH, .oldest_first = 1};
+                                       .limit = RECOVER_BATCH,
+                                       .oldest_first = 1};
             rs = store_attempt_list(c, &f, collect_id, x);
             store_read_release(l->store, c);
         }
@@ -564,24 +479,24 @@ static enum store_status verified_fn(struct store_conn *c, struct act_op *op)
         op->answer = SVC_CONFLICT;
         return STORE_OK;
     }
-    snprintf(a->verification, sizeof a->verification, "%s", x->held ? "held" : "failed");
+    snprintf(a->verification, sizeof a->verification, "%s", x->in.held ? "held" : "failed");
     a->verify_at_ms = 0;
     a->updated_at_ms = op->now;
     if ((st = store_attempt_update(c, a)) != STORE_OK)
         return st;
     json_t *d = step_data(a);
     json_object_set_new(d, "verification", json_string(a->verification));
-    json_object_set_new(d, "evidence", json_string(x->evidence ? x->evidence : ""));
+    json_object_set_new(d, "evidence", json_string(x->in.evidence ? x->in.evidence : ""));
     char reason[600];
     snprintf(reason, sizeof reason, "verification of %s %s: %s", a->action,
-             x->held ? "held" : "failed", x->evidence ? x->evidence : "");
+             x->in.held ? "held" : "failed", x->in.evidence ? x->in.evidence : "");
     st = act_note(c, a->incident_id, op->now, "system", "action", "action.verified", reason, d);
     json_decref(d);
     if (st == STORE_OK)
         st = act_emit(c, op, "sre.action.verified", a, NULL);
-    if (st == STORE_OK && x->held)
+    if (st == STORE_OK && x->in.held)
         st = move_incident(c, op, a->incident_id, ST_RECOVERING, reason);
-    else if (st == STORE_OK && x->escalate)
+    else if (st == STORE_OK && x->in.escalate)
         st = move_incident(c, op, a->incident_id, ST_ESCALATED, reason);
     return st;
 }
@@ -589,17 +504,11 @@ static enum store_status verified_fn(struct store_conn *c, struct act_op *op)
 enum svc_status actions_verified(struct ledger *l, int64_t attempt_id, int held, int escalate,
                                  const char *evidence, int64_t now_ms)
 {
-    struct attempt_arg *x = calloc(1, sizeof *x);
-    if (!x)
-        return SVC_INTERNAL;
-    x->id = attempt_id;
-    x->held = held;
-    x->escalate = escalate;
-    x->evidence = evidence;
-    struct act_op op = {.fn = verified_fn, .arg = x, .now = now_ms};
-    enum svc_status st = act_run(l, &op);
-    free(x);
-    return st;
+    return attempt_run(
+        l, verified_fn,
+        (struct attempt_in){
+            .id = attempt_id, .held = held, .escalate = escalate, .evidence = evidence},
+        now_ms, NULL);
 }
 
 /* ---- the notification outbox ---- */
@@ -618,8 +527,8 @@ static enum store_status note_fn(struct store_conn *c, struct act_op *op)
         st = ledger_emit(c, "sre.notification.created", x->r->incident_id, op->now,
                          json_pack("{s:I, s:I, s:I, s:s, s:i}", "id", (json_int_t)x->r->id,
                                    "incident_id", (json_int_t)x->r->incident_id, "attempt_id",
-                                   (json_int_t)x->r->attempt_id, "title", x->r->title,
-                                   "severity", x->r->severity),
+                                   (json_int_t)x->r->attempt_id, "title", x->r->title, "severity",
+                                   x->r->severity),
                          &op->max_seq);
     return st;
 }
