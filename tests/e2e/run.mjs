@@ -526,6 +526,32 @@ test('approvals inbox: approve from the inbox and see the state change live', as
   await page.waitForSelector('form.signin-card');
 });
 
+test('policy: simulate a stricter draft before saving', async () => {
+  await page.goto(BASE + '/');
+  await page.waitForSelector('form.signin-card');
+  await page.fill('#token', TOKEN);
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForSelector('.top .who');
+  await page.goto(BASE + '/#/policy');
+  await page.waitForSelector('#policy-json');
+  const cur = await api('GET', '/policy');
+  const stricter = structuredClone(cur.data.document);
+  stricter.automation.enabled = false; // the kill switch: only notify would run
+  await page.fill('#policy-json', JSON.stringify(stricter, null, 2));
+  await page.waitForFunction(() => !document.querySelector('#policy-save').disabled);
+  await page.click('#policy-simulate');
+  await page.waitForSelector('.sim-result');
+  const differing = Number(await page.getAttribute('.sim-result', 'data-differing'));
+  check(differing >= 1, `simulation shows ${differing} differing incidents`);
+  const table = await page.textContent('.sim-result table');
+  check(table.includes('automation_disabled'), 'the draft\'s denials are not shown');
+  await shot('23-policy-simulate');
+  check((await api('GET', '/policy')).data.version === cur.data.version, 'simulating saved a version');
+  await page.click('#policy-revert');
+  await page.click('#signout');
+  await page.waitForSelector('form.signin-card');
+});
+
 test('a viewer sees no write controls, and the server refuses its writes', async () => {
   const viewer = process.env.SREBOT_VIEWER_TOKEN;
   check(viewer, 'SREBOT_VIEWER_TOKEN not given');

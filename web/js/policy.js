@@ -9,6 +9,7 @@ import { registerPage, can } from './registry.js';
 import { loadPolicy, savePolicy, validatePolicy, pointerParts, pointer, setAt, stableStringify } from './policy-api.js';
 import { renderValue, placeProblems, FORM_SECTIONS } from './policy-form.js';
 import { diffLines, renderDiff } from './diff.js';
+import { simulateControls } from './policy-simulate.js';
 
 function createPolicyPage(ctx) {
   const { who, navigate } = ctx;
@@ -37,7 +38,10 @@ function createPolicyPage(ctx) {
   const saveBtn = h('button.btn.primary#policy-save', { type: 'button', onclick: save }, 'Save new version');
   const validateBtn = h('button.btn#policy-validate', { type: 'button', onclick: validate }, 'Validate');
   const revertBtn = h('button.btn.ghost#policy-revert', { type: 'button', onclick: revert }, 'Discard changes');
-  const actions = admin ? h('div.actionbar', saveBtn, validateBtn, revertBtn, status)
+  // What-if replay of the draft over the last day, before saving (policy-simulate.js).
+  const sim = simulateControls(() => draft, (list) => showProblems(list,
+    `${list.length} problem${list.length === 1 ? '' : 's'} in the draft; nothing was simulated.`));
+  const actions = admin ? h('div.actionbar', saveBtn, validateBtn, sim.button, revertBtn, status)
     : h('div.actionbar', h('p.muted', `Read-only: changing the policy needs the admin role (you are ${who.role}).`));
 
   function dirty() {
@@ -212,7 +216,7 @@ function createPolicyPage(ctx) {
     editor.value = JSON.stringify(draft, null, 2);
     paintDirty();
     return h('div.settings',
-      actions, problemsEl,
+      actions, problemsEl, admin ? sim.panel : null,
       h('div.split',
         h('div.split-main', formEl),
         h('div.split-side', h('h2', 'JSON editor'),
