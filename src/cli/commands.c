@@ -14,14 +14,15 @@ int cmd_incidents(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 #else
 #include <stdio.h>
-/* Left out with the log detector: say how to get it. */
+#include <string.h>
+/* Left out with the log detector: say how to get it (--help too, exit 0). */
 static int cmd_scan(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "srebot scan: the log detector is not in this build "
-                    "(configure with -DSREBOT_WITH_VECTORSCAN=ON)\n");
-    return 2;
+    int help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    fprintf(help ? stdout : stderr,
+            "srebot scan: the log detector is not in this build "
+            "(configure with -DSREBOT_WITH_VECTORSCAN=ON)\n");
+    return help ? 0 : 2;
 }
 #endif
 
