@@ -142,6 +142,7 @@ static int start_sources(struct daemon *d)
     char err[256];
     struct sources_config sc = {.data_dir = d->cfg.data_dir,
                                 .logs_glob = d->cfg.logs_glob,
+                                .file_roots = d->cfg.file_roots,
                                 .policy_fn = current_policy,
                                 .policy_ctx = d->app.store,
                                 .metrics = d->app.metrics};
@@ -204,6 +205,20 @@ static const struct step {
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
+/* Removes a secret from the environment: children and the policy's secret_ref
+ * never see it, and its text is overwritten where /proc/PID/environ reads it
+ * (unsetenv alone only drops the pointer). Before any thread starts. */
+static void scrub_env(const char *name)
+{
+    char *v = getenv(name);
+    if (!v)
+        return;
+    char *entry = v - strlen(name) - 1; /* "NAME=value" */
+    size_t n = strlen(entry);
+    unsetenv(name); /* finds the entry by its name: before the name is wiped */
+    memset(entry, 0, n);
+}
+
 static void serve_help(FILE *out)
 {
     fprintf(out, "usage: srebot serve [SETTINGS]\n\n"
@@ -230,6 +245,7 @@ int serve_main(int argc, char **argv)
         /* The cleartext is no longer needed; keep only the hash. */
         memset(d.cfg.admin_token, 0, sizeof d.cfg.admin_token);
     }
+    scrub_env("IF_SRE_ADMIN_TOKEN");
 
     /* Block the stop signals in every thread; only this one waits for them. */
     sigset_t stop_signals;

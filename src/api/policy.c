@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "core/fileroots.h"
 #include "core/policy.h"
 #include "ledger/policy_service.h"
 #include "util/parse.h"
@@ -80,6 +81,18 @@ void api_policy_get(struct http_req *req, struct http_resp *resp, void *app)
     answer_version(resp, ((struct app *)app)->store, 0, 1);
 }
 
+/* Files the document names outside IF_SRE_FILE_ROOTS (core/fileroots.h), as
+ * problems; 1 when there is any. Without a configuration (tests of the HTTP
+ * layer alone) nothing is limited. */
+static int outside_file_roots(const struct app *a, const json_t *doc, struct problems *p)
+{
+    if (!a->cfg)
+        return 0;
+    size_t before = p->count;
+    fileroots_check_policy(doc, a->cfg->file_roots, p);
+    return p->count > before;
+}
+
 void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct store *s = ((struct app *)app)->store;
@@ -110,6 +123,14 @@ void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
         http_resp_error(resp, 500, "internal", "out of memory");
         return;
     }
+    if (outside_file_roots(app, doc, p)) {
+        policy_validate(doc, p); /* the whole list of problems at once */
+        json_decref(doc);
+        http_resp_problems(resp, 422, "validation_failed", p,
+                           "the policy has problems; nothing was saved");
+        problems_destroy(p);
+        return;
+    }
     int64_t version = 0;
     char err[200];
     const char *author = req->who && req->who->name[0] ? req->who->name : "unknown";
@@ -133,7 +154,6 @@ void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
 
 void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app)
 {
-    (void)app;
     if (req->body_len > POLICY_MAX_BYTES) {
         http_resp_error(resp, 413, "payload_too_large", "the policy is limited to %u bytes",
                         POLICY_MAX_BYTES);
@@ -149,6 +169,7 @@ void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app
         return;
     }
     int valid = policy_validate(doc, p) == 0;
+    valid = !outside_file_roots(app, doc, p) && valid;
     json_decref(doc);
     http_resp_json(resp, 200, json_pack("{s:b, s:o}", "valid", valid, "problems",
                                         problems_to_json(p)));

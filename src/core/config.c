@@ -187,6 +187,11 @@ static int apply_logs_glob(struct config *c, const char *v, char *err, size_t er
     return copy_str(c->logs_glob, sizeof c->logs_glob, v, err, errlen);
 }
 
+static int apply_file_roots(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return copy_str(c->file_roots, sizeof c->file_roots, v, err, errlen);
+}
+
 const struct config_setting config_settings[] = {
     {"listen", "IF_SRE_LISTEN", "127.0.0.1:8080", "address the HTTP server listens on (host:port)",
      0, apply_listen},
@@ -220,6 +225,10 @@ const struct config_setting config_settings[] = {
      0, apply_agent_model},
     {"log-paths", "IF_SRE_LOG_PATHS", "./logs/*.log", "log files the default log detector follows",
      0, apply_logs_glob},
+    {"file-roots", "IF_SRE_FILE_ROOTS", "/var/log,/run/secrets,{data_dir}/logs",
+     "comma-separated absolute directories the policy's log_sources paths and secret_ref files "
+     "must lie under",
+     0, apply_file_roots},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 

@@ -24,14 +24,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileroots.h"
 #include "core/logsig.h"
 #include "core/logwin.h"
+#include "core/redact.h"
 #include "sources/logread.h"
 #include "sources/logrules.h"
 #include "sources/source.h"
@@ -50,6 +53,7 @@ struct logfile {
     char id[65];
     char host[256];
     char *globs[MAX_GLOBS];
+    char *file_roots; /* policy sources: matched files must resolve under these; NULL: any */
     size_t nglobs;
     char *state_path;          /* NULL: offsets kept in memory only */
     int read_from_head;
@@ -102,6 +106,7 @@ static void lf_destroy(void *instance)
         track_free(&lf->tracks[i]);
     free(lf->tracks);
     free(lf->state_path);
+    free(lf->file_roots);
     logsig_set_destroy(lf->own_set);
     logsig_scanner_destroy(lf->sc);
     logread_destroy(lf->rd);
@@ -145,7 +150,7 @@ static int config_uint(const json_t *config, const char *key, long long min, lon
     return 0;
 }
 
-/* Config: {"id", "paths":[globs], "state_dir"?, "read_from_head"?,
+/* Config: {"id", "paths":[globs], "file_roots"?, "state_dir"?, "read_from_head"?,
  * "max_bytes_per_cycle"?, "max_files"?, "context_lines"?, "max_keys"?,
  * "rules"? or "detector_rules"? (the policy's format; default: the rules in
  * force, see logrules.h)}.
@@ -185,6 +190,9 @@ static int lf_init(const json_t *config, void *deps, void **instance, char *err,
         if (!(lf->globs[lf->nglobs++] = strdup(g)))
             goto oom;
     }
+    const char *roots = json_string_value(json_object_get(config, "file_roots"));
+    if (roots && !(lf->file_roots = strdup(roots)))
+        goto oom;
     const char *state_dir = json_string_value(json_object_get(config, "state_dir"));
     if (state_dir && *state_dir) {
         size_t n = strlen(state_dir) + strlen(lf->id) + 32;
@@ -283,6 +291,13 @@ static unsigned discover(struct logfile *lf, char *err, size_t errlen)
             struct stat st;
             if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
                 continue;
+            char real[PATH_MAX];
+            if (lf->file_roots &&
+                (!realpath(path, real) || !fileroots_allows(lf->file_roots, real))) {
+                snprintf(err, errlen, "%s is not under the allowed file roots", path);
+                failed++;
+                continue;
+            }
             struct logfile_track *t = track_find(lf, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
             if (t) {
                 if (strcmp(t->path, path) != 0) {
@@ -334,8 +349,10 @@ static void add_identity(json_t *f, const struct logfile *lf, const char *rule_i
 static void emit_firing(struct logfile *lf, const struct logwin_entry *e,
                         const struct logsig_match *m)
 {
-    char line[256], summary[512], ts[32];
-    logsig_sanitize(line, sizeof line, m->buf + m->line_start, m->line_end - m->line_start);
+    char clean[256], line[256], summary[512], ts[32];
+    size_t n = logsig_sanitize(clean, sizeof clean, m->buf + m->line_start,
+                               m->line_end - m->line_start);
+    redact_secrets(line, sizeof line, clean, n); /* the summary is read by viewers */
     unsigned count = logwin_count(e, lf->now_ms);
     snprintf(summary, sizeof summary, "%s: %u match%s in %us in %s: %s", e->rule_id, count,
              count == 1 ? "" : "es", e->window_seconds, lf->cur->path, line);

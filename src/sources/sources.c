@@ -108,6 +108,8 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
             json_object_set_new(lc, "state_dir", json_string(cfg->data_dir));
         if (rules && !json_object_get(lc, "detector_rules"))
             json_object_set(lc, "detector_rules", (json_t *)rules);
+        if (cfg->file_roots)
+            json_object_set_new(lc, "file_roots", json_string(cfg->file_roots));
         json_t *en = json_object_get(ls, "enabled");
         json_t *iv = json_object_get(ls, "interval_seconds");
         put_spec(specs, id, "logfile", lc,
@@ -123,7 +125,10 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
             continue;
         json_t *iv = json_object_get(p, "interval_seconds");
         json_t *en = json_object_get(p, "enabled");
-        put_spec(specs, id, kind, json_deep_copy(p),
+        json_t *pc = json_deep_copy(p);
+        if (cfg->file_roots)
+            json_object_set_new(pc, "file_roots", json_string(cfg->file_roots));
+        put_spec(specs, id, kind, pc,
                  json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0,
                  en ? json_is_true(en) : 1);
     }

@@ -26,6 +26,10 @@
 struct sources_config {
     const char *data_dir;  /* its filesystem is watched; logfile state lives under it */
     const char *logs_glob; /* default log detector paths; NULL or "" = none */
+    /* Where files the policy names may lie (core/fileroots.h): passed to policy
+     * log sources and probes as "file_roots". NULL: anywhere (srebot detect,
+     * where the operator hands the policy in). */
+    const char *file_roots;
     unsigned workers;      /* scheduler threads; default 4 */
     int no_host;           /* leave the default host source out */
     /* Where the policy comes from in `serve`: returns the current document (new

@@ -440,22 +440,22 @@ static void test_registry_probe(void **state)
     json_decref(got);
 
     /* with the right credential: token exchange, then 200 */
-    setenv("SRC_TEST_REG_PASSWORD", "s3cret", 1);
+    setenv("IF_SRE_SECRET_SRC_TEST_REG_PASSWORD", "s3cret", 1);
     got = run_probe("registry",
                     json_pack("{s:s,s:s,s:i,s:{s:s,s:{s:s}}}", "id", "reg", "target", url,
                               "failure_threshold", 1, "credential", "username", "robot",
-                              "secret_ref", "env", "SRC_TEST_REG_PASSWORD"),
+                              "secret_ref", "env", "IF_SRE_SECRET_SRC_TEST_REG_PASSWORD"),
                     1, 1);
     assert_announced_healthy(got);
     assert_int_equal(atomic_load(&g.token_requests), 1);
     json_decref(got);
 
     /* a wrong password: auth refused */
-    setenv("SRC_TEST_REG_PASSWORD", "wrong", 1);
+    setenv("IF_SRE_SECRET_SRC_TEST_REG_PASSWORD", "wrong", 1);
     got = run_probe("registry",
                     json_pack("{s:s,s:s,s:i,s:{s:s,s:{s:s}}}", "id", "reg", "target", url,
                               "failure_threshold", 1, "credential", "username", "robot",
-                              "secret_ref", "env", "SRC_TEST_REG_PASSWORD"),
+                              "secret_ref", "env", "IF_SRE_SECRET_SRC_TEST_REG_PASSWORD"),
                     1, 1);
     assert_int_equal(json_array_size(got), 1);
     json_t *f = json_array_get(got, 0);
