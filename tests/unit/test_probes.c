@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "support/srcfix.h"
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "sources/netutil.h"
 #include "util/timeutil.h"
 
@@ -492,7 +492,7 @@ static void test_challenge_parser(void **state)
 {
     (void)state;
     struct auth_challenge c;
-    assert_int_equal(http_parse_challenge("Bearer realm=\"https://auth.docker.io/token\","
+    assert_int_equal(net_parse_challenge("Bearer realm=\"https://auth.docker.io/token\","
                                           "service=\"registry.docker.io\",scope=\"repository:"
                                           "library/alpine:pull\"",
                                           &c),
@@ -501,11 +501,11 @@ static void test_challenge_parser(void **state)
     assert_string_equal(c.realm, "https://auth.docker.io/token");
     assert_string_equal(c.service, "registry.docker.io");
     assert_string_equal(c.scope, "repository:library/alpine:pull");
-    assert_int_equal(http_parse_challenge("Basic realm=Registry", &c), 0);
+    assert_int_equal(net_parse_challenge("Basic realm=Registry", &c), 0);
     assert_string_equal(c.scheme, "Basic");
     assert_string_equal(c.realm, "Registry");
-    assert_int_equal(http_parse_challenge("", &c), -1);
-    assert_int_equal(http_parse_challenge("=\"x\"", &c), -1);
+    assert_int_equal(net_parse_challenge("", &c), -1);
+    assert_int_equal(net_parse_challenge("=\"x\"", &c), -1);
 }
 
 int main(void)
