@@ -297,7 +297,13 @@ static void test_dns_probe(void **state)
                                      "no-such-host.invalid", "failure_threshold", 1, "timeout_ms",
                                      1500),
                     1, 1);
+    /* a name that does not resolve is an outage, not a healthy announcement */
     assert_int_equal(json_array_size(got), 1);
+    assert_string_equal(fstr(json_array_get(got, 0), "status"), "firing");
+    assert_string_equal(fstr(json_array_get(got, 0), "class"),
+                        "runtime_services.runtime_dependency_outage");
+    assert_non_null(json_string_value(json_object_get(evidence_data(json_array_get(got, 0)),
+                                                      "detail")));
     json_decref(got);
     got = run_probe("dns", json_pack("{s:s,s:s,s:s,s:i}", "id", "lh2", "target", "localhost",
                                      "expect_address", "10.9.9.9", "failure_threshold", 1),
