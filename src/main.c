@@ -21,7 +21,6 @@
 #include "sources/sources.h"
 #include "store/store.h"
 #include "util/crypto.h"
-#include "util/json_cache.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
@@ -32,14 +31,13 @@ struct daemon {
     struct http_server *http;
 };
 
-/* The shared objects every later step is handed: the metrics registry, the
- * SSE wake signal, the counts cache. Made first, freed last. */
+/* The shared objects every later step is handed: the metrics registry and the
+ * SSE wake signal. Made first, freed last. */
 static int start_objects(struct daemon *d)
 {
     d->app.metrics = metrics_create();
     d->app.wake = http_wake_create();
-    d->app.counts = json_cache_create();
-    if (!d->app.metrics || !d->app.wake || !d->app.counts) {
+    if (!d->app.metrics || !d->app.wake) {
         log_error("main", "out of memory");
         return -1;
     }
@@ -48,10 +46,8 @@ static int start_objects(struct daemon *d)
 
 static void stop_objects(struct daemon *d)
 {
-    json_cache_destroy(d->app.counts);
     http_wake_destroy(d->app.wake);
     metrics_destroy(d->app.metrics);
-    d->app.counts = NULL;
     d->app.wake = NULL;
     d->app.metrics = NULL;
 }
@@ -70,6 +66,7 @@ static int start_store(struct daemon *d)
         log_error("main", "store: %s", err);
         return -1;
     }
+    store_metrics_register(d->app.store, d->app.metrics);
     ops_init(&d->app);
     return 0;
 }

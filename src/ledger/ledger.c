@@ -50,6 +50,11 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+    l->counts = json_cache_create();
+    if (!l->counts) {
+        ledger_destroy(l);
+        return SVC_INTERNAL;
+    }
 
     /* The daemon observes itself: what came in, and how far the relay is behind. */
     struct metrics *reg = cfg->metrics;
@@ -82,7 +87,10 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     return SVC_OK;
 }
 
-struct store *ledger_store(struct ledger *l) { return l->store; }
+enum svc_status ledger_ready(struct ledger *l)
+{
+    return store_ready(l->store) ? SVC_OK : SVC_UNAVAILABLE;
+}
 
 void ledger_fold_params(struct ledger *l, struct fold_params *out)
 {
@@ -538,6 +546,7 @@ void ledger_destroy(struct ledger *l)
     metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_relay_lag",
                      "Committed events not yet published on the bus", zero_metric, NULL);
     json_decref(l->policy);
+    json_cache_destroy(l->counts);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);

@@ -90,7 +90,9 @@ enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
 int64_t ledger_outbox_head(struct ledger *l);
 void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms);
 
-struct store *ledger_store(struct ledger *l);
+/* SVC_OK when the store writer commits writes (a recent commit, or a probe write
+ * within the store's ready timeout); SVC_UNAVAILABLE otherwise. For /readyz. */
+enum svc_status ledger_ready(struct ledger *l);
 /* The fold parameters in force: the policy's incidents section once a policy is
  * saved (re-read on every tick when its version changes), else cfg->fold. */
 void ledger_fold_params(struct ledger *l, struct fold_params *out);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "util/json_cache.h"
 #include "util/metrics.h"
 
 #include "ledger/ledger.h"
@@ -26,6 +27,10 @@ struct ledger {
     struct metric_series *findings_by_outcome[5]; /* srebot_ledger_findings_total{outcome} */
     struct metric_series *transitions_auto;       /* srebot_ledger_tick_transitions_total */
     pthread_t tick_thread, relay_thread;
+
+    /* The incident counts answer (reads.c), kept under the outbox head it was
+     * computed at: consoles in many tabs refreshing after one event cost one scan. */
+    struct json_cache *counts;
 };
 
 /* Records a state change of inc (already applied in memory): timeline entry,
