@@ -23,7 +23,6 @@
 #include "ledger/policy_service.h"
 #include "store/store.h"
 #include "util/crypto.h"
-#include "util/json_cache.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
@@ -43,7 +42,6 @@ static void fuzz_app_destroy(void)
     http_server_stop(fuzz_env.srv);
     ledger_destroy(fuzz_env.app.ledger);
     store_close(fuzz_env.app.store);
-    json_cache_destroy(fuzz_env.app.counts);
     http_wake_destroy(fuzz_env.app.wake);
     metrics_destroy(fuzz_env.app.metrics);
     static const char *const files[] = {"fuzz.db", "fuzz.db-wal", "fuzz.db-shm"};
@@ -90,10 +88,10 @@ static struct app *fuzz_app(int with_http)
     a->cfg = &fuzz_env.cfg;
     a->metrics = metrics_create();
     a->wake = http_wake_create();
-    a->counts = json_cache_create();
     a->started_at_ms = time_now_ms();
     crypto_sha256(FUZZ_ADMIN_TOKEN, strlen(FUZZ_ADMIN_TOKEN), a->admin_token_hash);
     a->has_admin_token = 1;
+    store_metrics_register(a->store, a->metrics);
     ops_init(a);
     if (policy_seed_defaults(a->store, &fuzz_env.cfg, err, sizeof err) < 0)
         fuzz_app_fail(err);
