@@ -2,7 +2,6 @@
  * attempts and decisions, and the in-app notification inbox. Handlers call
  * the ledger's remediation service (ledger/actions.h); the approver is the
  * authenticated caller (token name and role). Shapes: docs/api.md. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +11,14 @@
 #include "core/attempt.h"
 #include "ledger/actions.h"
 #include "ledger/ledger.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
-static int parse_i64(const char *s, int64_t *out)
+/* An id in the path: a positive decimal (" 1", "+1", "1x" are 400, docs/http.md). */
+static int path_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 {
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int path_id(struct http_req *req, struct http_resp *resp, const char *what, int64_t *id)
-{
-    if (parse_i64(http_req_param(req, "id"), id) != 0 || *id <= 0) {
-        http_resp_error(resp, 404, "not_found", "no such %s", what);
+    if (parse_int64_str(http_req_param(req, "id"), 1, INT64_MAX, id) != 0) {
+        http_resp_error(resp, 400, "bad_request", "id: must be a positive decimal integer");
         return -1;
     }
     return 0;
@@ -45,12 +33,12 @@ static void paging(struct http_req *req, unsigned max, unsigned *limit, int64_t 
     *limit = 50;
     *before = 0;
     if ((v = http_req_query(req, "limit")) && *v) {
-        if (parse_i64(v, &n) != 0 || n < 1 || n > (int64_t)max)
+        if (parse_int64_str(v, 1, (int64_t)max, &n) != 0)
             problems_add(p, "/limit", "range", "must be 1..%u", max);
         else
             *limit = (unsigned)n;
     }
-    if ((v = http_req_query(req, "cursor")) && *v && (parse_i64(v, before) != 0 || *before < 1))
+    if ((v = http_req_query(req, "cursor")) && *v && parse_int64_str(v, 1, INT64_MAX, before) != 0)
         problems_add(p, "/cursor", "format", "not a cursor from this listing");
 }
 
@@ -94,7 +82,7 @@ void api_approvals_list(struct http_req *req, struct http_resp *resp, void *app)
         f.state = v;
     }
     if ((v = http_req_query(req, "incident")) && *v &&
-        (parse_i64(v, &f.incident_id) != 0 || f.incident_id < 1))
+        parse_int64_str(v, 1, INT64_MAX, &f.incident_id) != 0)
         problems_add(p, "/incident", "format", "must be an incident id");
     paging(req, 200, &f.limit, &f.before_id, p);
     if (query_problems(resp, p) == 0) {
@@ -120,7 +108,7 @@ void api_approval_get(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
     int64_t id;
-    if (path_id(req, resp, "approval request", &id))
+    if (path_id(req, resp, &id))
         return;
     json_t *out = NULL;
     enum svc_status st = actions_approval_view(a->store, id, &out);
@@ -131,7 +119,7 @@ static void decide(struct http_req *req, struct http_resp *resp, void *app, int 
 {
     struct app *a = app;
     int64_t id;
-    if (path_id(req, resp, "approval request", &id))
+    if (path_id(req, resp, &id))
         return;
     struct problems *p = NULL;
     json_t *doc = NULL;
@@ -200,7 +188,7 @@ void api_incident_attempts(struct http_req *req, struct http_resp *resp, void *a
 {
     struct app *a = app;
     int64_t id;
-    if (path_id(req, resp, "incident", &id))
+    if (path_id(req, resp, &id))
         return;
     struct problems *p = problems_create();
     if (!p) {
@@ -228,7 +216,7 @@ void api_incident_decisions(struct http_req *req, struct http_resp *resp, void *
 {
     struct app *a = app;
     int64_t id;
-    if (path_id(req, resp, "incident", &id))
+    if (path_id(req, resp, &id))
         return;
     struct problems *p = problems_create();
     if (!p) {

@@ -200,7 +200,11 @@ static void bad_input_gets_clear_4xx(void **state)
     it_request(&e.d, "GET", "/api/v1/approvals/999999", IT_ADMIN, NULL, NULL, &r);
     assert_error(&r, 404, "not_found");
     it_request(&e.d, "GET", "/api/v1/approvals/-3", IT_ADMIN, NULL, NULL, &r);
-    assert_error(&r, 404, "not_found");
+    assert_error(&r, 400, "bad_request");
+    it_request(&e.d, "GET", "/api/v1/approvals/+1", IT_ADMIN, NULL, NULL, &r);
+    assert_error(&r, 400, "bad_request");
+    it_request(&e.d, "GET", "/api/v1/approvals?cursor=1x", IT_ADMIN, NULL, NULL, &r);
+    assert_error(&r, 400, "bad_request");
     it_request(&e.d, "GET", "/api/v1/incidents/999999/attempts", IT_ADMIN, NULL, NULL, &r);
     assert_int_equal(r.status, 200); /* an empty list: attempts are a filter */
     it_resp_free(&r);
