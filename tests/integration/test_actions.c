@@ -229,6 +229,18 @@ static void bad_input_gets_clear_4xx(void **state)
     assert_error(&r, 415, "unsupported_media_type");
     decide_as(&e.d, IT_ADMIN, 999999, "approve", NULL, &r);
     assert_error(&r, 404, "not_found");
+    /* the command line: list shows it; a rejection without a reason is a usage error */
+    const char *token_env[] = {"IF_SRE_TOKEN=" IT_ADMIN, NULL};
+    const char *list[] = {"approvals", "list", "--json", NULL};
+    char out[16384];
+    assert_int_equal(it_run_cli(&e.d, token_env, list, out, sizeof out), 0);
+    assert_non_null(strstr(out, "rollout_restart"));
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)req);
+    const char *bare_reject[] = {"approvals", "reject", idtext, NULL};
+    assert_int_equal(it_run_cli(&e.d, token_env, bare_reject, out, sizeof out), 2);
+    const char *approve_missing[] = {"approvals", "approve", "999999", NULL};
+    assert_int_equal(it_run_cli(&e.d, token_env, approve_missing, out, sizeof out), 1);
     /* a proper rejection, then any decision is a conflict */
     assert_int_equal(decide_as(&e.d, IT_ADMIN, req, "reject", "{\"reason\":\"not now\"}", &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "rejected");
