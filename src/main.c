@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/policy_service.h"
+#include "net/client.h"
 #include "sources/ledger_sink.h"
 #include "sources/sources.h"
 #include "store/store.h"
@@ -31,8 +32,8 @@ struct daemon {
     struct http_server *http;
 };
 
-/* The shared objects every later step is handed: the metrics registry and the
- * SSE wake signal. Made first, freed last. */
+/* The shared objects every later step is handed: the metrics registry, the
+ * SSE wake signal and the outbound HTTP client. Made first, freed last. */
 static int start_objects(struct daemon *d)
 {
     d->app.metrics = metrics_create();
@@ -41,13 +42,20 @@ static int start_objects(struct daemon *d)
         log_error("main", "out of memory");
         return -1;
     }
+    char err[256];
+    if (net_client_create(NULL, &d->app.net, err, sizeof err) != 0) {
+        log_error("main", "http client: %s", err);
+        return -1;
+    }
     return 0;
 }
 
 static void stop_objects(struct daemon *d)
 {
+    net_client_destroy(d->app.net);
     http_wake_destroy(d->app.wake);
     metrics_destroy(d->app.metrics);
+    d->app.net = NULL;
     d->app.wake = NULL;
     d->app.metrics = NULL;
 }
@@ -142,7 +150,8 @@ static int start_sources(struct daemon *d)
                                 .file_roots = d->cfg.file_roots,
                                 .policy_fn = current_policy,
                                 .policy_ctx = d->app.store,
-                                .metrics = d->app.metrics};
+                                .metrics = d->app.metrics,
+                                .net = d->app.net};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
     if (sources_create(&sc, &sink, &d->app.sources, err, sizeof err) != 0 ||
         sources_start(d->app.sources, NULL, err, sizeof err) != 0) {

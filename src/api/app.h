@@ -14,6 +14,7 @@ struct bus;
 struct metrics;
 struct sources;
 struct http_wake;
+struct net_client;
 
 struct app {
     const struct config *cfg;
@@ -27,6 +28,7 @@ struct app {
     struct metrics *metrics;   /* util/metrics.h: the registry /metrics renders */
     struct sources *sources;   /* sources/sources.h: the sources worker (NULL: not running) */
     struct http_wake *wake;    /* http/http.h: signalled when events commit (SSE) */
+    struct net_client *net;    /* net/client.h: the one outbound HTTP client */
 };
 
 #endif

@@ -33,7 +33,8 @@ struct ledger_config {
     void (*on_outbox)(void *ctx);
     void *on_outbox_ctx;
     struct metrics *metrics;    /* srebot_ledger_* go here; NULL = not recorded */
-    int64_t outbox_retain;      /* events kept for SSE resume (older ones, once relayed, go) */
+    int64_t outbox_retain;      /* events kept for SSE resume, consumers or not */
+    int64_t outbox_max_backlog; /* a consumer further behind loses the oldest (ledger/consumers.h) */
 };
 void ledger_config_defaults(struct ledger_config *cfg);
 
