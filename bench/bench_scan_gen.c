@@ -4,6 +4,9 @@
  *   build/bench/bench_scan_gen rules DIR [N]        N signatures (default 200):
  *                                                   DIR/rules.json (detector_rules)
  *                                                   DIR/patterns.txt (for grep -E -f)
+ *   build/bench/bench_scan_gen dense FILE MEGABYTES  the "real match density" log:
+ *                                                   about 5% of lines match
+ *   build/bench/bench_scan_gen dense-rules DIR [N]   its signatures (same two files)
  *
  * The log mix is what a small cluster's node collects: nginx access logs
  * (40%, about 1 in 200 a 5xx), JSON application logs (25%), logfmt Go services
@@ -171,6 +174,112 @@ static int gen_log(const char *file, unsigned long long megabytes)
     return 0;
 }
 
+/* The dense log: what an operator's node looks like on a bad day, and what
+ * operators' own signatures look like. About 5% of lines match something,
+ * and the signatures key on text that is common in the log (a logger name, a
+ * caller, a status field) with character classes doing the discriminating,
+ * so vectorscan's literal prefilter keeps waking the regex engine.
+ * "@" is the component; each form's regex goes to the rules, and the log
+ * lines below are written so that some of them match each form. */
+static const char *const dense_forms[] = {
+    "\"level\":\"error\",\"logger\":\"app\\.@\",\"msg\":\"[a-z ]+\"",
+    "level=error caller=@/[a-z_]+\\.go:[0-9]+",
+    "@ client: (timeout|deadline exceeded) after [0-9]+ms",
+    "com\\.example\\.@\\.BatchService - Export failed for batch [0-9]+",
+    "@: consumer group [a-z0-9-]+ rebalance failed",
+    "\"status\":5[0-9]{2},\"upstream\":\"@\"",
+    "@ pool exhausted \\(max=[0-9]+\\)",
+    "@/server\\.go:[0-9]+ msg=\"upstream read timeout\"",
+    "\"latency_ms\":[0-9]{4,},\"status\":[0-9]+,\"upstream\":\"@\"",
+    "retry [0-9]+/[0-9]+ for @ (job|task) [a-z0-9-]+ failed",
+};
+#define NDENSE (sizeof dense_forms / sizeof dense_forms[0])
+
+static const char *const fail_msgs[] = {"payment capture failed", "token refresh failed",
+                                        "cache fill failed", "order sync failed"};
+
+static int dense_log(const char *file, unsigned long long megabytes)
+{
+    FILE *f = fopen(file, "wb");
+    if (!f) {
+        perror(file);
+        return 1;
+    }
+    static char fbuf[1 << 20];
+    setvbuf(f, fbuf, _IOFBF, sizeof fbuf);
+    unsigned long long target = megabytes * 1000000ull, written = 0, lines = 0;
+    char line[1024];
+    unsigned sec = 0;
+    while (written < target) {
+        int n;
+        unsigned h = (sec / 3600) % 24, m = (sec / 60) % 60, s = sec % 60;
+        if (pick(7) == 0)
+            sec++;
+        unsigned kind = pick(1000);
+        const char *comp = components[pick(NCOMP)];
+        if (kind < 15) {
+            /* Free-form incident text of the operators' signatures. */
+            static const char *const free_text[] = {
+                "@ client: timeout after 5000ms", "@: consumer group billing-3 rebalance failed",
+                "@ pool exhausted (max=128)", "retry 3/5 for @ job nightly-export failed"};
+            char extra[256];
+            subst(extra, sizeof extra, free_text[pick(4)], comp);
+            n = snprintf(line, sizeof line, "ts=2026-11-27T%02u:%02u:%02uZ level=warn msg=\"%s\"\n",
+                         h, m, s, extra);
+        } else if (kind < 460) {
+            /* Access log: 3% 5xx, 3% 4xx. */
+            unsigned r = pick(100);
+            unsigned status = r < 3 ? 500 + pick(5) : r < 6 ? 400 + pick(30) : 200;
+            n = snprintf(line, sizeof line,
+                         "10.%u.%u.%u - - [27/Nov/2026:%02u:%02u:%02u +0000] \"%s %s/%u HTTP/1.1\" %u %u "
+                         "\"-\" \"%s\" rt=%u.%03u\n",
+                         pick(256), pick(256), pick(256), h, m, s, pick(4) ? "GET" : "POST",
+                         paths[pick(8)], pick(100000), status, 200 + pick(20000), agents[pick(5)],
+                         pick(50) ? 0 : 1 + pick(9), pick(1000));
+        } else if (kind < 710) {
+            /* JSON application log: 4% errors, 1% 5xx, 1% slow. */
+            unsigned r = pick(100);
+            n = snprintf(line, sizeof line,
+                         "{\"ts\":\"2026-11-27T%02u:%02u:%02u.%03uZ\",\"level\":\"%s\",\"logger\":\"app.%s\","
+                         "\"msg\":\"%s\",\"request_id\":\"%08x%08x\",\"latency_ms\":%u,\"status\":%u,"
+                         "\"upstream\":\"%s\"}\n",
+                         h, m, s, pick(1000), r < 4 ? "error" : "info", comp,
+                         r < 4 ? fail_msgs[pick(4)] : msgs[pick(8)], (unsigned)next(),
+                         (unsigned)next(), r == 4 ? 1000 + pick(9000) : pick(900),
+                         r == 3 ? 500 + pick(4) : 200, components[pick(NCOMP)]);
+        } else if (kind < 910) {
+            /* logfmt Go service: 3% errors, a third of them timeouts. */
+            unsigned r = pick(100);
+            n = snprintf(line, sizeof line,
+                         "ts=2026-11-27T%02u:%02u:%02u.%03uZ level=%s caller=%s/server.go:%u msg=\"%s\" "
+                         "method=GET path=%s status=%u dur=%ums\n",
+                         h, m, s, pick(1000), r < 3 ? "error" : "info", comp, pick(900),
+                         r == 0 ? "upstream read timeout" : r < 3 ? "bad request body" : msgs[pick(8)],
+                         paths[pick(8)], r < 3 ? 400 : 200, pick(300));
+        } else {
+            /* Java: 5% failed batches. */
+            unsigned r = pick(100);
+            n = snprintf(line, sizeof line,
+                         "2026-11-27 %02u:%02u:%02u,%03u %s [pool-%u-thread-%u] "
+                         "com.example.%s.BatchService - %s batch %u with %u records in %u ms\n",
+                         h, m, s, pick(1000), r < 5 ? "ERROR" : "INFO ", pick(8), pick(32), comp,
+                         r < 5 ? "Export failed for" : "Processed", pick(1000000), pick(5000),
+                         pick(2000));
+        }
+        if (n <= 0 || (size_t)n >= sizeof line)
+            continue;
+        fwrite(line, 1, (size_t)n, f);
+        written += (unsigned long long)n;
+        lines++;
+    }
+    if (fclose(f) != 0) {
+        perror(file);
+        return 1;
+    }
+    fprintf(stderr, "wrote %s: %llu bytes, %llu lines\n", file, written, lines);
+    return 0;
+}
+
 /* Writes s as a JSON string. */
 static void json_str(FILE *f, const char *s)
 {
@@ -183,7 +292,9 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static int gen_rules(const char *dir, unsigned want)
+/* The built-in rules, then each form for each component, then (past those)
+ * each again at an error level. */
+static int gen_rules(const char *dir, unsigned want, const char *const *forms, unsigned nforms)
 {
     char jpath[1024], ppath[1024];
     snprintf(jpath, sizeof jpath, "%s/rules.json", dir);
@@ -211,17 +322,17 @@ static int gen_rules(const char *dir, unsigned want)
         fputc('\n', p);
         n++;
     }
-    for (unsigned k = 0; n < want && k < NCOMP * NFORMS * 4; k++) {
+    for (unsigned k = 0; n < want && k < NCOMP * nforms * 4; k++) {
         char base[400], pat[512];
         const char *comp = components[k % NCOMP];
-        unsigned form = (unsigned)((k / NCOMP) % NFORMS);
-        subst(base, sizeof base, sig_forms[form][0], comp);
-        if (k >= NCOMP * NFORMS) /* past the plain combinations: the failure at a level */
+        unsigned form = (unsigned)((k / NCOMP) % nforms);
+        subst(base, sizeof base, forms[form], comp);
+        if (k >= NCOMP * nforms) /* past the plain combinations: the failure at a level */
             snprintf(pat, sizeof pat, "level=(error|fatal) .*%s", base);
         else
             snprintf(pat, sizeof pat, "%s", base);
         fprintf(j, ",\n {\"id\":\"gen.%s.%u.%u\",\"kind\":\"log_signature\",\"pattern\":", comp,
-                form, (unsigned)(k / (NCOMP * NFORMS)));
+                form, (unsigned)(k / (NCOMP * nforms)));
         json_str(j, pat);
         fprintf(j, ",\"class\":\"application_services.application_service_degraded\","
                    "\"severity\":\"warning\",\"threshold\":5,\"window_seconds\":300}");
@@ -239,8 +350,18 @@ int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "log") == 0)
         return gen_log(argv[2], strtoull(argv[3], NULL, 10));
-    if (argc >= 3 && strcmp(argv[1], "rules") == 0)
-        return gen_rules(argv[2], argc >= 4 ? (unsigned)strtoul(argv[3], NULL, 10) : 200);
-    fprintf(stderr, "usage: bench_scan_gen log FILE MEGABYTES | rules DIR [N]\n");
+    unsigned want = argc >= 4 ? (unsigned)strtoul(argv[3], NULL, 10) : 200;
+    if (argc >= 3 && strcmp(argv[1], "rules") == 0) {
+        const char *forms[NFORMS];
+        for (unsigned i = 0; i < NFORMS; i++)
+            forms[i] = sig_forms[i][0];
+        return gen_rules(argv[2], want, forms, NFORMS);
+    }
+    if (argc >= 4 && strcmp(argv[1], "dense") == 0)
+        return dense_log(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc >= 3 && strcmp(argv[1], "dense-rules") == 0)
+        return gen_rules(argv[2], want, dense_forms, NDENSE);
+    fprintf(stderr, "usage: bench_scan_gen log FILE MEGABYTES | rules DIR [N] | dense FILE "
+                    "MEGABYTES | dense-rules DIR [N]\n");
     return 2;
 }
