@@ -22,8 +22,9 @@
 #include "api/app.h"
 #include "api/ops.h"
 #include "api/routes.h"
-#include "http/auth.h"
+#include "api/auth.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 static unsigned port;
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
     }
     struct app app = {0};
     app.store = store;
+    app.metrics = metrics_create(); /* as the daemon: requests are counted */
     app.started_at_ms = time_now_ms();
     ops_init(&app);
     char token[AUTH_TOKEN_BUF];
@@ -153,7 +155,8 @@ int main(int argc, char **argv)
     }
     struct http_config hc = {.listen = "127.0.0.1:0", .max_body_bytes = 1 << 20,
                              .max_connections = 1024, .connection_timeout_s = 30,
-                             .threads = threads};
+                             .threads = threads, .authenticate = api_authenticate,
+                             .auth_ctx = &app, .metrics = app.metrics};
     struct http_server *srv = NULL;
     if (http_server_start(&hc, api_routes, &app, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "http: %s\n", err);

@@ -51,7 +51,7 @@ static double cpu_s(void)
 static void *run(void *arg)
 {
     int t = (int)(long)arg;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     struct ledger_result *res = calloc((size_t)batch, sizeof *res);
     for (int b = 0; b < batches / threads; b++) {
         char *doc = make_doc(t, b);
@@ -59,14 +59,14 @@ static void *run(void *arg)
         problems_init(p);
         if (findings_parse(doc, strlen(doc), 1 << 24, time_now_ms(), &fb, p) == 0) {
             char err[160];
-            if (ledger_ingest(L, &fb, "bench", res, err, sizeof err) != STORE_OK)
+            if (ledger_ingest(L, &fb, "bench", res, err, sizeof err) != SVC_OK)
                 fprintf(stderr, "ingest: %s\n", err);
             finding_batch_clear(&fb);
         }
         free(doc);
     }
     free(res);
-    free(p);
+    problems_destroy(p);
     return NULL;
 }
 
@@ -102,11 +102,10 @@ int main(int argc, char **argv)
     for (int b = 0; b < batches; b++) {
         char *doc = make_doc(99, b);
         struct finding_batch fb;
-        struct problems *p = malloc(sizeof *p);
-        problems_init(p);
+        struct problems *p = problems_create();
         if (findings_parse(doc, strlen(doc), 1 << 24, 0, &fb, p) == 0)
             finding_batch_clear(&fb);
-        free(p);
+        problems_destroy(p);
         free(doc);
     }
     double parse_cpu = cpu_s() - c0;

@@ -29,7 +29,7 @@ struct noop {
     int64_t interval_ms;
     int64_t last_start;
 };
-static int noop_init(const json_t *c, void **out, char *e, size_t el)
+static int noop_init(const json_t *c, void *deps, void **out, char *e, size_t el)
 {
     (void)e;
     (void)el;

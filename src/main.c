@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/auth.h"
 #include "api/ops.h"
 #include "api/routes.h"
 #include "bus/bus.h"
@@ -20,7 +21,9 @@
 #include "sources/sources.h"
 #include "store/store.h"
 #include "util/crypto.h"
+#include "util/json_cache.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 struct daemon {
@@ -28,6 +31,30 @@ struct daemon {
     struct app app;
     struct http_server *http;
 };
+
+/* The shared objects every later step is handed: the metrics registry, the
+ * SSE wake signal, the counts cache. Made first, freed last. */
+static int start_objects(struct daemon *d)
+{
+    d->app.metrics = metrics_create();
+    d->app.wake = http_wake_create();
+    d->app.counts = json_cache_create();
+    if (!d->app.metrics || !d->app.wake || !d->app.counts) {
+        log_error("main", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_objects(struct daemon *d)
+{
+    json_cache_destroy(d->app.counts);
+    http_wake_destroy(d->app.wake);
+    metrics_destroy(d->app.metrics);
+    d->app.counts = NULL;
+    d->app.wake = NULL;
+    d->app.metrics = NULL;
+}
 
 static int start_store(struct daemon *d)
 {
@@ -38,7 +65,7 @@ static int start_store(struct daemon *d)
     sc.max_batch = d->cfg.write_batch;
     /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
     sc.read_pool_size = d->cfg.http_threads + 4;
-    char err[256];
+    char err[300];
     if (store_open(&sc, &d->app.store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);
         return -1;
@@ -70,16 +97,24 @@ static int start_policy(struct daemon *d)
     return 0;
 }
 
-/* The ledger: in-process bus, ingest/fold service, tick and outbox relay. */
+static void wake_streams(void *wake) { http_wake_signal(wake); }
+
+/* The ledger: the bus (by URL), ingest/fold service, tick and outbox relay. */
 static int start_ledger(struct daemon *d)
 {
-    d->app.bus = bus_local_create();
+    char err[300];
+    if (bus_open(d->cfg.bus_url, NULL, &d->app.bus, err, sizeof err) != 0) {
+        log_error("main", "%s", err);
+        return -1;
+    }
     struct ledger_config lc;
     ledger_config_defaults(&lc);
     lc.store = d->app.store;
     lc.bus = d->app.bus;
-    lc.on_outbox = http_streams_wake;
-    if (!d->app.bus || ledger_create(&lc, &d->app.ledger) != STORE_OK ||
+    lc.on_outbox = wake_streams;
+    lc.on_outbox_ctx = d->app.wake;
+    lc.metrics = d->app.metrics;
+    if (ledger_create(&lc, &d->app.ledger) != SVC_OK ||
         ledger_start(d->app.ledger) != 0) {
         log_error("main", "ledger: cannot start");
         return -1;
@@ -107,10 +142,13 @@ static int start_sources(struct daemon *d)
     char err[256];
     struct sources_config sc = {.data_dir = d->cfg.data_dir,
                                 .logs_glob = d->cfg.logs_glob,
+                                .file_roots = d->cfg.file_roots,
                                 .policy_fn = current_policy,
-                                .policy_ctx = d->app.store};
+                                .policy_ctx = d->app.store,
+                                .metrics = d->app.metrics};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
-    if (sources_start(&sc, &sink, NULL, err, sizeof err) != 0) {
+    if (sources_create(&sc, &sink, &d->app.sources, err, sizeof err) != 0 ||
+        sources_start(d->app.sources, NULL, err, sizeof err) != 0) {
         log_error("main", "sources: %s", err);
         return -1;
     }
@@ -119,8 +157,8 @@ static int start_sources(struct daemon *d)
 
 static void stop_sources(struct daemon *d)
 {
-    (void)d;
-    sources_stop();
+    sources_destroy(d->app.sources); /* stops first */
+    d->app.sources = NULL;
 }
 
 static int start_http(struct daemon *d)
@@ -133,6 +171,10 @@ static int start_http(struct daemon *d)
         .max_connections = d->cfg.max_connections,
         .connection_timeout_s = d->cfg.http_timeout_s,
         .threads = d->cfg.http_threads,
+        .authenticate = api_authenticate,
+        .auth_ctx = &d->app,
+        .metrics = d->app.metrics,
+        .wake = d->app.wake,
     };
     if (http_server_start(&hc, api_routes, &d->app, &d->http, err, sizeof err)) {
         log_error("main", "http: %s", err);
@@ -154,6 +196,7 @@ static const struct step {
     int (*start)(struct daemon *d);
     void (*stop)(struct daemon *d);
 } steps[] = {
+    {"objects", start_objects, stop_objects},
     {"store", start_store, stop_store},
     {"policy", start_policy, NULL},
     {"ledger", start_ledger, stop_ledger},
@@ -161,6 +204,20 @@ static const struct step {
     {"http", start_http, stop_http},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
+
+/* Removes a secret from the environment: children and the policy's secret_ref
+ * never see it, and its text is overwritten where /proc/PID/environ reads it
+ * (unsetenv alone only drops the pointer). Before any thread starts. */
+static void scrub_env(const char *name)
+{
+    char *v = getenv(name);
+    if (!v)
+        return;
+    char *entry = v - strlen(name) - 1; /* "NAME=value" */
+    size_t n = strlen(entry);
+    unsetenv(name); /* finds the entry by its name: before the name is wiped */
+    memset(entry, 0, n);
+}
 
 static void serve_help(FILE *out)
 {
@@ -188,6 +245,7 @@ int serve_main(int argc, char **argv)
         /* The cleartext is no longer needed; keep only the hash. */
         memset(d.cfg.admin_token, 0, sizeof d.cfg.admin_token);
     }
+    scrub_env("IF_SRE_ADMIN_TOKEN");
 
     /* Block the stop signals in every thread; only this one waits for them. */
     sigset_t stop_signals;

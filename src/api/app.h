@@ -11,6 +11,11 @@
 
 struct ledger;
 struct bus;
+struct metrics;
+struct metric_series;
+struct sources;
+struct http_wake;
+struct json_cache;
 
 struct app {
     const struct config *cfg;
@@ -21,6 +26,12 @@ struct app {
     int64_t started_at_ms;
     struct ledger *ledger; /* src/ledger/ledger.h: findings, incidents, events */
     struct bus *bus;       /* src/bus/bus.h: the event bus (in-process by default) */
+    struct metrics *metrics;   /* util/metrics.h: the registry /metrics renders */
+    struct sources *sources;   /* sources/sources.h: the sources worker (NULL: not running) */
+    struct http_wake *wake;    /* http/http.h: signalled when events commit (SSE) */
+    struct json_cache *counts; /* util/json_cache.h: GET /incidents/counts, by outbox head */
+    /* Filled by ops_init: the store's commit histograms. */
+    struct metric_series *commit_batch, *commit_seconds;
 };
 
 #endif

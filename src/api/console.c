@@ -2,15 +2,14 @@
  * console signs in with a token it keeps in sessionStorage); the server adds
  * the strict Content-Security-Policy to every response.
  *
- * Each file gets a strong ETag (a prefix of its SHA-256, computed once), so
+ * Each file gets a strong ETag (a prefix of its SHA-256, computed at build
+ * time by cmake/embed_run.cmake), so
  * browsers revalidate with If-None-Match and get 304 instead of the bytes. */
-#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/ops.h"
 #include "http/assets.h"
-#include "util/crypto.h"
 
 static const struct {
     const char *ext, *type;
@@ -38,20 +37,6 @@ const char *console_mime_type(const char *path)
             if (strcasecmp(dot, mime_types[i].ext) == 0)
                 return mime_types[i].type;
     return "application/octet-stream";
-}
-
-#define MAX_ETAGS 512
-#define ETAG_LEN 24 /* quotes + 20 hex digits + NUL */
-static char etags[MAX_ETAGS][ETAG_LEN];
-static pthread_once_t etags_once = PTHREAD_ONCE_INIT;
-
-static void etags_init(void)
-{
-    for (size_t i = 0; i < MAX_ETAGS && embedded_files[i].path; i++) {
-        char hex[SHA256_HEX_LEN];
-        crypto_sha256_hex(embedded_files[i].data, embedded_files[i].len, hex);
-        snprintf(etags[i], ETAG_LEN, "\"%.20s\"", hex);
-    }
 }
 
 /* 1 when an If-None-Match list ("a", "b" or *) names etag. */
@@ -82,15 +67,11 @@ void console_asset(struct http_req *req, struct http_resp *resp, void *app)
     }
     /* No fingerprinted names: browsers revalidate every time, cheaply. */
     http_resp_header(resp, "Cache-Control", "no-cache");
-    size_t idx = (size_t)(f - embedded_files);
-    if (idx < MAX_ETAGS) {
-        pthread_once(&etags_once, etags_init);
-        http_resp_header(resp, "ETag", etags[idx]);
-        if (etag_listed(http_req_header(req, "If-None-Match"), etags[idx])) {
-            resp->status = 304;
-            resp->content_type = console_mime_type(path);
-            return;
-        }
+    http_resp_header(resp, "ETag", f->etag);
+    if (etag_listed(http_req_header(req, "If-None-Match"), f->etag)) {
+        resp->status = 304;
+        resp->content_type = console_mime_type(path);
+        return;
     }
     resp->status = 200;
     resp->static_body = f->data;

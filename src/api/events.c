@@ -18,6 +18,7 @@
 #include "ledger/ledger.h"
 #include "ledger/views.h"
 #include "store/ledger_repo.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 #define SSE_BATCH 100
@@ -102,14 +103,13 @@ static void sse_free(void *ctx)
     free(s);
 }
 
-/* "42" or "evt_42"; -1 when malformed. */
+/* "42" or "evt_42"; -1 when malformed or out of range. */
 static int64_t parse_event_id(const char *v)
 {
     if (strncmp(v, "evt_", 4) == 0)
         v += 4;
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    return (*v && !*end && n >= 0) ? n : -1;
+    int64_t n;
+    return parse_int64_str(v, 0, INT64_MAX, &n) == 0 ? n : -1;
 }
 
 void api_events(struct http_req *req, struct http_resp *resp, void *app)
@@ -123,7 +123,9 @@ void api_events(struct http_req *req, struct http_resp *resp, void *app)
     if (from && *from) {
         last = parse_event_id(from);
         if (last < 0) {
-            http_resp_error(resp, 400, "bad_request", "Last-Event-ID: not an event id");
+            http_resp_error(resp, 400, "bad_request", "%s: not an event id",
+                            http_req_header(req, "Last-Event-ID") ? "Last-Event-ID"
+                                                                  : "last_event_id");
             return;
         }
     }

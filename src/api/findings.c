@@ -29,14 +29,14 @@ void api_findings_post(struct http_req *req, struct http_resp *resp, void *app)
     if (!doc)
         return;
     json_t *answer = NULL;
-    enum store_status st = ledger_ingest_doc(a->ledger, doc, req->who->name, &answer, p);
-    if (st == STORE_OK)
+    enum svc_status st = ledger_ingest_doc(a->ledger, doc, req->who->name, &answer, p);
+    if (st == SVC_OK)
         http_resp_json(resp, 200, answer);
-    else if (st == STORE_INVALID)
+    else if (st == SVC_INVALID)
         http_resp_problems(resp, 422, "validation_failed", p, "invalid findings; none were stored");
     else
-        http_resp_store_error(resp, st, "findings");
-    free(p);
+        http_resp_svc_error(resp, st, "findings");
+    problems_destroy(p);
     json_decref(doc);
 }
 
@@ -48,7 +48,7 @@ void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *a
     json_t *doc = http_req_json(req, resp);
     if (!doc)
         return;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     struct finding_batch b = {0};
     struct ledger_result *res = NULL;
     /* class mapping and key labels come from the current policy (docs/policy.md) */
@@ -61,7 +61,6 @@ void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *a
         http_resp_error(resp, 500, "internal", "out of memory");
         goto out;
     }
-    problems_init(p);
     if (alertmanager_from_json(doc, &opt, time_now_ms(), &b, p) != 0) {
         http_resp_problems(resp, 422, "validation_failed", p,
                            "not an Alertmanager webhook (version 4) payload");
@@ -73,19 +72,19 @@ void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *a
     }
     res = calloc(b.count, sizeof *res);
     char err[160];
-    enum store_status st =
-        res ? ledger_ingest(a->ledger, &b, req->who->name, res, err, sizeof err) : STORE_ERROR;
-    if (st == STORE_OK) {
+    enum svc_status st =
+        res ? ledger_ingest(a->ledger, &b, req->who->name, res, err, sizeof err) : SVC_INTERNAL;
+    if (st == SVC_OK) {
         http_resp_json(resp, 200, ledger_results_json(res, b.count));
     } else {
-        if (st != STORE_BUSY)
+        if (st != SVC_BUSY)
             log_error("api", "alertmanager ingest failed: %s", res ? err : "out of memory");
-        http_resp_store_error(resp, st, "alerts");
+        http_resp_svc_error(resp, st, "alerts");
     }
 out:
     free(res);
     finding_batch_clear(&b);
-    free(p);
+    problems_destroy(p);
     json_decref(policy);
     json_decref(doc);
 }

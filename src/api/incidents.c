@@ -1,9 +1,7 @@
 /* /api/v1/incidents: list (filters, sort, keyset cursor), counts, detail,
  * timeline, operator transitions and evidence. Reads use a pooled read
  * connection; writes go through the ledger service. */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,28 +11,18 @@
 #include "ledger/ledger.h"
 #include "ledger/views.h"
 #include "store/ledger_repo.h"
+#include "util/json_cache.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 static const char *const sort_names[] = {"-last_seen", "last_seen", "-first_seen",
                                          "first_seen", "-severity", "severity"};
 
-static int parse_i64(const char *s, int64_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
+/* An incident id in the path: a positive decimal (" 1", "+1", "1x" are 400). */
 static int path_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 {
-    if (parse_i64(http_req_param(req, "id"), id) != 0 || *id <= 0) {
-        http_resp_error(resp, 404, "not_found", "no such incident");
+    if (parse_int64_str(http_req_param(req, "id"), 1, INT64_MAX, id) != 0) {
+        http_resp_error(resp, 400, "bad_request", "id: must be a positive decimal integer");
         return -1;
     }
     return 0;
@@ -43,13 +31,12 @@ static int path_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 /* Cursor text: "<sort>.<value>.<id>"; opaque to clients. */
 static int parse_cursor(const char *s, struct incident_filter *f)
 {
-    long long sort, value, id;
-    char tail;
-    if (sscanf(s, "%lld.%lld.%lld%c", &sort, &value, &id, &tail) != 3 || sort != (long long)f->sort)
+    int64_t part[3];
+    if (parse_int64_dotted(s, part, 3) != 0 || part[0] != (int64_t)f->sort || part[2] < 1)
         return -1;
     f->has_cursor = 1;
-    f->cursor_value = value;
-    f->cursor_id = id;
+    f->cursor_value = part[1];
+    f->cursor_id = part[2];
     return 0;
 }
 
@@ -105,7 +92,7 @@ static void parse_filter(struct http_req *req, struct incident_filter *f, struct
     }
     int64_t n;
     if ((v = http_req_query(req, "limit")) && *v) {
-        if (parse_i64(v, &n) != 0 || n < 1 || n > 500)
+        if (parse_int64_str(v, 1, 500, &n) != 0)
             problems_add(p, "/limit", "range", "must be 1..500");
         else
             f->limit = (unsigned)n;
@@ -134,7 +121,7 @@ static int read_conn(struct app *a, struct http_resp *resp, struct store_conn **
 {
     enum store_status st = store_read_acquire(a->store, c);
     if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "read");
+        http_resp_svc_error(resp, svc_from_store(st), "read");
         return -1;
     }
     return 0;
@@ -143,20 +130,19 @@ static int read_conn(struct app *a, struct http_resp *resp, struct store_conn **
 void api_incidents_list(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     if (!p) {
         http_resp_error(resp, 500, "internal", "out of memory");
         return;
     }
-    problems_init(p);
     struct incident_filter f;
     parse_filter(req, &f, p);
     if (problems_any(p)) {
         http_resp_problems(resp, 400, "bad_request", p, "invalid query parameters");
-        free(p);
+        problems_destroy(p);
         return;
     }
-    free(p);
+    problems_destroy(p);
     struct store_conn *c;
     if (read_conn(a, resp, &c))
         return;
@@ -165,7 +151,7 @@ void api_incidents_list(struct http_req *req, struct http_resp *resp, void *app)
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(acc.items);
-        http_resp_store_error(resp, st, "incidents");
+        http_resp_svc_error(resp, svc_from_store(st), "incidents");
         return;
     }
     json_t *next = json_null();
@@ -194,22 +180,13 @@ static void add_count(const char *dim, const char *value, int64_t n, void *ud)
  * refreshing after the same event cost one scan. Never longer: a client
  * refetches when an event tells it something changed, and a stale answer then
  * would stay on its screen until the next change. The head is read before the
- * scan, so a cached answer is at least as new as the head it is kept under. */
-static struct {
-    pthread_mutex_t mu;
-    json_t *doc;
-    int64_t head;
-} counts_cache = {PTHREAD_MUTEX_INITIALIZER, NULL, -1};
-
+ * scan, so a cached answer is at least as new as the head it is kept under.
+ * The cache is app->counts (made by main.c; NULL: every request scans). */
 void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
     int64_t head = a->ledger ? ledger_outbox_head(a->ledger) : -1;
-    pthread_mutex_lock(&counts_cache.mu);
-    json_t *hit = NULL;
-    if (counts_cache.doc && head >= 0 && counts_cache.head == head)
-        hit = json_deep_copy(counts_cache.doc);
-    pthread_mutex_unlock(&counts_cache.mu);
+    json_t *hit = json_cache_get(a->counts, head);
     if (hit) {
         http_resp_json(resp, 200, hit);
         return;
@@ -227,16 +204,10 @@ void api_incidents_counts(struct http_req *req, struct http_resp *resp, void *ap
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(o);
-        http_resp_store_error(resp, st, "counts");
+        http_resp_svc_error(resp, svc_from_store(st), "counts");
         return;
     }
-    if (head >= 0) {
-        pthread_mutex_lock(&counts_cache.mu);
-        json_decref(counts_cache.doc);
-        counts_cache.doc = json_deep_copy(o);
-        counts_cache.head = head;
-        pthread_mutex_unlock(&counts_cache.mu);
-    }
+    json_cache_put(a->counts, head, o);
     http_resp_json(resp, 200, o);
 }
 
@@ -288,7 +259,7 @@ void api_incident_get(struct http_req *req, struct http_resp *resp, void *app)
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(o);
-        http_resp_store_error(resp, st, "incident");
+        http_resp_svc_error(resp, svc_from_store(st), "incident");
         return;
     }
     http_resp_json(resp, 200, o);
@@ -307,12 +278,12 @@ void api_incident_timeline(struct http_req *req, struct http_resp *resp, void *a
     if (path_id(req, resp, &id))
         return;
     const char *v = http_req_query(req, "after");
-    if (v && *v && (parse_i64(v, &after) != 0 || after < 0)) {
+    if (v && *v && parse_int64_str(v, 0, INT64_MAX, &after) != 0) {
         http_resp_error(resp, 400, "bad_request", "after: must be a timeline entry id");
         return;
     }
     v = http_req_query(req, "limit");
-    if (v && *v && (parse_i64(v, &limit) != 0 || limit < 1 || limit > 1000)) {
+    if (v && *v && parse_int64_str(v, 1, 1000, &limit) != 0) {
         http_resp_error(resp, 400, "bad_request", "limit: must be 1..1000");
         return;
     }
@@ -327,7 +298,7 @@ void api_incident_timeline(struct http_req *req, struct http_resp *resp, void *a
     store_read_release(a->store, c);
     if (st != STORE_OK) {
         json_decref(items);
-        http_resp_store_error(resp, st, "incident");
+        http_resp_svc_error(resp, svc_from_store(st), "incident");
         return;
     }
     http_resp_json(resp, 200, json_pack("{s:o}", "items", items));
@@ -358,21 +329,21 @@ void api_incident_transition(struct http_req *req, struct http_resp *resp, void 
     if (until_s && time_parse_rfc3339(until_s, &until) != 0)
         problems_add(p, "/suppress_until", "format", "must be an RFC 3339 time");
     struct incident out;
-    enum store_status st = STORE_INVALID;
+    enum svc_status st = SVC_INVALID;
     if (!problems_any(p) && a->ledger)
         st = ledger_transition(a->ledger, id, to, reason ? reason : "", until_s != NULL, until,
                                req->who->name, &out, p);
     else if (!problems_any(p))
-        st = STORE_BUSY;
-    if (st == STORE_OK)
+        st = SVC_UNAVAILABLE;
+    if (st == SVC_OK)
         http_resp_json(resp, 200, incident_detail(&out));
-    else if (st == STORE_CONFLICT)
+    else if (st == SVC_CONFLICT)
         http_resp_problems(resp, 409, "conflict", p, "the lifecycle does not allow this transition");
-    else if (st == STORE_INVALID)
+    else if (st == SVC_INVALID)
         http_resp_problems(resp, 422, "validation_failed", p, "invalid transition request");
     else
-        http_resp_store_error(resp, st, "incident");
-    free(p);
+        http_resp_svc_error(resp, st, "incident");
+    problems_destroy(p);
     json_decref(doc);
 }
 
@@ -392,19 +363,19 @@ void api_incident_evidence_post(struct http_req *req, struct http_resp *resp, vo
         goto out_p;
     }
     int64_t eid = 0;
-    enum store_status st = a->ledger ? ledger_add_evidence(a->ledger, id, &e, req->who->name, &eid)
-                                     : STORE_BUSY;
-    if (st == STORE_OK) {
+    enum svc_status st = a->ledger ? ledger_add_evidence(a->ledger, id, &e, req->who->name, &eid)
+                                   : SVC_UNAVAILABLE;
+    if (st == SVC_OK) {
         json_t *o = evidence_to_json(&e);
         json_object_set_new(o, "id", eid ? json_integer(eid) : json_null());
         json_object_set_new(o, "created", json_boolean(eid != 0));
         json_object_set_new(o, "source", json_string(req->who->name));
         http_resp_json(resp, eid ? 201 : 200, o);
     } else {
-        http_resp_store_error(resp, st, "incident");
+        http_resp_svc_error(resp, st, "incident");
     }
     evidence_clear(&e);
 out_p:
-    free(p);
+    problems_destroy(p);
     json_decref(doc);
 }

@@ -4,15 +4,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bus/bus.h"
 #include "util/metrics.h"
 
-static struct metric_series *commit_batch, *commit_seconds;
-
 /* From the store's writer thread, after every commit. */
-static void on_commit(size_t batch, uint64_t latency_us)
+static void on_commit(void *ctx, size_t batch, uint64_t latency_us)
 {
-    metric_observe(commit_batch, (double)batch);
-    metric_observe(commit_seconds, (double)latency_us / 1e6);
+    const struct app *app = ctx;
+    metric_observe(app->commit_batch, (double)batch);
+    metric_observe(app->commit_seconds, (double)latency_us / 1e6);
 }
 
 static double store_queue_depth(void *ctx)
@@ -71,34 +71,35 @@ static double resident_bytes(void *ctx)
 
 void ops_init(struct app *app)
 {
-    metrics_gauge_fn(NULL, "process_start_time_seconds",
+    struct metrics *reg = app->metrics;
+    metrics_gauge_fn(reg, "process_start_time_seconds",
                      "Start time of the process since the Unix epoch in seconds",
                      start_time_seconds, app);
-    metrics_gauge_fn(NULL, "process_resident_memory_bytes", "Resident memory size in bytes",
+    metrics_gauge_fn(reg, "process_resident_memory_bytes", "Resident memory size in bytes",
                      resident_bytes, NULL);
-    struct metric *info = metrics_gauge(NULL, "srebot_build_info", "Build information (always 1)",
+    struct metric *info = metrics_gauge(reg, "srebot_build_info", "Build information (always 1)",
                                         (const char *[]){"version", NULL});
     metric_set(metric_series_get(info, (const char *[]){SREBOT_VERSION}), 1);
     if (!app->store)
         return;
-    metrics_gauge_fn(NULL, "srebot_store_queue_depth", "Writes waiting for the store writer",
+    metrics_gauge_fn(reg, "srebot_store_queue_depth", "Writes waiting for the store writer",
                      store_queue_depth, app->store);
-    metrics_gauge_fn(NULL, "srebot_store_queue_capacity", "Capacity of the store write queue",
+    metrics_gauge_fn(reg, "srebot_store_queue_capacity", "Capacity of the store write queue",
                      store_queue_capacity, app->store);
-    metrics_counter_fn(NULL, "srebot_store_busy_rejections_total",
+    metrics_counter_fn(reg, "srebot_store_busy_rejections_total",
                        "Writes refused because the queue was full or the store stopping",
                        store_busy_rejections, app->store);
-    metrics_counter_fn(NULL, "srebot_store_commits_total", "Store transactions committed",
+    metrics_counter_fn(reg, "srebot_store_commits_total", "Store transactions committed",
                        store_commits, app->store);
-    metrics_counter_fn(NULL, "srebot_store_writes_total", "Store writes committed", store_writes,
+    metrics_counter_fn(reg, "srebot_store_writes_total", "Store writes committed", store_writes,
                        app->store);
-    commit_batch = metric_series0(metrics_histogram(
-        NULL, "srebot_store_commit_batch_size", "Writes per committed transaction (group commit)",
+    app->commit_batch = metric_series0(metrics_histogram(
+        reg, "srebot_store_commit_batch_size", "Writes per committed transaction (group commit)",
         NULL, METRICS_SIZE_BUCKETS, METRICS_SIZE_NBUCKETS));
-    commit_seconds = metric_series0(metrics_histogram(
-        NULL, "srebot_store_commit_duration_seconds", "Time to commit one transaction", NULL,
+    app->commit_seconds = metric_series0(metrics_histogram(
+        reg, "srebot_store_commit_duration_seconds", "Time to commit one transaction", NULL,
         METRICS_LATENCY_BUCKETS, METRICS_LATENCY_NBUCKETS));
-    store_set_commit_observer(app->store, on_commit);
+    store_set_commit_observer(app->store, on_commit, app);
 }
 
 void ops_healthz(struct http_req *req, struct http_resp *resp, void *app)
@@ -122,15 +123,27 @@ void ops_readyz(struct http_req *req, struct http_resp *resp, void *ctx)
         http_resp_header(resp, "Retry-After", "1");
         return;
     }
-    http_resp_json(resp, 200, json_pack("{s:s}", "status", "ready"));
+    /* The bus state is reported, not required: events wait in the outbox
+     * while the bus is away, so the API stays useful. */
+    json_t *body = json_pack("{s:s}", "status", "ready");
+    if (app->bus) {
+        char detail[200];
+        enum bus_state bs = bus_state(app->bus, detail, sizeof detail);
+        json_t *b = json_pack("{s:s,s:s}", "adapter", bus_name(app->bus), "state",
+                              bus_state_name(bs));
+        if (detail[0])
+            json_object_set_new(b, "detail", json_string(detail));
+        json_object_set_new(body, "bus", b);
+    }
+    http_resp_json(resp, 200, body);
 }
 
-void ops_metrics(struct http_req *req, struct http_resp *resp, void *app)
+void ops_metrics(struct http_req *req, struct http_resp *resp, void *ctx)
 {
+    struct app *app = ctx;
     (void)req;
-    (void)app;
     size_t len = 0;
-    char *text = metrics_render(NULL, &len);
+    char *text = metrics_render(app->metrics, &len);
     if (!text) {
         http_resp_error(resp, 503, "unavailable", "out of memory rendering metrics");
         return;

@@ -6,7 +6,7 @@
 #include "api/app.h"
 #include "http/http.h"
 
-/* Registers the process, build and store metrics and hooks the store's commit
+/* Registers the process, build and store metrics in app->metrics and hooks the store's commit
  * observer. Call once after the store is open, before serving. */
 void ops_init(struct app *app);
 

@@ -9,24 +9,19 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "core/fileroots.h"
 #include "core/policy.h"
 #include "ledger/policy_service.h"
+#include "util/parse.h"
 
 #define VERSIONS_DEFAULT_LIMIT 100
 #define VERSIONS_MAX_LIMIT 500
 
-/* A positive decimal number of at most 18 digits; -1 otherwise. */
+/* A decimal number >= 0; -1 otherwise. */
 static int64_t parse_version(const char *s, size_t len)
 {
-    if (!s || len == 0 || len > 18)
-        return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
+    int64_t v;
+    return parse_int64(s, len, 0, INT64_MAX, &v) == 0 ? v : -1;
 }
 
 /* If-Match: "7" (also W/"7" and a bare 7, as some clients send them). */
@@ -55,8 +50,8 @@ static void set_etag(struct http_resp *resp, int64_t version)
 static void answer_version(struct http_resp *resp, struct store *s, int64_t version, int etag)
 {
     struct policy_version_rec r;
-    enum store_status st = policy_service_get(s, version, &r);
-    if (st == STORE_NOT_FOUND) {
+    enum svc_status st = policy_service_get(s, version, &r);
+    if (st == SVC_NOT_FOUND) {
         if (version == 0)
             http_resp_error(resp, 404, "not_found", "no policy has been saved yet");
         else
@@ -64,8 +59,8 @@ static void answer_version(struct http_resp *resp, struct store *s, int64_t vers
                             (long long)version);
         return;
     }
-    if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "policy");
+    if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "policy");
         return;
     }
     json_t *body = policy_version_to_json(&r, 1);
@@ -84,6 +79,18 @@ void api_policy_get(struct http_req *req, struct http_resp *resp, void *app)
 {
     (void)req;
     answer_version(resp, ((struct app *)app)->store, 0, 1);
+}
+
+/* Files the document names outside IF_SRE_FILE_ROOTS (core/fileroots.h), as
+ * problems; 1 when there is any. Without a configuration (tests of the HTTP
+ * layer alone) nothing is limited. */
+static int outside_file_roots(const struct app *a, const json_t *doc, struct problems *p)
+{
+    if (!a->cfg)
+        return 0;
+    size_t before = p->count;
+    fileroots_check_policy(doc, a->cfg->file_roots, p);
+    return p->count > before;
 }
 
 void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
@@ -110,30 +117,43 @@ void api_policy_put(struct http_req *req, struct http_resp *resp, void *app)
     json_t *doc = http_req_json(req, resp);
     if (!doc)
         return;
-    struct problems p;
-    problems_init(&p);
+    struct problems *p = problems_create();
+    if (!p) {
+        json_decref(doc);
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    if (outside_file_roots(app, doc, p)) {
+        policy_validate(doc, p); /* the whole list of problems at once */
+        json_decref(doc);
+        http_resp_problems(resp, 422, "validation_failed", p,
+                           "the policy has problems; nothing was saved");
+        problems_destroy(p);
+        return;
+    }
     int64_t version = 0;
     char err[200];
     const char *author = req->who && req->who->name[0] ? req->who->name : "unknown";
-    enum store_status st = policy_service_put(s, doc, expected, author, &p, &version, err,
-                                              sizeof err);
+    enum svc_status st = policy_service_put(s, doc, expected, author, p, &version, err,
+                                            sizeof err);
     json_decref(doc);
-    if (st == STORE_INVALID && p.count) {
-        http_resp_problems(resp, 422, "validation_failed", &p,
+    if (st == SVC_INVALID && p->count) {
+        http_resp_problems(resp, 422, "validation_failed", p,
                            "the policy has problems; nothing was saved");
-    } else if (st == STORE_CONFLICT) {
+    } else if (st == SVC_CONFLICT) {
+        /* HTTP names a stale If-Match 412, not 409 (RFC 9110) */
         http_resp_error(resp, 412, "precondition_failed",
                         "%s; fetch the policy again and re-apply your change", err);
-    } else if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "policy");
+    } else if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "policy");
     } else {
         answer_version(resp, s, version, 1);
     }
+    problems_destroy(p);
 }
 
 void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app)
 {
-    (void)app;
     if (req->body_len > POLICY_MAX_BYTES) {
         http_resp_error(resp, 413, "payload_too_large", "the policy is limited to %u bytes",
                         POLICY_MAX_BYTES);
@@ -142,12 +162,18 @@ void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app
     json_t *doc = http_req_json(req, resp);
     if (!doc)
         return;
-    struct problems p;
-    problems_init(&p);
-    int valid = policy_validate(doc, &p) == 0;
+    struct problems *p = problems_create();
+    if (!p) {
+        json_decref(doc);
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    int valid = policy_validate(doc, p) == 0;
+    valid = !outside_file_roots(app, doc, p) && valid;
     json_decref(doc);
     http_resp_json(resp, 200, json_pack("{s:b, s:o}", "valid", valid, "problems",
-                                        problems_to_json(&p)));
+                                        problems_to_json(p)));
+    problems_destroy(p);
 }
 
 void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app)
@@ -174,9 +200,9 @@ void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app
         }
     }
     json_t *items = NULL;
-    enum store_status st = policy_service_list(s, before, (unsigned)limit, &items);
-    if (st != STORE_OK) {
-        http_resp_store_error(resp, st, "policy versions");
+    enum svc_status st = policy_service_list(s, before, (unsigned)limit, &items);
+    if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "policy versions");
         return;
     }
     json_t *next = json_null();
@@ -199,7 +225,8 @@ void api_policy_version_get(struct http_req *req, struct http_resp *resp, void *
     const char *n = http_req_param(req, "n");
     int64_t version = n ? parse_version(n, strlen(n)) : -1;
     if (version < 1) {
-        http_resp_error(resp, 404, "not_found", "policy versions are numbered from 1");
+        http_resp_error(resp, 400, "bad_request",
+                        "n: must be a decimal policy version, numbered from 1");
         return;
     }
     answer_version(resp, ((struct app *)app)->store, version, 0);

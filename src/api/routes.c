@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/ledger_api.h"
+#include "api/meta.h"
 #include "api/ops.h"
 #include "api/policy.h"
 #include "api/sources.h"
@@ -15,8 +16,10 @@ const struct http_route api_routes[] = {
     {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
     {"GET", "/metrics", ROLES_PUBLIC, ops_metrics, "Prometheus metrics"},
     {"GET", "/api/v1/whoami", ROLES_ANY, ops_whoami, "The caller's token name and role"},
-    {"GET", "/api/v1/openapi.json", ROLES_ANY, ops_openapi,
+    {"GET", "/api/v1/openapi.json", ROLES_VIEWER, ops_openapi,
      "This API's OpenAPI 3.0 description, generated from the route table"},
+    {"GET", "/api/v1/meta", ROLES_VIEWER, api_meta,
+     "The names the API uses: event types, incident states, severities"},
 
     /* ledger: findings in, incidents, events (docs/api.md, docs/findings.md, docs/events.md) */
     {"POST", "/api/v1/findings", ROLES_INGEST, api_findings_post,

@@ -1,6 +1,10 @@
-/* The in-process bus: a fixed table of subscriptions; publish runs the matching
- * handlers in the publisher's thread. Handlers run without the lock held (a
- * snapshot of the table is taken), so a handler may publish in turn. */
+/* The in-process bus ("local:"): a fixed table of subscriptions; publish runs
+ * the matching handlers in the publisher's thread. Handlers run without the
+ * lock held (a snapshot of the table is taken), so a handler may publish in
+ * turn. A handler's NAK makes the publish answer RETRY: the publisher (the
+ * outbox relay) publishes the message again after its back-off, and the
+ * handlers that took it already see it twice (they dedupe by msg_id, as with
+ * JetStream). TERM and ACK are final. Always connected. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,24 +22,29 @@ struct local_sub {
 };
 
 struct local_bus {
-    struct bus base; /* first */
     pthread_mutex_t mu;
     struct local_sub subs[LOCAL_MAX_SUBS];
     int next_id;
 };
 
-int bus_subject_match(const char *pattern, const char *subject)
+static int local_init(const json_t *cfg, void *deps, void **instance, char *err, size_t errlen)
 {
-    size_t n = strlen(pattern);
-    if (n >= 1 && pattern[n - 1] == '>')
-        return strncmp(pattern, subject, n - 1) == 0 && subject[n - 1] != '\0';
-    return strcmp(pattern, subject) == 0;
+    (void)cfg;
+    (void)deps;
+    struct local_bus *lb = calloc(1, sizeof *lb);
+    if (!lb) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&lb->mu, NULL);
+    *instance = lb;
+    return 0;
 }
 
-static int local_publish(struct bus *b, const char *subject, const char *msg_id, const char *data,
-                         size_t len)
+static enum adapter_result local_publish(void *instance, const char *subject, const char *msg_id,
+                                         const char *data, size_t len)
 {
-    struct local_bus *lb = (struct local_bus *)b;
+    struct local_bus *lb = instance;
     struct local_sub snap[LOCAL_MAX_SUBS];
     size_t n = 0;
     pthread_mutex_lock(&lb->mu);
@@ -44,14 +53,16 @@ static int local_publish(struct bus *b, const char *subject, const char *msg_id,
             snap[n++] = lb->subs[i];
     pthread_mutex_unlock(&lb->mu);
     struct bus_msg m = {subject, msg_id, data, len};
+    enum adapter_result r = ADAPTER_OK;
     for (size_t i = 0; i < n; i++)
-        snap[i].fn(&m, snap[i].ud);
-    return 0;
+        if (snap[i].fn(&m, snap[i].ud) == BUS_NAK)
+            r = ADAPTER_RETRY;
+    return r;
 }
 
-static int local_interested(struct bus *b, const char *subject)
+static int local_interested(void *instance, const char *subject)
 {
-    struct local_bus *lb = (struct local_bus *)b;
+    struct local_bus *lb = instance;
     int any = 0;
     pthread_mutex_lock(&lb->mu);
     for (size_t i = 0; i < LOCAL_MAX_SUBS && !any; i++)
@@ -60,9 +71,9 @@ static int local_interested(struct bus *b, const char *subject)
     return any;
 }
 
-static int local_subscribe(struct bus *b, const char *subject, bus_handler fn, void *ud)
+static int local_subscribe(void *instance, const char *subject, bus_handler fn, void *ud)
 {
-    struct local_bus *lb = (struct local_bus *)b;
+    struct local_bus *lb = instance;
     if (!subject || strlen(subject) >= sizeof lb->subs[0].subject || !fn)
         return -1;
     int id = -1;
@@ -80,9 +91,9 @@ static int local_subscribe(struct bus *b, const char *subject, bus_handler fn, v
     return id;
 }
 
-static void local_unsubscribe(struct bus *b, int sub_id)
+static void local_unsubscribe(void *instance, int sub_id)
 {
-    struct local_bus *lb = (struct local_bus *)b;
+    struct local_bus *lb = instance;
     pthread_mutex_lock(&lb->mu);
     for (size_t i = 0; i < LOCAL_MAX_SUBS; i++)
         if (lb->subs[i].id == sub_id)
@@ -90,28 +101,22 @@ static void local_unsubscribe(struct bus *b, int sub_id)
     pthread_mutex_unlock(&lb->mu);
 }
 
-static void local_destroy(struct bus *b)
+static void local_destroy(void *instance)
 {
-    struct local_bus *lb = (struct local_bus *)b;
+    struct local_bus *lb = instance;
+    if (!lb)
+        return;
     pthread_mutex_destroy(&lb->mu);
     free(lb);
 }
 
-static const struct bus_ops local_ops = {
+const struct bus_ops bus_local = {
     .name = "local",
+    .description = "in-process bus: handlers run in the publisher's thread",
+    .init = local_init,
     .publish = local_publish,
     .subscribe = local_subscribe,
     .unsubscribe = local_unsubscribe,
-    .destroy = local_destroy,
     .interested = local_interested,
+    .destroy = local_destroy,
 };
-
-struct bus *bus_local_create(void)
-{
-    struct local_bus *lb = calloc(1, sizeof *lb);
-    if (!lb)
-        return NULL;
-    lb->base.ops = &local_ops;
-    pthread_mutex_init(&lb->mu, NULL);
-    return &lb->base;
-}

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "http/auth.h"
+#include "ledger/tokens.h"
 #include "store/store.h"
 
 struct token_opts {

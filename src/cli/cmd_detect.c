@@ -84,9 +84,8 @@ static json_t *load_policy(const char *path)
         free(buf);
         return NULL;
     }
-    struct problems p;
-    problems_init(&p);
-    json_t *doc = jsonin_parse(buf, n, DETECT_MAX_POLICY, JSONIN_DEFAULT_DEPTH, &p);
+    struct problems *p = problems_create();
+    json_t *doc = p ? jsonin_parse(buf, n, DETECT_MAX_POLICY, JSONIN_DEFAULT_DEPTH, p) : NULL;
     free(buf);
     if (doc && json_is_object(json_object_get(doc, "document"))) {
         json_t *inner = json_incref(json_object_get(doc, "document"));
@@ -94,15 +93,17 @@ static json_t *load_policy(const char *path)
         doc = inner;
     }
     if (doc)
-        policy_validate(doc, &p);
-    if (!doc || problems_any(&p)) {
-        for (size_t i = 0; i < p.count; i++)
+        policy_validate(doc, p);
+    if (!doc || problems_any(p)) {
+        for (size_t i = 0; p && i < p->count; i++)
             fprintf(stderr, "srebot detect: %s: %s %s: %s\n", path,
-                    p.items[i].path[0] ? p.items[i].path : "/", p.items[i].code,
-                    p.items[i].message);
+                    p->items[i].path[0] ? p->items[i].path : "/", p->items[i].code,
+                    p->items[i].message);
+        problems_destroy(p);
         json_decref(doc);
         return NULL;
     }
+    problems_destroy(p);
     return doc;
 }
 
@@ -166,9 +167,13 @@ int cmd_detect(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     struct finding_sink sink = {delivery_emit, d};
+    /* No /metrics in detect: the sources record none (metrics NULL). */
     struct sources_config scfg = {.data_dir = cfg.data_dir, .logs_glob = cfg.logs_glob};
-    if (sources_start(&scfg, &sink, policy, err, sizeof err) != 0) {
+    struct sources *src = NULL;
+    if (sources_create(&scfg, &sink, &src, err, sizeof err) != 0 ||
+        sources_start(src, policy, err, sizeof err) != 0) {
         fprintf(stderr, "srebot detect: %s\n", err);
+        sources_destroy(src);
         delivery_destroy(d);
         json_decref(policy);
         return 2;
@@ -178,9 +183,9 @@ int cmd_detect(int argc, char **argv)
 
     int exit_code = 0;
     if (o.once) {
-        if (sources_wait_cycles(1, 120000) != 0)
+        if (sources_wait_cycles(src, 1, 120000) != 0)
             log_warn("detect", "not every source completed a cycle in time");
-        sources_stop();
+        sources_destroy(src);
         int flushed = delivery_flush(d, 30000);
         struct delivery_stats st;
         delivery_get_stats(d, &st);
@@ -194,7 +199,7 @@ int cmd_detect(int argc, char **argv)
                 break;
             if (sig == SIGHUP) {
                 json_t *np = o.policy_file ? load_policy(o.policy_file) : NULL;
-                if (np && sources_apply_policy(np, err, sizeof err) == 0)
+                if (np && sources_apply_policy(src, np, err, sizeof err) == 0)
                     log_info("detect", "policy %s applied", o.policy_file);
                 else if (o.policy_file)
                     log_error("detect", "policy %s not applied; the previous one stays",
@@ -205,7 +210,7 @@ int cmd_detect(int argc, char **argv)
             print_stats(d, stderr); /* one status line a minute */
         }
         log_info("detect", "stopping");
-        sources_stop();
+        sources_destroy(src);
         delivery_flush(d, 5000);
         print_stats(d, stderr);
     }

@@ -33,15 +33,14 @@ static json_t *read_file_json(const char *file)
     char *buf = cli_read_file(file, max, &len);
     if (!buf)
         return NULL;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     json_t *doc = NULL;
     if (p) {
-        problems_init(p);
         doc = jsonin_parse(buf, len, max, JSONIN_DEFAULT_DEPTH, p);
         if (!doc)
             fprintf(stderr, "srebot: %s: %s %s\n", file, p->items[0].code, p->items[0].message);
     }
-    free(p);
+    problems_destroy(p);
     free(buf);
     return doc;
 }
@@ -108,15 +107,14 @@ int cmd_finding(int argc, char **argv)
         doc = json_incref(f);
     }
     struct finding_batch b;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     if (!p)
         goto out;
-    problems_init(p);
     int bad = findings_from_json(doc, time_now_ms(), &b, p);
     for (size_t i = 0; bad && i < p->count; i++)
         fprintf(stderr, "srebot: %s %s: %s\n", p->items[i].path[0] ? p->items[i].path : "/",
                 p->items[i].code, p->items[i].message);
-    free(p);
+    problems_destroy(p);
     if (bad)
         goto out;
     finding_batch_clear(&b);

@@ -35,12 +35,13 @@ static json_t *read_document(const char *file)
     char *buf = cli_read_file(file, POLICY_MAX_BYTES, &len);
     if (!buf)
         return NULL;
-    struct problems p;
-    problems_init(&p);
-    json_t *doc = policy_parse(buf, len, &p);
+    struct problems *p = problems_create();
+    json_t *doc = p ? policy_parse(buf, len, p) : NULL;
     free(buf);
     if (!doc)
-        fprintf(stderr, "srebot: %s: %s %s\n", file, p.items[0].code, p.items[0].message);
+        fprintf(stderr, "srebot: %s: %s %s\n", file, p ? p->items[0].code : "internal",
+                p ? p->items[0].message : "out of memory");
+    problems_destroy(p);
     return doc;
 }
 

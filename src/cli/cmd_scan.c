@@ -269,11 +269,13 @@ static json_t *load_rules(const char *path)
     if (!(buf = malloc(RULES_MAX_BYTES + 1)))
         goto out;
     size_t n = fread(buf, 1, RULES_MAX_BYTES + 1, f);
-    struct problems p;
-    problems_init(&p);
-    doc = jsonin_parse(buf, n, RULES_MAX_BYTES, JSONIN_DEFAULT_DEPTH, &p);
+    struct problems *p = problems_create();
+    if (!p)
+        goto out;
+    doc = jsonin_parse(buf, n, RULES_MAX_BYTES, JSONIN_DEFAULT_DEPTH, p);
     if (!doc)
-        fprintf(stderr, "scan: %s: %s\n", path, p.items[0].message);
+        fprintf(stderr, "scan: %s: %s\n", path, p->items[0].message);
+    problems_destroy(p);
 out:
     free(buf);
     fclose(f);
@@ -445,18 +447,19 @@ int cmd_scan(int argc, char **argv)
     struct logsig_set *set = NULL;
     struct logread *rd = NULL;
     struct blobcache *cache = NULL;
-    struct problems *p = malloc(sizeof *p); /* large: not on the stack */
-    if (!p || (rules_path && !(rules = load_rules(rules_path))))
+    if (rules_path && !(rules = load_rules(rules_path)))
         goto out;
-    problems_init(p);
     cache = open_cache(cache_dir, no_cache);
     const struct logsig_cache lc = {cache, blobcache_load, blobcache_store};
-    if (logsig_compile_cached(rules, "", LOGSIG_STRICT, cache ? &lc : NULL, &set, p) != 0) {
-        for (size_t i = 0; i < p->count; i++)
-            fprintf(stderr, "scan: %s: %s: %s\n", rules_path ? rules_path : "built-in rules",
-                    p->items[i].path[0] ? p->items[i].path : "/", p->items[i].message);
+    struct problems *p = problems_create();
+    int compiled =
+        p && logsig_compile_cached(rules, "", LOGSIG_STRICT, cache ? &lc : NULL, &set, p) == 0;
+    for (size_t i = 0; !compiled && p && i < p->count; i++)
+        fprintf(stderr, "scan: %s: %s: %s\n", rules_path ? rules_path : "built-in rules",
+                p->items[i].path[0] ? p->items[i].path : "/", p->items[i].message);
+    problems_destroy(p);
+    if (!compiled)
         goto out;
-    }
     r.set = set;
     if (workers_create(&r, threads) != 0 || logread_create(0, &rd) != 0) {
         fprintf(stderr, "scan: out of memory\n");
@@ -483,6 +486,5 @@ out:
     logsig_set_destroy(set);
     blobcache_close(cache);
     json_decref(rules);
-    free(p);
     return status;
 }

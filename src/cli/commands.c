@@ -10,7 +10,20 @@ int cmd_policy(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_finding(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
+#ifdef SREBOT_WITH_VECTORSCAN
 int cmd_scan(int argc, char **argv);
+#else
+#include <stdio.h>
+/* Left out with the log detector: say how to get it. */
+static int cmd_scan(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "srebot scan: the log detector is not in this build "
+                    "(configure with -DSREBOT_WITH_VECTORSCAN=ON)\n");
+    return 2;
+}
+#endif
 
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},

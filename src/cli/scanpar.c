@@ -38,8 +38,8 @@ static size_t piece_len(const char *buf, size_t len, size_t want)
     return nl ? (size_t)(nl - buf) + 1 : len;
 }
 
-int scanpar_run(const char *buf, size_t len, uint64_t base, unsigned threads,
-                size_t piece_bytes, const struct scanpar_ops *ops)
+int scanpar_run(const char *buf, size_t len, uint64_t base, unsigned threads, size_t piece_bytes,
+                const struct scanpar_ops *ops)
 {
     if (threads < 1)
         threads = 1;

@@ -33,7 +33,7 @@ unsigned scanpar_default_threads(void);
 /* Scans buf[0, len) (file offsets from base) in pieces of about piece_bytes
  * (0: SCANPAR_PIECE_BYTES) on `threads` workers (1..SCANPAR_MAX_THREADS).
  * Returns 0, 1 when scan or emit stopped it, -1 when a thread could not start. */
-int scanpar_run(const char *buf, size_t len, uint64_t base, unsigned threads,
-                size_t piece_bytes, const struct scanpar_ops *ops);
+int scanpar_run(const char *buf, size_t len, uint64_t base, unsigned threads, size_t piece_bytes,
+                const struct scanpar_ops *ops);
 
 #endif

@@ -87,6 +87,18 @@ static int apply_store(struct config *c, const char *v, char *err, size_t errlen
     return copy_str(c->store_url, sizeof c->store_url, v, err, errlen);
 }
 
+/* The adapter is chosen (and an unknown one refused, with the adapters this
+ * build has) when the bus opens; here only the form: a scheme, then ':'. */
+static int apply_bus(struct config *c, const char *v, char *err, size_t errlen)
+{
+    size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz");
+    if (n == 0 || v[n] != ':') {
+        snprintf(err, errlen, "must be a URL whose scheme names the bus (local:)");
+        return -1;
+    }
+    return copy_str(c->bus_url, sizeof c->bus_url, v, err, errlen);
+}
+
 static int apply_log_level(struct config *c, const char *v, char *err, size_t errlen)
 {
     for (int i = 0; log_levels[i]; i++)
@@ -175,6 +187,11 @@ static int apply_logs_glob(struct config *c, const char *v, char *err, size_t er
     return copy_str(c->logs_glob, sizeof c->logs_glob, v, err, errlen);
 }
 
+static int apply_file_roots(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return copy_str(c->file_roots, sizeof c->file_roots, v, err, errlen);
+}
+
 const struct config_setting config_settings[] = {
     {"listen", "IF_SRE_LISTEN", "127.0.0.1:8080", "address the HTTP server listens on (host:port)",
      0, apply_listen},
@@ -182,6 +199,7 @@ const struct config_setting config_settings[] = {
      apply_data_dir},
     {"store", "IF_SRE_STORE_URL", "sqlite:{data_dir}/srebot.db", "the store: sqlite:<path>", 0,
      apply_store},
+    {"bus", "IF_SRE_BUS_URL", "local:", "the event bus: local: (in-process)", 0, apply_bus},
     {"log-level", "IF_SRE_LOG_LEVEL", "info", "debug, info, warn or error", 0, apply_log_level},
     {"environment", "IF_SRE_ENVIRONMENT", "demo",
      "deployment posture: demo, staging or production", 0, apply_environment},
@@ -207,6 +225,10 @@ const struct config_setting config_settings[] = {
      0, apply_agent_model},
     {"log-paths", "IF_SRE_LOG_PATHS", "./logs/*.log", "log files the default log detector follows",
      0, apply_logs_glob},
+    {"file-roots", "IF_SRE_FILE_ROOTS", "/var/log,/run/secrets,{data_dir}/logs",
+     "comma-separated absolute directories the policy's log_sources paths and secret_ref files "
+     "must lie under",
+     0, apply_file_roots},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 

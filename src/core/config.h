@@ -17,6 +17,7 @@ struct config {
     unsigned listen_port;
     char data_dir[512];
     char store_url[600];
+    char bus_url[600];             /* the bus adapter by URL scheme: "local:" */
     int log_level;                 /* enum log_level */
     enum environment environment;
     char admin_token[128];         /* IF_SRE_ADMIN_TOKEN; never logged, hashed at start-up */
@@ -30,6 +31,7 @@ struct config {
     char agent_base_url[256];      /* IF_SRE_AGENT_RUNTIME_BASE_URL */
     char agent_model[128];         /* IF_SRE_AGENT_RUNTIME_MODEL */
     char logs_glob[512];           /* IF_SRE_LOG_PATHS: default log detector paths */
+    char file_roots[1024];         /* IF_SRE_FILE_ROOTS: where policy-named files may lie */
 };
 
 struct config_setting {

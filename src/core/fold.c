@@ -31,7 +31,7 @@ static void change_state(struct incident *inc, enum incident_state to, int64_t a
     incident_set_state(inc, to, at, 0);
 }
 
-static void open_new(struct incident *inc, const struct finding *f, int64_t at)
+static void open_new(struct incident *inc, const struct finding *f, int64_t at, int64_t now_ms)
 {
     memset(inc, 0, sizeof *inc);
     memcpy(inc->class_, f->class_, sizeof inc->class_);
@@ -42,7 +42,7 @@ static void open_new(struct incident *inc, const struct finding *f, int64_t at)
     inc->severity = f->severity;
     inc->finding_count = 1;
     inc->first_seen_ms = inc->last_seen_ms = at;
-    inc->updated_at_ms = inc->state_since_ms = at;
+    inc->updated_at_ms = inc->state_since_ms = now_ms; /* the server's time, not the sender's */
     inc->last_status = FINDING_FIRING;
 }
 
@@ -63,10 +63,19 @@ static void count(struct incident *inc, const struct finding *f, int64_t at, int
     inc->last_status = f->status;
 }
 
+int64_t fold_finding_time(int64_t observed_at_ms, int64_t now_ms)
+{
+    if (observed_at_ms > now_ms)
+        return now_ms;
+    if (observed_at_ms < now_ms - FOLD_MAX_AGE_MS)
+        return now_ms - FOLD_MAX_AGE_MS;
+    return observed_at_ms;
+}
+
 void fold_finding(struct incident *inc, int exists, const struct finding *f, int64_t now_ms,
                   const struct fold_params *p, struct fold_change *out)
 {
-    int64_t at = f->observed_at_ms < now_ms ? f->observed_at_ms : now_ms;
+    int64_t at = fold_finding_time(f->observed_at_ms, now_ms);
     memset(out, 0, sizeof *out);
     out->attached = 1;
 
@@ -94,7 +103,7 @@ void fold_finding(struct incident *inc, int exists, const struct finding *f, int
     }
 
     if (!exists) {
-        open_new(inc, f, at);
+        open_new(inc, f, at, now_ms);
         out->outcome = FOLD_OPENED;
         out->new_record = 1;
         return;
@@ -105,7 +114,7 @@ void fold_finding(struct incident *inc, int exists, const struct finding *f, int
             change_state(inc, ST_OBSERVED, now_ms, "fired again within the re-open window", out);
             out->outcome = FOLD_REOPENED;
         } else {
-            open_new(inc, f, at);
+            open_new(inc, f, at, now_ms);
             out->outcome = FOLD_OPENED;
             out->new_record = 1;
         }

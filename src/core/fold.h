@@ -11,9 +11,11 @@
  *   recovering for quiet_period    -> resolved (fold_tick)
  *   suppressed past its expiry     -> observed, or recovering if it last resolved
  *
- * Times: a finding counts at min(observed_at, now), so a clock running ahead on
- * a sender cannot hold an incident open; a firing finding older than the moment
- * recovery began (delivered late) folds without undoing the recovery.
+ * Times: a finding counts at its observed_at bounded to [now - FOLD_MAX_AGE_MS,
+ * now], so a clock running ahead on a sender cannot hold an incident open and a
+ * clock far behind cannot date it decades back; a firing finding older than the
+ * moment recovery began (delivered late) folds without undoing the recovery.
+ * updated_at and state_since are always the server's time.
  */
 #ifndef SREBOT_CORE_FOLD_H
 #define SREBOT_CORE_FOLD_H
@@ -28,6 +30,12 @@ struct fold_params {
 };
 #define FOLD_DEFAULT_REOPEN_WINDOW_MS (30LL * 60 * 1000)
 #define FOLD_DEFAULT_QUIET_PERIOD_MS (5LL * 60 * 1000)
+/* How far back a sender's observed_at may date a finding (an alert that has
+ * fired for weeks is re-sent with its first startsAt). */
+#define FOLD_MAX_AGE_MS (30LL * 24 * 3600 * 1000)
+
+/* The time a finding counts at: observed_at bounded to [now - FOLD_MAX_AGE_MS, now]. */
+int64_t fold_finding_time(int64_t observed_at_ms, int64_t now_ms);
 
 enum fold_outcome { FOLD_OPENED = 0, FOLD_FOLDED, FOLD_REOPENED, FOLD_DUPLICATE, FOLD_RESOLVED };
 const char *fold_outcome_name(enum fold_outcome o);

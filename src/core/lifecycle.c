@@ -104,16 +104,16 @@ void lifecycle_allowed_text(enum incident_state from, unsigned by, char *buf, si
         snprintf(buf, buflen, "%s", "none");
 }
 
-int lifecycle_check_request(enum incident_state from, enum incident_state to,
-                            int has_suppress_until, int64_t suppress_until_ms, int64_t now_ms,
-                            struct problems *p)
+enum lifecycle_verdict lifecycle_check_request(enum incident_state from, enum incident_state to,
+                                               int has_suppress_until, int64_t suppress_until_ms,
+                                               int64_t now_ms, struct problems *p)
 {
     size_t before = p->count;
     if (!lifecycle_allowed_edge(from, to, BY_OPERATOR)) {
         char allowed[160];
         lifecycle_allowed_text(from, BY_OPERATOR, allowed, sizeof allowed);
         problems_add(p, "/to", "conflict", "allowed: %s", allowed);
-        return -1;
+        return LIFECYCLE_REFUSED;
     }
     if (to == ST_SUPPRESSED) {
         if (!has_suppress_until)
@@ -125,5 +125,5 @@ int lifecycle_check_request(enum incident_state from, enum incident_state to,
     } else if (has_suppress_until) {
         problems_add(p, "/suppress_until", "forbidden", "only applies to \"to\":\"suppressed\"");
     }
-    return p->count == before ? 0 : -1;
+    return p->count == before ? LIFECYCLE_OK : LIFECYCLE_INVALID;
 }

@@ -49,13 +49,21 @@ void lifecycle_allowed_text(enum incident_state from, unsigned by, char *buf, si
 /* The longest suppression an operator may ask for. */
 #define SUPPRESS_MAX_MS (90LL * 24 * 3600 * 1000)
 
+/* The verdict on an operator's request, so callers need not read the problems
+ * to tell a refused edge (the current state forbids it) from a bad request. */
+enum lifecycle_verdict {
+    LIFECYCLE_OK = 0,
+    LIFECYCLE_REFUSED, /* the table has no such edge from the current state */
+    LIFECYCLE_INVALID, /* suppress_until missing, out of range, or not applicable */
+};
+
 /* Checks an operator's request {to, reason, suppress_until}: to must be allowed
  * from `from`; suppression needs suppress_until in (now, now + 90 days]; a
- * suppress_until with any other target is refused. Returns 0, or -1 with problems
- * (code "conflict" at /to when the table forbids the edge). */
-int lifecycle_check_request(enum incident_state from, enum incident_state to,
-                            int has_suppress_until, int64_t suppress_until_ms, int64_t now_ms,
-                            struct problems *p);
+ * suppress_until with any other target is refused. Adds the problems to p
+ * (code "conflict" at /to, listing the allowed states, when the edge is refused). */
+enum lifecycle_verdict lifecycle_check_request(enum incident_state from, enum incident_state to,
+                                               int has_suppress_until, int64_t suppress_until_ms,
+                                               int64_t now_ms, struct problems *p);
 
 /* 1 for states in which the incident is still open (every state but resolved). */
 static inline int incident_state_open(enum incident_state s) { return s != ST_RESOLVED; }

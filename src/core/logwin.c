@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/logsig.h"
+#include "core/redact.h"
 
 struct logwin {
     struct logwin_entry **slots;
@@ -168,7 +169,10 @@ static void keep_snippet(struct logwin_entry *e, const struct logwin_hit *h)
     unsigned i = e->snip_next;
     if (!e->snippets[i].text && !(e->snippets[i].text = malloc(LOGWIN_SNIPPET_MAX + 1)))
         return;
-    logsig_sanitize(e->snippets[i].text, LOGWIN_SNIPPET_MAX + 1, h->snippet, h->snippet_len);
+    /* Viewers read excerpts: secret-looking values never leave the log file. */
+    char clean[LOGWIN_SNIPPET_MAX + 1];
+    size_t n = logsig_sanitize(clean, sizeof clean, h->snippet, h->snippet_len);
+    redact_secrets(e->snippets[i].text, LOGWIN_SNIPPET_MAX + 1, clean, n);
     e->snippets[i].offset = h->offset;
     /* Most snippets of a key come from one file: copy its name only when it changes. */
     if (!h->file || !e->snippets[i].file || strcmp(e->snippets[i].file, h->file) != 0) {

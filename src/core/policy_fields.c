@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/classes.h"
+#include "core/fileroots.h"
 #include "core/policy_internal.h"
 
 const char *const pv_severities[] = {"critical", "high", "warning", "info", NULL};
@@ -255,6 +256,10 @@ void pv_secret_source(const json_t *holder, const char *path, struct problems *p
         pv_path(fpath, rpath, "env");
         if (env && !env_name_ok(env))
             problems_add(p, fpath, "pattern", "must be an environment variable name [A-Z_][A-Z0-9_]*");
+        else if (env && strncmp(env, SECRET_ENV_PREFIX, strlen(SECRET_ENV_PREFIX)) != 0)
+            problems_add(p, fpath, "forbidden",
+                         "must start with " SECRET_ENV_PREFIX " (the policy may read only "
+                         "variables meant for it)");
     } else {
         const char *file = pv_string(ref, rpath, "file", 1, PV_MAX_TEXT, p);
         pv_path(fpath, rpath, "file");

@@ -3,8 +3,8 @@
  * The scan runs over the whole document, known fields or not, so a secret
  * pasted into a misspelt field is refused as well. Redaction is the second
  * line: whatever reaches output passes through policy_redact(). */
-#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/policy_internal.h"
 
@@ -12,21 +12,35 @@ static const char *const secret_words[] = {"token",       "secret",     "passwor
                                            "webhook_url", "api_key",    "apikey",   "credential",
                                            "private_key", NULL};
 
-int policy_secret_field_name(const char *key)
+/* Case-insensitive substring search over the whole key, however long. */
+static int contains_nocase(const char *hay, const char *needle)
 {
-    char lower[128];
-    size_t n = 0;
-    for (; n < sizeof lower - 1 && key[n]; n++)
-        lower[n] = (char)tolower((unsigned char)key[n]);
-    lower[n] = '\0';
-    if (strcmp(lower, "secret_ref") == 0)
-        return 0;
-    for (const char *const *w = secret_words; *w; w++)
-        if (strstr(lower, *w))
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
             return 1;
     return 0;
 }
 
+int policy_secret_field_name(const char *key)
+{
+    if (strcasecmp(key, "secret_ref") == 0)
+        return 0;
+    for (const char *const *w = secret_words; *w; w++)
+        if (contains_nocase(key, *w))
+            return 1;
+    return 0;
+}
+
+/* Members of an object under a secret-named key that are not the secret itself:
+ * the reference and the user name a credential pairs with it. */
+static int secret_holder_member(const char *key)
+{
+    return strcasecmp(key, "secret_ref") == 0 || strcmp(key, "username") == 0;
+}
+
+/* Every string under a secret-named key is a secret in clear, however deep it
+ * is nested (objects and arrays), except in the members above. */
 static void strings_under_secret(const json_t *v, const char *path, struct problems *p)
 {
     if (json_is_string(v)) {
@@ -39,6 +53,16 @@ static void strings_under_secret(const json_t *v, const char *path, struct probl
         json_array_foreach(v, i, it) {
             pv_index(ipath, path, i);
             strings_under_secret(it, ipath, p);
+        }
+    } else if (json_is_object(v)) {
+        const char *key;
+        const json_t *it;
+        char kpath[PROBLEM_PATH_MAX];
+        json_object_foreach((json_t *)v, key, it) {
+            if (secret_holder_member(key) || policy_secret_field_name(key))
+                continue; /* a secret-named member is reported by the walk itself */
+            pv_path(kpath, path, key);
+            strings_under_secret(it, kpath, p);
         }
     }
 }

@@ -2,9 +2,20 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void problems_init(struct problems *p) { p->count = 0; }
+
+struct problems *problems_create(void)
+{
+    struct problems *p = malloc(sizeof *p);
+    if (p)
+        problems_init(p);
+    return p;
+}
+
+void problems_destroy(struct problems *p) { free(p); }
 
 void problems_add(struct problems *p, const char *path, const char *code, const char *fmt, ...)
 {

@@ -29,6 +29,11 @@ struct problems {
     size_t count;
 };
 
+/* A problem list is ~46 KB: it lives on the heap, never on a thread's stack.
+ * problems_create() returns an empty list (NULL when out of memory);
+ * problems_destroy() accepts NULL. problems_init() empties a list for reuse. */
+struct problems *problems_create(void);
+void problems_destroy(struct problems *p);
 void problems_init(struct problems *p);
 /* Adds a problem; silently stops at PROBLEMS_MAX (adding the closing entry). */
 void problems_add(struct problems *p, const char *path, const char *code, const char *fmt, ...)

@@ -8,6 +8,7 @@ struct embedded_file {
     const char *path; /* "/index.html"; NULL ends the table */
     const unsigned char *data;
     size_t len;
+    const char *etag; /* "\"<first 20 hex digits of the SHA-256>\"", computed at build time */
 };
 extern const struct embedded_file embedded_files[];
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/problems.h"
+#include "ledger/status.h"
 #include "store/store.h"
 
 #define HTTP_MAX_PARAMS 4
@@ -55,7 +56,8 @@ const char *http_req_query(const struct http_req *r, const char *name);
  * too large 413. On failure fills resp with the error and returns NULL. */
 struct http_resp;
 json_t *http_req_json(const struct http_req *r, struct http_resp *resp);
-/* The same, plus an empty problem list for validating the document (free() it).
+/* The same, plus an empty problem list for validating the document (release it
+ * with problems_destroy()).
  * On failure resp holds the error and nothing is allocated. */
 json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
                                struct problems **problems);
@@ -65,14 +67,21 @@ json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
  *
  * Waiting never busy-loops: on 0 the server parks the connection and polls the
  * callback again after at most HTTP_STREAM_POLL_MS, or at once after
- * http_streams_wake() (call it when new data is ready, e.g. an event was
- * published). The callback runs on a server thread: it must not block. While a
+ * http_wake_signal() on the server's wake object (call it when new data is
+ * ready, e.g. an event was committed). The callback runs on a server thread: it must not block. While a
  * stream is parked a client disconnect is noticed only at the next poll. The
  * server ends every stream (the callback is not called again, stream_free is)
  * when it stops. */
 typedef long (*http_stream_fn)(void *ctx, uint64_t pos, char *buf, size_t max);
 #define HTTP_STREAM_POLL_MS 250
-void http_streams_wake(void);
+
+/* A wake signal for streamed responses: a producer (the ledger's outbox)
+ * signals it; every server configured with it resumes its waiting streams.
+ * Made by main.c before the producer, destroyed after the servers stop. */
+struct http_wake;
+struct http_wake *http_wake_create(void);
+void http_wake_destroy(struct http_wake *w); /* accepts NULL */
+void http_wake_signal(struct http_wake *w);  /* accepts NULL; any thread */
 
 struct http_resp {
     int status;
@@ -94,14 +103,18 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
 /* The error shape. code is a stable snake_case word: bad_request, unauthorized,
  * forbidden, not_found, method_not_allowed, conflict, precondition_failed,
  * precondition_required, payload_too_large, unsupported_media_type,
- * validation_failed, too_many_requests, unavailable, internal. */
+ * validation_failed, expired, too_many_requests, unavailable, internal. */
 void http_resp_error(struct http_resp *resp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* 422 (or given status) with problems as details. */
 void http_resp_problems(struct http_resp *resp, int status, const char *code,
                         const struct problems *p, const char *message);
-/* Maps a store status to a response (503 + Retry-After for STORE_BUSY, ...). */
-void http_resp_store_error(struct http_resp *resp, enum store_status st, const char *what);
+/* The one mapping of a service result (ledger/status.h) to a response:
+ * INVALID 422, NOT_FOUND 404, CONFLICT 409, DENIED 403, EXPIRED 410,
+ * BUSY / UNAVAILABLE 503 + Retry-After: 1, INTERNAL (and anything else) 500.
+ * `what` names the object in the message ("incident"). Handlers that have
+ * problems to show (422 / 409 with details) answer with http_resp_problems. */
+void http_resp_svc_error(struct http_resp *resp, enum svc_status st, const char *what);
 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp, void *app);
 
@@ -121,22 +134,39 @@ struct http_route {
 #define ROLES_ANY (ROLE_INGEST | ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_PUBLIC 0u
 
+enum auth_result {
+    AUTH_NONE = 0,     /* no credentials presented */
+    AUTH_OK,           /* *out is the principal */
+    AUTH_INVALID,      /* malformed header or unknown token */
+    AUTH_UNAVAILABLE,  /* the credential store could not answer (503) */
+};
+
+/* Authentication is the embedder's: the server hands it the Authorization
+ * header value (NULL when absent) and, for the SSE path only, the access_token
+ * query value (NULL otherwise), and acts on the answer (401 / 503 under
+ * /api/v1). Called on server threads, concurrently. */
+typedef enum auth_result (*http_auth_fn)(void *ctx, const char *authorization,
+                                         const char *access_token, struct principal *out);
+
 struct http_config {
     const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (any free port) */
     size_t max_body_bytes;       /* 413 beyond */
     unsigned max_connections;
     unsigned connection_timeout_s; /* idle time before a connection is closed */
     unsigned threads;            /* event-loop threads (1 = one internal thread) */
+    http_auth_fn authenticate;   /* NULL: every presented credential is invalid */
+    void *auth_ctx;
+    struct metrics *metrics;     /* srebot_http_* go here; NULL = not recorded */
+    struct http_wake *wake;      /* wakes waiting streams; NULL = the server's own (poll only) */
 };
 
 struct http_server;
-struct app; /* the application context handed to every handler (see src/api/app.h) */
 
 /* routes: NULL-method-terminated table (see src/api/routes.c); must outlive the
- * server. app is handed to every handler and used for authentication
- * (app->store tokens, app->admin_token_hash). Registers the srebot_http_* metrics. */
+ * server. app is handed to every handler as is. Registers the srebot_http_*
+ * metrics in cfg->metrics. */
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
-                      struct app *app, struct http_server **out, char *err, size_t errlen);
+                      void *app, struct http_server **out, char *err, size_t errlen);
 void http_server_stop(struct http_server *srv);
 /* The bound port (useful with port 0). */
 unsigned http_server_port(const struct http_server *srv);

@@ -55,18 +55,21 @@ json_t *http_req_json(const struct http_req *r, struct http_resp *resp)
         http_resp_error(resp, 400, "bad_request", "a JSON body is required");
         return NULL;
     }
-    struct problems p;
-    problems_init(&p);
-    /* The server already bounded the body by max_body_bytes; this bound only
-     * protects callers that build requests by hand (the fuzz target, tests). */
-    json_t *doc = jsonin_parse(r->body, r->body_len, r->body_len, JSONIN_DEFAULT_DEPTH, &p);
-    if (!doc) {
-        int too_large = p.count && strcmp(p.items[0].code, "too_large") == 0;
-        http_resp_problems(resp, too_large ? 413 : 400,
-                           too_large ? "payload_too_large" : "bad_request", &p,
-                           "the body is not acceptable JSON; see details");
+    struct problems *p = problems_create();
+    if (!p) {
+        http_resp_error(resp, 500, "internal", "out of memory");
         return NULL;
     }
+    /* The server already bounded the body by max_body_bytes; this bound only
+     * protects callers that build requests by hand (the fuzz target, tests). */
+    json_t *doc = jsonin_parse(r->body, r->body_len, r->body_len, JSONIN_DEFAULT_DEPTH, p);
+    if (!doc) {
+        int too_large = p->count && strcmp(p->items[0].code, "too_large") == 0;
+        http_resp_problems(resp, too_large ? 413 : 400,
+                           too_large ? "payload_too_large" : "bad_request", p,
+                           "the body is not acceptable JSON; see details");
+    }
+    problems_destroy(p);
     return doc;
 }
 
@@ -76,13 +79,11 @@ json_t *http_req_json_problems(const struct http_req *r, struct http_resp *resp,
     json_t *doc = http_req_json(r, resp);
     if (!doc)
         return NULL;
-    /* On the heap: a problem list is tens of kilobytes. */
-    *problems = malloc(sizeof **problems);
+    *problems = problems_create();
     if (!*problems) {
         json_decref(doc);
         http_resp_error(resp, 500, "internal", "out of memory");
         return NULL;
     }
-    problems_init(*problems);
     return doc;
 }

@@ -1,4 +1,4 @@
-/* Response helpers: the one error shape and the store-status mapping. */
+/* Response helpers: the one error shape and the service-status mapping. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,26 +65,36 @@ void http_resp_problems(struct http_resp *resp, int status, const char *code,
                message ? message : "the request has problems; see details", problems_to_json(p));
 }
 
-void http_resp_store_error(struct http_resp *resp, enum store_status st, const char *what)
+void http_resp_svc_error(struct http_resp *resp, enum svc_status st, const char *what)
 {
     if (!what)
         what = "request";
     switch (st) {
-    case STORE_BUSY:
-        http_resp_error(resp, 503, "unavailable", "%s: the store is busy, retry shortly", what);
+    case SVC_BUSY:
+        http_resp_error(resp, 503, "unavailable", "%s: busy, retry shortly", what);
         http_resp_header(resp, "Retry-After", "1");
         break;
-    case STORE_NOT_FOUND:
+    case SVC_UNAVAILABLE:
+        http_resp_error(resp, 503, "unavailable", "%s: not available now, retry shortly", what);
+        http_resp_header(resp, "Retry-After", "1");
+        break;
+    case SVC_NOT_FOUND:
         http_resp_error(resp, 404, "not_found", "%s: not found", what);
         break;
-    case STORE_CONFLICT:
+    case SVC_CONFLICT:
         http_resp_error(resp, 409, "conflict", "%s: conflicts with the current state", what);
         break;
-    case STORE_INVALID:
+    case SVC_INVALID:
         http_resp_error(resp, 422, "validation_failed", "%s: refused by a domain rule", what);
         break;
-    case STORE_OK:
-    case STORE_ERROR:
+    case SVC_DENIED:
+        http_resp_error(resp, 403, "forbidden", "%s: not allowed", what);
+        break;
+    case SVC_EXPIRED:
+        http_resp_error(resp, 410, "expired", "%s: has expired", what);
+        break;
+    case SVC_OK:
+    case SVC_INTERNAL:
     default:
         /* The backend's error text stays in the log; it may name files and tables. */
         http_resp_error(resp, 500, "internal", "%s: internal error", what);

@@ -20,8 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api/app.h"
-#include "http/auth.h"
+#include "http/strict.h"
 #include "http/server_internal.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -75,7 +74,8 @@ static int request_id_ok(const char *s)
     return 1;
 }
 
-static void set_request_id(struct req_ctx *rc, struct MHD_Connection *conn)
+static void set_request_id(struct http_server *srv, struct req_ctx *rc,
+                           struct MHD_Connection *conn)
 {
     const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (request_id_ok(given)) {
@@ -84,9 +84,8 @@ static void set_request_id(struct req_ctx *rc, struct MHD_Connection *conn)
     }
     uint8_t raw[16];
     if (crypto_random(raw, sizeof raw) != 0) {
-        static atomic_uint_fast64_t fallback;
         snprintf(rc->request_id, sizeof rc->request_id, "req-%llu",
-                 (unsigned long long)atomic_fetch_add(&fallback, 1));
+                 (unsigned long long)atomic_fetch_add(&srv->request_seq, 1));
         return;
     }
     hex_encode(raw, sizeof raw, rc->request_id);
@@ -199,18 +198,26 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
                               "the body is %llu bytes; the limit is %zu", n, srv->max_body_bytes);
     }
 
+    char nul_at[96];
+    if (http_request_nul(conn, nul_at, sizeof nul_at) != 0)
+        return send_error(srv, conn, rc, 400, "bad_request", "%s: must not contain a NUL byte",
+                          nul_at);
+
     int api = is_api_path(url);
     const char *authz =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     const char *qtoken = NULL;
     if (strcmp(method, "GET") == 0 && strcmp(url, SSE_TOKEN_PATH) == 0)
         qtoken = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-    enum auth_result ar = auth_authenticate(srv->app, authz, qtoken, &rc->who);
+    enum auth_result ar = AUTH_NONE;
+    if (authz || qtoken)
+        ar = srv->authenticate ? srv->authenticate(srv->auth_ctx, authz, qtoken, &rc->who)
+                               : AUTH_INVALID;
     if (ar != AUTH_OK)
         memset(&rc->who, 0, sizeof rc->who);
     if (api && ar == AUTH_UNAVAILABLE) {
         struct http_resp resp = {0};
-        http_resp_store_error(&resp, STORE_BUSY, "authentication");
+        http_resp_svc_error(&resp, SVC_BUSY, "authentication");
         return send_resp(srv, conn, rc, &resp);
     }
     if (api && ar != AUTH_OK)
@@ -314,7 +321,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc->start_ns = time_mono_ns();
         snprintf(rc->method, sizeof rc->method, "%s", method);
         snprintf(rc->path, sizeof rc->path, "%s", url);
-        set_request_id(rc, conn);
+        set_request_id(srv, rc, conn);
         return begin_request(srv, conn, rc, url, method);
     }
     if (rc->responded) {
@@ -426,22 +433,22 @@ static int resolve_listen(const char *listen, struct sockaddr_storage *ss, int *
     return 0;
 }
 
-static void register_metrics(struct http_server *srv)
+static void register_metrics(struct http_server *srv, struct metrics *reg)
 {
-    srv->m_requests = metrics_counter(NULL, "srebot_http_requests_total",
+    srv->m_requests = metrics_counter(reg, "srebot_http_requests_total",
                                       "HTTP requests by route pattern, method and status",
                                       (const char *[]){"route", "method", "status", NULL});
-    srv->m_duration = metrics_histogram(NULL, "srebot_http_request_duration_seconds",
+    srv->m_duration = metrics_histogram(reg, "srebot_http_request_duration_seconds",
                                         "HTTP request duration (first byte in to last byte out)",
                                         (const char *[]){"route", NULL}, METRICS_LATENCY_BUCKETS,
                                         METRICS_LATENCY_NBUCKETS);
-    srv->m_connections = metrics_gauge(NULL, "srebot_http_connections", "Open HTTP connections",
+    srv->m_connections = metrics_gauge(reg, "srebot_http_connections", "Open HTTP connections",
                                        NULL);
     srv->s_connections = metric_series0(srv->m_connections);
 }
 
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
-                      struct app *app, struct http_server **out, char *err, size_t errlen)
+                      void *app, struct http_server **out, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     int family = 0;
@@ -460,9 +467,18 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     srv->routes = routes;
     srv->app = app;
+    srv->authenticate = cfg->authenticate;
+    srv->auth_ctx = cfg->auth_ctx;
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
-    register_metrics(srv);
+    register_metrics(srv, cfg->metrics);
+    srv->wake = cfg->wake;
+    if (!srv->wake && !(srv->wake = srv->own_wake = http_wake_create())) {
+        snprintf(err, errlen, "out of memory");
+        pthread_mutex_destroy(&srv->park_lock);
+        free(srv);
+        return -1;
+    }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
@@ -478,6 +494,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_unescape_keep_nul, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
@@ -499,6 +516,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
 fail:
     stream_waker_stop(srv);
     pthread_mutex_destroy(&srv->park_lock);
+    http_wake_destroy(srv->own_wake);
     free(srv);
     return -1;
 }
@@ -526,6 +544,7 @@ void http_server_stop(struct http_server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     pthread_mutex_destroy(&srv->park_lock);
+    http_wake_destroy(srv->own_wake);
     free(srv);
 }
 

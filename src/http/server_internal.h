@@ -17,19 +17,24 @@ struct stream;
 struct http_server {
     struct MHD_Daemon *daemon;
     const struct http_route *routes;
-    struct app *app;
+    void *app;                   /* handed to every handler */
+    http_auth_fn authenticate;   /* from http_config */
+    void *auth_ctx;
     size_t max_body_bytes;
     unsigned port;
     atomic_int stopping;
     atomic_int inflight;  /* requests between their first byte and completion */
 
     /* Streams waiting for data: suspended connections, resumed by the waker
-     * thread every HTTP_STREAM_POLL_MS or on http_streams_wake(). */
+     * thread every HTTP_STREAM_POLL_MS or when `wake` is signalled. */
     pthread_mutex_t park_lock;
     struct stream *parked;
+    struct http_wake *wake;     /* the config's, or own_wake */
+    struct http_wake *own_wake; /* made here when the config gave none */
     pthread_t waker;
     int waker_running;
-    int waker_stop; /* guarded by the global wake lock (server_stream.c) */
+    int waker_stop; /* guarded by wake's lock (server_stream.c) */
+    atomic_uint_fast64_t request_seq; /* request ids when randomness fails */
 
     struct metric *m_requests, *m_duration, *m_connections;
     struct metric_series *s_connections;

@@ -4,8 +4,8 @@
  * more data. A reader with nothing to say would be polled in a tight loop, so
  * on "nothing yet" we suspend the connection (which takes it out of the event
  * loop) and park it here. One waker thread per server resumes every parked
- * connection every HTTP_STREAM_POLL_MS, or at once when http_streams_wake() is
- * called; resumed readers are polled again and park again if still idle. The
+ * connection every HTTP_STREAM_POLL_MS, or at once when the server's wake
+ * object (struct http_wake, shared with the producer) is signalled; resumed readers are polled again and park again if still idle. The
  * cost of an idle stream is one callback per poll interval.
  *
  * Suspended connections are not timed out by the daemon and a client's
@@ -18,6 +18,7 @@
 
 #include "http/server_internal.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 struct stream {
     struct http_server *srv;
@@ -30,36 +31,51 @@ struct stream {
     struct stream *prev, *next;
 };
 
-/* One wake signal for every server in the process (there is one in production;
- * tests start several). */
-static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake_cond;
-static pthread_once_t wake_once = PTHREAD_ONCE_INIT;
-static uint64_t wake_gen;
+/* One signal may serve several servers (each waker waits on it). */
+struct http_wake {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t gen; /* bumped by every signal */
+};
 
-static void wake_init(void)
+struct http_wake *http_wake_create(void)
 {
+    struct http_wake *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    pthread_mutex_init(&w->lock, NULL);
     pthread_condattr_t a;
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(&wake_cond, &a);
+    pthread_cond_init(&w->cond, &a);
     pthread_condattr_destroy(&a);
+    return w;
 }
 
-void http_streams_wake(void)
+void http_wake_destroy(struct http_wake *w)
 {
-    pthread_once(&wake_once, wake_init);
-    pthread_mutex_lock(&wake_lock);
-    wake_gen++;
-    pthread_cond_broadcast(&wake_cond);
-    pthread_mutex_unlock(&wake_lock);
+    if (!w)
+        return;
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
 }
 
-static uint64_t wake_gen_now(void)
+void http_wake_signal(struct http_wake *w)
 {
-    pthread_mutex_lock(&wake_lock);
-    uint64_t g = wake_gen;
-    pthread_mutex_unlock(&wake_lock);
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->gen++;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static uint64_t wake_gen_now(struct http_wake *w)
+{
+    pthread_mutex_lock(&w->lock);
+    uint64_t g = w->gen;
+    pthread_mutex_unlock(&w->lock);
     return g;
 }
 
@@ -91,28 +107,25 @@ static void resume_all(struct http_server *srv)
 static void *waker_main(void *arg)
 {
     struct http_server *srv = arg;
-    pthread_mutex_lock(&wake_lock);
+    struct http_wake *w = srv->wake;
+    pthread_mutex_lock(&w->lock);
     while (!srv->waker_stop) {
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)HTTP_STREAM_POLL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        uint64_t gen = wake_gen;
-        while (!srv->waker_stop && gen == wake_gen)
-            if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) == ETIMEDOUT)
+        time_deadline_in(&until, HTTP_STREAM_POLL_MS);
+        uint64_t gen = w->gen;
+        while (!srv->waker_stop && gen == w->gen)
+            if (pthread_cond_timedwait(&w->cond, &w->lock, &until) == ETIMEDOUT)
                 break;
-        pthread_mutex_unlock(&wake_lock);
+        pthread_mutex_unlock(&w->lock);
         resume_all(srv);
-        pthread_mutex_lock(&wake_lock);
+        pthread_mutex_lock(&w->lock);
     }
-    pthread_mutex_unlock(&wake_lock);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
 int stream_waker_start(struct http_server *srv)
 {
-    pthread_once(&wake_once, wake_init);
     srv->waker_stop = 0;
     if (pthread_create(&srv->waker, NULL, waker_main, srv) != 0)
         return -1;
@@ -127,10 +140,10 @@ void stream_waker_stop(struct http_server *srv)
     atomic_store(&srv->stopping, 1);
     pthread_mutex_unlock(&srv->park_lock);
     if (srv->waker_running) {
-        pthread_mutex_lock(&wake_lock);
+        pthread_mutex_lock(&srv->wake->lock);
         srv->waker_stop = 1;
-        pthread_cond_broadcast(&wake_cond);
-        pthread_mutex_unlock(&wake_lock);
+        pthread_cond_broadcast(&srv->wake->cond);
+        pthread_mutex_unlock(&srv->wake->lock);
         pthread_join(srv->waker, NULL);
         srv->waker_running = 0;
     }
@@ -144,7 +157,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_OF_STREAM;
     /* Read before asking: a wake after this may be for data the callback
      * missed, and the waker may have resumed the parked list already. */
-    uint64_t gen = wake_gen_now();
+    uint64_t gen = wake_gen_now(st->srv->wake);
     long n = st->fn(st->ctx, pos, buf, max);
     if (n < 0)
         return MHD_CONTENT_READER_END_OF_STREAM;
@@ -159,7 +172,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         pthread_mutex_unlock(&st->srv->park_lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
-    if (wake_gen_now() != gen) {
+    if (wake_gen_now(st->srv->wake) != gen) {
         /* Woken while asking: parking now would sleep through that wake for a
          * whole poll interval. Ask again instead. (A wake from here on finds
          * this stream parked: the waker takes park_lock to resume.) */

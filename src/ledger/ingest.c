@@ -390,8 +390,8 @@ out:
     return st;
 }
 
-enum store_status ledger_ingest(struct ledger *l, const struct finding_batch *b, const char *actor,
-                                struct ledger_result *results, char *err, size_t errlen)
+enum svc_status ledger_ingest(struct ledger *l, const struct finding_batch *b, const char *actor,
+                              struct ledger_result *results, char *err, size_t errlen)
 {
     struct ingest_op op = {.l = l, .b = b, .actor = actor ? actor : "ingest", .results = results};
     struct store_write w;
@@ -402,13 +402,13 @@ enum store_status ledger_ingest(struct ledger *l, const struct finding_batch *b,
     if (st != STORE_OK) {
         if (err && errlen)
             snprintf(err, errlen, "%s", w.err[0] ? w.err : store_status_name(st));
-        return st;
+        return svc_from_store(st);
     }
     if (op.max_seq)
         ledger_note_outbox(l, op.max_seq);
     for (size_t i = 0; i < b->count; i++)
         metric_inc(l->findings_by_outcome[results[i].outcome]);
-    return STORE_OK;
+    return SVC_OK;
 }
 
 json_t *ledger_results_json(const struct ledger_result *r, size_t n)
@@ -423,33 +423,33 @@ json_t *ledger_results_json(const struct ledger_result *r, size_t n)
     return json_pack("{s:o}", "items", items);
 }
 
-enum store_status ledger_ingest_doc(struct ledger *l, json_t *doc, const char *actor,
-                                    json_t **answer, struct problems *p)
+enum svc_status ledger_ingest_doc(struct ledger *l, json_t *doc, const char *actor,
+                                  json_t **answer, struct problems *p)
 {
     struct finding_batch b;
     if (findings_from_json(doc, time_now_ms(), &b, p) != 0)
-        return STORE_INVALID;
+        return SVC_INVALID;
     struct ledger_result *res = calloc(b.count, sizeof *res);
-    enum store_status st = STORE_ERROR;
-    char err[160] = "";
+    enum svc_status st = SVC_INTERNAL;
+    char err[160] = "out of memory";
     if (res)
         st = ledger_ingest(l, &b, actor, res, err, sizeof err);
-    if (st == STORE_OK)
+    if (st == SVC_OK)
         *answer = ledger_results_json(res, b.count);
-    else if (st != STORE_BUSY)
+    else if (st != SVC_BUSY)
         log_error("ledger", "ingest of %zu findings failed: %s", b.count, err);
     free(res);
     finding_batch_clear(&b);
     return st;
 }
 
-enum store_status ledger_ingest_json(struct ledger *l, const char *buf, size_t len,
-                                     const char *actor, json_t **answer, struct problems *p)
+enum svc_status ledger_ingest_json(struct ledger *l, const char *buf, size_t len,
+                                   const char *actor, json_t **answer, struct problems *p)
 {
     json_t *doc = jsonin_parse(buf, len, 16u << 20, JSONIN_DEFAULT_DEPTH, p);
     if (!doc)
-        return STORE_INVALID;
-    enum store_status st = ledger_ingest_doc(l, doc, actor, answer, p);
+        return SVC_INVALID;
+    enum svc_status st = ledger_ingest_doc(l, doc, actor, answer, p);
     json_decref(doc);
     return st;
 }

@@ -14,9 +14,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-void ledger_relay_start(struct ledger *l);
 static void prune_outbox(struct ledger *l);
-void ledger_relay_join(struct ledger *l);
 
 void ledger_config_defaults(struct ledger_config *cfg)
 {
@@ -38,11 +36,11 @@ static double relay_lag_metric(void *ctx)
     return (double)(ledger_outbox_head(l) - atomic_load(&l->relay_cursor));
 }
 
-enum store_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
+enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **out)
 {
     struct ledger *l = calloc(1, sizeof *l);
     if (!l)
-        return STORE_ERROR;
+        return SVC_INTERNAL;
     l->cfg = *cfg;
     l->store = cfg->store;
     l->fold = cfg->fold;
@@ -54,18 +52,19 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
     pthread_condattr_destroy(&a);
 
     /* The daemon observes itself: what came in, and how far the relay is behind. */
-    struct metric *m = metrics_counter(NULL, "srebot_ledger_findings_total",
+    struct metrics *reg = cfg->metrics;
+    struct metric *m = metrics_counter(reg, "srebot_ledger_findings_total",
                                        "Findings ingested, by outcome",
                                        (const char *[]){"outcome", NULL});
     for (int o = FOLD_OPENED; o <= FOLD_RESOLVED; o++)
         l->findings_by_outcome[o] =
             metric_series_get(m, (const char *[]){fold_outcome_name((enum fold_outcome)o)});
     l->transitions_auto = metric_series0(
-        metrics_counter(NULL, "srebot_ledger_tick_transitions_total",
+        metrics_counter(reg, "srebot_ledger_tick_transitions_total",
                         "Time-driven state changes (flap damping, suppression expiry)", NULL));
-    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
+    metrics_gauge_fn(reg, "srebot_ledger_outbox_head", "Highest committed event sequence",
                      outbox_head_metric, l);
-    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
+    metrics_gauge_fn(reg, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      relay_lag_metric, l);
 
     /* The outbox head survives restarts in the table itself. */
@@ -77,10 +76,10 @@ enum store_status ledger_create(const struct ledger_config *cfg, struct ledger *
     }
     if (st != STORE_OK) {
         ledger_destroy(l);
-        return st;
+        return svc_from_store(st);
     }
     *out = l;
-    return STORE_OK;
+    return SVC_OK;
 }
 
 struct store *ledger_store(struct ledger *l) { return l->store; }
@@ -140,7 +139,7 @@ void ledger_note_outbox(struct ledger *l, int64_t seq)
     }
     pthread_mutex_unlock(&l->mu);
     if (moved && l->cfg.on_outbox)
-        l->cfg.on_outbox();
+        l->cfg.on_outbox(l->cfg.on_outbox_ctx);
 }
 
 int64_t ledger_outbox_head(struct ledger *l)
@@ -151,21 +150,10 @@ int64_t ledger_outbox_head(struct ledger *l)
     return h;
 }
 
-static void deadline_in(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms)
 {
     struct timespec ts;
-    deadline_in(&ts, timeout_ms);
+    time_deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&l->mu);
     while (l->outbox_head <= after && !l->stopping)
         if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT)
@@ -232,6 +220,7 @@ struct transition_op {
     int64_t until;
     struct incident result;
     struct problems *p;
+    enum svc_status verdict; /* a refusal is an answer: the write itself succeeds */
     int64_t max_seq;
 };
 
@@ -243,13 +232,17 @@ static enum store_status transition_apply(struct store_conn *c, struct store_wri
         struct incident inc;
         enum store_status st = store_incident_get(c, op->id, &inc);
         int64_t now = time_now_ms();
+        op->verdict = SVC_OK;
         if (st == STORE_OK) {
             problems_init(op->p);
-            if (lifecycle_check_request(inc.state, op->to, op->has_until, op->until, now, op->p))
-                st = strcmp(op->p->items[0].code, "conflict") == 0 ? STORE_CONFLICT
-                                                                    : STORE_INVALID;
+            switch (lifecycle_check_request(inc.state, op->to, op->has_until, op->until, now,
+                                            op->p)) {
+            case LIFECYCLE_OK: break;
+            case LIFECYCLE_REFUSED: op->verdict = SVC_CONFLICT; break;
+            case LIFECYCLE_INVALID: op->verdict = SVC_INVALID; break;
+            }
         }
-        if (st == STORE_OK) {
+        if (st == STORE_OK && op->verdict == SVC_OK) {
             enum incident_state from = inc.state;
             incident_set_state(&inc, op->to, now, op->until);
             st = store_incident_update(c, &inc);
@@ -260,18 +253,17 @@ static enum store_status transition_apply(struct store_conn *c, struct store_wri
                 op->result = inc;
         }
         w[i]->status = st;
-        /* a refused transition is an answer, not a failure of the group */
-        if (st != STORE_OK && st != STORE_CONFLICT && st != STORE_INVALID &&
-            st != STORE_NOT_FOUND)
+        /* an unknown incident is an answer, not a failure of the group */
+        if (st != STORE_OK && st != STORE_NOT_FOUND)
             res = st;
     }
     return res;
 }
 
-enum store_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
-                                    const char *reason, int has_suppress_until,
-                                    int64_t suppress_until_ms, const char *actor,
-                                    struct incident *out, struct problems *p)
+enum svc_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
+                                  const char *reason, int has_suppress_until,
+                                  int64_t suppress_until_ms, const char *actor,
+                                  struct incident *out, struct problems *p)
 {
     struct transition_op op = {.id = incident_id, .to = to, .reason = reason ? reason : "",
                                .actor = actor ? actor : "operator", .has_until = has_suppress_until,
@@ -280,8 +272,10 @@ enum store_status ledger_transition(struct ledger *l, int64_t incident_id, enum 
     memset(&w, 0, sizeof w);
     w.apply = transition_apply;
     w.arg = &op;
-    enum store_status st = store_write_wait(l->store, &w);
-    if (st == STORE_OK) {
+    enum svc_status st = svc_from_store(store_write_wait(l->store, &w));
+    if (st == SVC_OK)
+        st = op.verdict;
+    if (st == SVC_OK) {
         *out = op.result;
         if (op.max_seq)
             ledger_note_outbox(l, op.max_seq);
@@ -333,17 +327,17 @@ static enum store_status evidence_apply(struct store_conn *c, struct store_write
     return res;
 }
 
-enum store_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
-                                      const struct evidence *e, const char *actor,
-                                      int64_t *evidence_id)
+enum svc_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
+                                    const struct evidence *e, const char *actor,
+                                    int64_t *evidence_id)
 {
     struct evidence_op op = {.incident_id = incident_id, .e = e, .actor = actor ? actor : "operator"};
     struct store_write w;
     memset(&w, 0, sizeof w);
     w.apply = evidence_apply;
     w.arg = &op;
-    enum store_status st = store_write_wait(l->store, &w);
-    if (st == STORE_OK) {
+    enum svc_status st = svc_from_store(store_write_wait(l->store, &w));
+    if (st == SVC_OK) {
         *evidence_id = op.evidence_id;
         if (op.max_seq)
             ledger_note_outbox(l, op.max_seq);
@@ -400,14 +394,14 @@ static enum store_status tick_apply(struct store_conn *c, struct store_write **w
     return STORE_OK;
 }
 
-enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
+enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
 {
     unsigned total = 0;
     prune_outbox(l);
     for (;;) {
         struct tick_op *op = calloc(1, sizeof *op);
         if (!op)
-            return STORE_ERROR;
+            return SVC_INTERNAL;
         op->now = now_ms;
         ledger_fold_params(l, &op->fp);
         struct store_conn *c;
@@ -432,13 +426,13 @@ enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *change
         unsigned ch = op->changed;
         free(op);
         if (st != STORE_OK)
-            return st;
+            return svc_from_store(st);
         /* another round only when a full batch changed (more may be due) */
         if (got < TICK_BATCH || ch == 0)
             break;
     }
     *changed = total;
-    return STORE_OK;
+    return SVC_OK;
 }
 
 /* Outbox retention: keep the newest outbox_retain events, and never drop one the
@@ -484,16 +478,16 @@ static void *tick_main(void *arg)
     pthread_mutex_lock(&l->mu);
     while (!l->stopping) {
         struct timespec ts;
-        deadline_in(&ts, l->cfg.tick_ms);
+        time_deadline_in(&ts, l->cfg.tick_ms);
         pthread_cond_timedwait(&l->cv, &l->mu, &ts);
         if (l->stopping)
             break;
         pthread_mutex_unlock(&l->mu);
         follow_policy(l);
         unsigned changed = 0;
-        enum store_status st = ledger_tick(l, time_now_ms(), &changed);
-        if (st != STORE_OK && st != STORE_BUSY)
-            log_warn("ledger", "tick failed: %s", store_status_name(st));
+        enum svc_status st = ledger_tick(l, time_now_ms(), &changed);
+        if (st != SVC_OK && st != SVC_BUSY)
+            log_warn("ledger", "tick failed: %s", svc_status_text(st));
         else if (changed)
             log_debug("ledger", "tick: %u incident(s) changed state", changed);
         pthread_mutex_lock(&l->mu);
@@ -539,10 +533,10 @@ void ledger_destroy(struct ledger *l)
         return;
     ledger_stop(l);
     /* the registry outlives us: leave it functions that do not point here */
-    metrics_gauge_fn(NULL, "srebot_ledger_outbox_head", "Highest committed event sequence",
-                     zero_metric, NULL);
-    metrics_gauge_fn(NULL, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
-                     zero_metric, NULL);
+    metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_outbox_head",
+                     "Highest committed event sequence", zero_metric, NULL);
+    metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_relay_lag",
+                     "Committed events not yet published on the bus", zero_metric, NULL);
     json_decref(l->policy);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);

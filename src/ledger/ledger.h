@@ -17,6 +17,7 @@
 
 #include "core/fold.h"
 #include "core/problems.h"
+#include "ledger/status.h"
 #include "store/store.h"
 
 struct bus;
@@ -28,12 +29,15 @@ struct ledger_config {
     struct fold_params fold;
     unsigned tick_ms;           /* how often time-driven transitions are checked */
     unsigned relay_ms;          /* outbox relay poll interval when idle */
-    void (*on_outbox)(void);    /* called after new events commit (wakes SSE streams); or NULL */
+    /* Called after new events commit (main.c: wakes SSE streams); or NULL. */
+    void (*on_outbox)(void *ctx);
+    void *on_outbox_ctx;
+    struct metrics *metrics;    /* srebot_ledger_* go here; NULL = not recorded */
     int64_t outbox_retain;      /* events kept for SSE resume (older ones, once relayed, go) */
 };
 void ledger_config_defaults(struct ledger_config *cfg);
 
-enum store_status ledger_create(const struct ledger_config *cfg, struct ledger **out);
+enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **out);
 /* Starts the tick and relay threads (and subscribes the detector subject on the bus). */
 int ledger_start(struct ledger *l);
 void ledger_stop(struct ledger *l);
@@ -46,40 +50,41 @@ struct ledger_result {
 };
 
 /* Ingests a parsed batch and waits until it is durable. results: b->count
- * entries. actor: who sent it (token name), for the audit trail. */
-enum store_status ledger_ingest(struct ledger *l, const struct finding_batch *b, const char *actor,
-                                struct ledger_result *results, char *err, size_t errlen);
+ * entries. actor: who sent it (token name), for the audit trail.
+ * SVC_BUSY when the write queue is full; SVC_INTERNAL with the reason in err. */
+enum svc_status ledger_ingest(struct ledger *l, const struct finding_batch *b, const char *actor,
+                              struct ledger_result *results, char *err, size_t errlen);
 
 /* Parses a findings document (one object or an array) and ingests it. On
- * invalid input returns STORE_INVALID with every problem in p. On success
+ * invalid input returns SVC_INVALID with every problem in p. On success
  * *answer = {"items":[{"index","finding_id","incident_id","outcome"}]}. This is
  * the in-process entry for sources, the bus subscription and the HTTP handler. */
-enum store_status ledger_ingest_json(struct ledger *l, const char *buf, size_t len,
-                                     const char *actor, json_t **answer, struct problems *p);
+enum svc_status ledger_ingest_json(struct ledger *l, const char *buf, size_t len,
+                                   const char *actor, json_t **answer, struct problems *p);
 /* The same for an already parsed document. */
-enum store_status ledger_ingest_doc(struct ledger *l, json_t *doc, const char *actor,
-                                    json_t **answer, struct problems *p);
+enum svc_status ledger_ingest_doc(struct ledger *l, json_t *doc, const char *actor,
+                                  json_t **answer, struct problems *p);
 /* Builds the answer for a batch ingested with ledger_ingest. */
 json_t *ledger_results_json(const struct ledger_result *r, size_t n);
 
-/* An operator transition. STORE_CONFLICT when the table forbids it (p holds
- * the allowed states at /to), STORE_INVALID for a bad suppress_until,
- * STORE_NOT_FOUND for an unknown incident. On success *out is the incident after. */
-enum store_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
-                                    const char *reason, int has_suppress_until,
-                                    int64_t suppress_until_ms, const char *actor,
-                                    struct incident *out, struct problems *p);
+/* An operator transition. SVC_CONFLICT when the table forbids it (p holds
+ * the allowed states at /to), SVC_INVALID for a bad suppress_until,
+ * SVC_NOT_FOUND for an unknown incident. On success *out is the incident after. */
+enum svc_status ledger_transition(struct ledger *l, int64_t incident_id, enum incident_state to,
+                                  const char *reason, int has_suppress_until,
+                                  int64_t suppress_until_ms, const char *actor,
+                                  struct incident *out, struct problems *p);
 
 /* Adds evidence to an incident; *evidence_id is 0 when identical evidence was
- * already attached. */
-enum store_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
-                                      const struct evidence *e, const char *actor,
-                                      int64_t *evidence_id);
+ * already attached. SVC_NOT_FOUND for an unknown incident. */
+enum svc_status ledger_add_evidence(struct ledger *l, int64_t incident_id,
+                                    const struct evidence *e, const char *actor,
+                                    int64_t *evidence_id);
 
 /* Runs the time-driven transitions due at now_ms once (the tick thread calls
  * this; tests call it with a chosen clock), and the outbox retention.
  * *changed gets how many incidents changed. */
-enum store_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed);
+enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed);
 
 /* Highest outbox seq committed so far (for SSE waiters), and a wait for a newer one. */
 int64_t ledger_outbox_head(struct ledger *l);

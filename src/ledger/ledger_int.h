@@ -37,8 +37,12 @@ enum store_status ledger_record_change(struct store_conn *c, const struct incide
 /* Appends an outbox event with data (stolen) for subject "incident/<id>". */
 enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t incident_id,
                               int64_t at_ms, json_t *data, int64_t *max_seq);
-/* The fold parameters in force (a copy, taken under the lock). */
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
+
+/* relay.c: starts the outbox relay thread and the detector subscription (when a
+ * bus is configured); joins the relay after ledger_stop set `stopping`. */
+void ledger_relay_start(struct ledger *l);
+void ledger_relay_join(struct ledger *l);
 
 #endif

@@ -45,9 +45,9 @@ static enum store_status put_apply(struct store_conn *c, struct store_write **w,
     return STORE_OK;
 }
 
-static enum store_status put_text(struct store *s, const char *text, int64_t expected,
-                                  const char *author, const char *action, int64_t *out_version,
-                                  char *err, size_t errlen)
+static enum svc_status put_text(struct store *s, const char *text, int64_t expected,
+                                const char *author, const char *action, int64_t *out_version,
+                                char *err, size_t errlen)
 {
     struct policy_put_op op;
     memset(&op, 0, sizeof op);
@@ -62,40 +62,40 @@ static enum store_status put_text(struct store *s, const char *text, int64_t exp
         *out_version = op.new_version;
     else
         snprintf(err, errlen, "%s", op.w.err[0] ? op.w.err : store_status_name(st));
-    return st;
+    return svc_from_store(st);
 }
 
-enum store_status policy_service_put(struct store *s, const json_t *doc, int64_t expected_version,
-                                     const char *author, struct problems *p,
-                                     int64_t *out_version, char *err, size_t errlen)
+enum svc_status policy_service_put(struct store *s, const json_t *doc, int64_t expected_version,
+                                   const char *author, struct problems *p, int64_t *out_version,
+                                   char *err, size_t errlen)
 {
     if (policy_validate(doc, p) != 0) {
         snprintf(err, errlen, "the policy has %zu problem(s)", p->count);
-        return STORE_INVALID;
+        return SVC_INVALID;
     }
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text) {
         snprintf(err, errlen, "out of memory");
-        return STORE_ERROR;
+        return SVC_INTERNAL;
     }
-    enum store_status st =
+    enum svc_status st =
         put_text(s, text, expected_version, author, "policy.updated", out_version, err, errlen);
     free(text);
-    if (st == STORE_OK)
+    if (st == SVC_OK)
         log_info("policy", "version %lld saved by %s", (long long)*out_version, author);
     return st;
 }
 
-enum store_status policy_service_get(struct store *s, int64_t version,
-                                     struct policy_version_rec *out)
+enum svc_status policy_service_get(struct store *s, int64_t version,
+                                   struct policy_version_rec *out)
 {
     struct store_conn *c = NULL;
     enum store_status st = store_read_acquire(s, &c);
     if (st != STORE_OK)
-        return st;
+        return svc_from_store(st);
     st = version == 0 ? store_policy_current(c, out) : store_policy_get(c, version, out);
     store_read_release(s, c);
-    return st;
+    return svc_from_store(st);
 }
 
 json_t *policy_version_to_json(const struct policy_version_rec *r, int with_document)
@@ -128,13 +128,13 @@ static int list_one(const struct policy_version_rec *r, void *ud)
     return 0;
 }
 
-enum store_status policy_service_list(struct store *s, int64_t before, unsigned limit,
-                                      json_t **out)
+enum svc_status policy_service_list(struct store *s, int64_t before, unsigned limit,
+                                    json_t **out)
 {
     struct store_conn *c = NULL;
     enum store_status st = store_read_acquire(s, &c);
     if (st != STORE_OK)
-        return st;
+        return svc_from_store(st);
     struct list_ctx lc = {json_array()};
     st = store_policy_list(c, before, limit, list_one, &lc);
     store_read_release(s, c);
@@ -142,28 +142,28 @@ enum store_status policy_service_list(struct store *s, int64_t before, unsigned 
         *out = lc.items;
     else
         json_decref(lc.items);
-    return st;
+    return svc_from_store(st);
 }
 
-enum store_status policy_service_current_version(struct store *s, int64_t *version)
+enum svc_status policy_service_current_version(struct store *s, int64_t *version)
 {
     struct store_conn *c = NULL;
     enum store_status st = store_read_acquire(s, &c);
     if (st != STORE_OK)
-        return st;
+        return svc_from_store(st);
     int64_t v = 0;
     st = store_policy_current_version(c, &v);
     store_read_release(s, c);
     if (st == STORE_OK)
         *version = v;
-    return st;
+    return svc_from_store(st);
 }
 
 json_t *policy_service_current_doc(struct store *s, int64_t *version)
 {
     struct policy_version_rec r;
     *version = 0;
-    if (policy_service_get(s, 0, &r) != STORE_OK)
+    if (policy_service_get(s, 0, &r) != SVC_OK)
         return NULL;
     json_error_t jerr;
     json_t *doc = json_loads(r.document, 0, &jerr);
@@ -176,7 +176,7 @@ json_t *policy_service_current_doc(struct store *s, int64_t *version)
 json_t *policy_service_doc_if_newer(struct store *s, int64_t known, int64_t *version)
 {
     int64_t current = 0;
-    if (policy_service_current_version(s, &current) != STORE_OK || current == 0 ||
+    if (policy_service_current_version(s, &current) != SVC_OK || current == 0 ||
         current == known)
         return NULL;
     return policy_service_current_doc(s, version);
@@ -190,9 +190,9 @@ static const char *process_getenv(const char *name)
 int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, size_t errlen)
 {
     int64_t current = 0;
-    enum store_status st = policy_service_current_version(s, &current);
-    if (st != STORE_OK) {
-        snprintf(err, errlen, "policy seeding: %s", store_status_name(st));
+    enum svc_status st = policy_service_current_version(s, &current);
+    if (st != SVC_OK) {
+        snprintf(err, errlen, "policy seeding: %s", svc_status_text(st));
         return -1;
     }
     if (current > 0)
@@ -203,25 +203,24 @@ int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, s
                                .agent_model = cfg->agent_model,
                                .getenv_fn = process_getenv};
     json_t *doc = policy_defaults(&seed);
-    struct problems p;
-    problems_init(&p);
+    struct problems *p = problems_create();
     int rc = -1;
     char *text = NULL;
-    if (!doc) {
+    if (!doc || !p) {
         snprintf(err, errlen, "policy seeding: out of memory");
         goto out;
     }
-    if (policy_validate(doc, &p) != 0) {
+    if (policy_validate(doc, p) != 0) {
         /* Name the setting when the bad value came from the environment. */
         const char *setting = "";
         for (const struct policy_threshold *t = policy_thresholds; t->name; t++) {
             char tp[PROBLEM_PATH_MAX];
             snprintf(tp, sizeof tp, "/thresholds/%s", t->name);
-            if (strcmp(tp, p.items[0].path) == 0)
+            if (strcmp(tp, p->items[0].path) == 0)
                 setting = t->env;
         }
         snprintf(err, errlen, "policy seeding: %s%s%s: %s", setting, *setting ? " " : "",
-                 p.items[0].path, p.items[0].message);
+                 p->items[0].path, p->items[0].message);
         goto out;
     }
     text = json_dumps(doc, JSON_COMPACT);
@@ -234,9 +233,9 @@ int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, s
     /* expected 0: if anyone saved a version since the check above, this
      * conflicts and the existing policy wins. */
     st = put_text(s, text, 0, "bootstrap", "policy.seeded", &version, why, sizeof why);
-    if (st == STORE_CONFLICT) {
+    if (st == SVC_CONFLICT) {
         rc = 0;
-    } else if (st != STORE_OK) {
+    } else if (st != SVC_OK) {
         snprintf(err, errlen, "policy seeding: %s", why);
     } else {
         log_info("policy", "seeded %s defaults as version %lld",
@@ -245,6 +244,7 @@ int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, s
     }
 out:
     free(text);
+    problems_destroy(p);
     json_decref(doc);
     return rc;
 }

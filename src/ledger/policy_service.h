@@ -14,22 +14,23 @@
 
 #include "core/config.h"
 #include "core/problems.h"
+#include "ledger/status.h"
 #include "store/store.h"
 
 /* Validates doc and stores it as version expected_version + 1 (expected 0 = the
  * first version), with an audit record "policy.updated" by author.
- *   STORE_OK        *out_version set
- *   STORE_INVALID   the document has problems (all of them in p); nothing saved
- *   STORE_CONFLICT  the current version is not expected_version (stale If-Match)
- *   STORE_BUSY / STORE_ERROR from the store (message in err) */
-enum store_status policy_service_put(struct store *s, const json_t *doc, int64_t expected_version,
-                                     const char *author, struct problems *p,
-                                     int64_t *out_version, char *err, size_t errlen);
+ *   SVC_OK          *out_version set
+ *   SVC_INVALID     the document has problems (all of them in p); nothing saved
+ *   SVC_CONFLICT    the current version is not expected_version (stale If-Match)
+ *   SVC_BUSY / SVC_INTERNAL from the store (message in err) */
+enum svc_status policy_service_put(struct store *s, const json_t *doc, int64_t expected_version,
+                                   const char *author, struct problems *p, int64_t *out_version,
+                                   char *err, size_t errlen);
 
-/* Version n (0 = the current one) with its document: STORE_NOT_FOUND when absent.
+/* Version n (0 = the current one) with its document: SVC_NOT_FOUND when absent.
  * Clear out with policy_version_rec_clear(). */
-enum store_status policy_service_get(struct store *s, int64_t version,
-                                     struct policy_version_rec *out);
+enum svc_status policy_service_get(struct store *s, int64_t version,
+                                   struct policy_version_rec *out);
 
 /* {"version","author","created_at","document"} of a stored version; the document
  * passes through policy_redact(). NULL when the stored text is not JSON. */
@@ -37,12 +38,12 @@ json_t *policy_version_to_json(const struct policy_version_rec *r, int with_docu
 
 /* Versions newest first, as a JSON array of {"version","author","created_at"}:
  * at most limit, below `before` (0 = from the newest). */
-enum store_status policy_service_list(struct store *s, int64_t before, unsigned limit,
-                                      json_t **out);
+enum svc_status policy_service_list(struct store *s, int64_t before, unsigned limit,
+                                    json_t **out);
 
 /* The current version number only (0 = none): a cheap poll for readers that
  * reload the document when it changes. */
-enum store_status policy_service_current_version(struct store *s, int64_t *version);
+enum svc_status policy_service_current_version(struct store *s, int64_t *version);
 
 /* The current document (new reference) and its version; NULL with *version = 0
  * when there is none or the store failed. */

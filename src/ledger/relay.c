@@ -38,9 +38,10 @@ static int publish_one(const struct outbox_row *r, void *ud)
     json_decref(env);
     char id[32];
     snprintf(id, sizeof id, "evt_%lld", (long long)r->seq);
-    int rc = text ? bus_publish(rb->bus, r->type, id, text, strlen(text)) : -1;
+    enum adapter_result rc =
+        text ? bus_publish(rb->bus, r->type, id, text, strlen(text)) : ADAPTER_RETRY;
     free(text);
-    if (rc != 0) {
+    if (rc != ADAPTER_OK) {
         rb->failed = 1;
         return 1; /* stop; retried from here next round */
     }
@@ -114,27 +115,26 @@ static void *relay_main(void *arg)
     return NULL;
 }
 
-static void on_detector_finding(const struct bus_msg *m, void *ud)
+/* An invalid finding is never redelivered (term); one the store could not take
+ * now (busy, stopping) is (nak). */
+static enum bus_ack on_detector_finding(const struct bus_msg *m, void *ud)
 {
     struct ledger *l = ud;
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     if (!p)
-        return;
-    problems_init(p);
+        return BUS_NAK;
     json_t *answer = NULL;
-    enum store_status st = ledger_ingest_json(l, m->data, m->len, "bus:detector", &answer, p);
-    if (st == STORE_INVALID)
+    enum svc_status st = ledger_ingest_json(l, m->data, m->len, "bus:detector", &answer, p);
+    if (st == SVC_INVALID)
         log_warn("ledger", "detector finding %s rejected: %s %s", m->msg_id ? m->msg_id : "-",
                  p->count ? p->items[0].path : "", p->count ? p->items[0].message : "");
-    else if (st != STORE_OK)
+    else if (st != SVC_OK)
         log_warn("ledger", "detector finding %s not stored: %s", m->msg_id ? m->msg_id : "-",
-                 store_status_name(st));
+                 svc_status_text(st));
     json_decref(answer);
-    free(p);
+    problems_destroy(p);
+    return st == SVC_OK ? BUS_ACK : st == SVC_INVALID ? BUS_TERM : BUS_NAK;
 }
-
-void ledger_relay_start(struct ledger *l);
-void ledger_relay_join(struct ledger *l);
 
 void ledger_relay_start(struct ledger *l)
 {

@@ -26,17 +26,6 @@ struct delivery {
     int timeout_ms;
 };
 
-static void abs_deadline(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static void pop_front_locked(struct delivery *d)
 {
     json_decref(d->ring[d->head]);
@@ -155,7 +144,7 @@ static void *sender_main(void *arg)
             log_warn("detect", "delivery failed (%u in a row, %zu queued, retry in %lld ms): %s",
                      failures, d->count, (long long)wait, err);
         struct timespec ts;
-        abs_deadline(&ts, wait);
+        time_deadline_in(&ts, wait);
         while (!d->stopping && pthread_cond_timedwait(&d->cv, &d->mu, &ts) != ETIMEDOUT) {
         }
     }
@@ -221,7 +210,7 @@ void delivery_get_stats(struct delivery *d, struct delivery_stats *out)
 int delivery_flush(struct delivery *d, int timeout_ms)
 {
     struct timespec ts;
-    abs_deadline(&ts, timeout_ms);
+    time_deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&d->mu);
     int rc = 0;
     while (d->count > 0) {

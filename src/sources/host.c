@@ -319,8 +319,9 @@ static int host_run(void *inst, int64_t now_ms, const struct finding_sink *sink,
     return failed ? -1 : 0;
 }
 
-static int host_init(const json_t *config, void **instance, char *err, size_t errlen)
+static int host_init(const json_t *config, void *deps, void **instance, char *err, size_t errlen)
 {
+    (void)deps; /* the host source reads /proc and statvfs only */
     return host_instance_create(config, &host_readers_system, instance, err, errlen);
 }
 
@@ -330,7 +331,7 @@ static void host_destroy(void *inst)
 }
 
 const struct source_ops source_host = {
-    .kind = "host",
+    .name = "host",
     .description = "Disk pressure per mount, CPU and memory saturation of this machine",
     .init = host_init,
     .run = host_run,

@@ -24,14 +24,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileroots.h"
 #include "core/logsig.h"
 #include "core/logwin.h"
+#include "core/redact.h"
 #include "sources/logread.h"
 #include "sources/logrules.h"
 #include "sources/source.h"
@@ -50,6 +53,7 @@ struct logfile {
     char id[65];
     char host[256];
     char *globs[MAX_GLOBS];
+    char *file_roots; /* policy sources: matched files must resolve under these; NULL: any */
     size_t nglobs;
     char *state_path;          /* NULL: offsets kept in memory only */
     int read_from_head;
@@ -58,6 +62,7 @@ struct logfile {
     size_t max_files;
     unsigned context_lines;
     struct logsig_set *own_set; /* from the instance's own "rules", else the policy's */
+    struct logrules_slot *rules; /* the rules in force when there is no own_set */
     struct logsig_scanner *sc;
     struct logread *rd;
     struct logwin *win;
@@ -101,6 +106,7 @@ static void lf_destroy(void *instance)
         track_free(&lf->tracks[i]);
     free(lf->tracks);
     free(lf->state_path);
+    free(lf->file_roots);
     logsig_set_destroy(lf->own_set);
     logsig_scanner_destroy(lf->sc);
     logread_destroy(lf->rd);
@@ -108,23 +114,23 @@ static void lf_destroy(void *instance)
     free(lf);
 }
 
-/* Families are registered once per process; series per instance id. */
-static void metrics_attach(struct logfile *lf)
+/* Families are registered once per registry; series per instance id. */
+static void metrics_attach(struct logfile *lf, struct metrics *reg)
 {
     static const char *const by_id[] = {"id", NULL};
     static const char *const by_id_rule[] = {"id", "rule", NULL};
     const char *const id[] = {lf->id, NULL};
     lf->m_bytes = metric_series_get(
-        metrics_counter(NULL, "srebot_logfile_bytes_read_total",
+        metrics_counter(reg, "srebot_logfile_bytes_read_total",
                         "bytes of log files read by the log detector", by_id),
         id);
     lf->m_files = metric_series_get(
-        metrics_gauge(NULL, "srebot_logfile_files", "log files followed", by_id), id);
+        metrics_gauge(reg, "srebot_logfile_files", "log files followed", by_id), id);
     lf->m_dropped = metric_series_get(
-        metrics_counter(NULL, "srebot_logfile_keys_dropped_total",
+        metrics_counter(reg, "srebot_logfile_keys_dropped_total",
                         "matches not counted because the window table was full", by_id),
         id);
-    lf->m_matches = metrics_counter(NULL, "srebot_logfile_matches_total",
+    lf->m_matches = metrics_counter(reg, "srebot_logfile_matches_total",
                                     "lines matched, per log rule", by_id_rule);
 }
 
@@ -144,18 +150,20 @@ static int config_uint(const json_t *config, const char *key, long long min, lon
     return 0;
 }
 
-/* Config: {"id", "paths":[globs], "state_dir"?, "read_from_head"?,
+/* Config: {"id", "paths":[globs], "file_roots"?, "state_dir"?, "read_from_head"?,
  * "max_bytes_per_cycle"?, "max_files"?, "context_lines"?, "max_keys"?,
  * "rules"? or "detector_rules"? (the policy's format; default: the rules in
  * force, see logrules.h)}.
  * Other keys belong to the scheduler and are ignored here. */
-static int lf_init(const json_t *config, void **instance, char *err, size_t errlen)
+static int lf_init(const json_t *config, void *deps, void **instance, char *err, size_t errlen)
 {
+    const struct source_deps *d = deps;
     struct logfile *lf = calloc(1, sizeof *lf);
     if (!lf) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    lf->rules = d->rules;
     const char *id = json_string_value(json_object_get(config, "id"));
     if (!id)
         id = "logfile";
@@ -182,6 +190,9 @@ static int lf_init(const json_t *config, void **instance, char *err, size_t errl
         if (!(lf->globs[lf->nglobs++] = strdup(g)))
             goto oom;
     }
+    const char *roots = json_string_value(json_object_get(config, "file_roots"));
+    if (roots && !(lf->file_roots = strdup(roots)))
+        goto oom;
     const char *state_dir = json_string_value(json_object_get(config, "state_dir"));
     if (state_dir && *state_dir) {
         size_t n = strlen(state_dir) + strlen(lf->id) + 32;
@@ -221,7 +232,7 @@ static int lf_init(const json_t *config, void **instance, char *err, size_t errl
         logwin_create((size_t)max_keys, &lf->win) != 0 ||
         !(lf->tracks = calloc(lf->max_files, sizeof *lf->tracks)))
         goto oom;
-    metrics_attach(lf);
+    metrics_attach(lf, d->metrics);
     lf->fresh_start = 1;
     if (lf->state_path) {
         struct logfile_track *saved = NULL;
@@ -280,6 +291,13 @@ static unsigned discover(struct logfile *lf, char *err, size_t errlen)
             struct stat st;
             if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
                 continue;
+            char real[PATH_MAX];
+            if (lf->file_roots &&
+                (!realpath(path, real) || !fileroots_allows(lf->file_roots, real))) {
+                snprintf(err, errlen, "%s is not under the allowed file roots", path);
+                failed++;
+                continue;
+            }
             struct logfile_track *t = track_find(lf, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
             if (t) {
                 if (strcmp(t->path, path) != 0) {
@@ -331,8 +349,10 @@ static void add_identity(json_t *f, const struct logfile *lf, const char *rule_i
 static void emit_firing(struct logfile *lf, const struct logwin_entry *e,
                         const struct logsig_match *m)
 {
-    char line[256], summary[512], ts[32];
-    logsig_sanitize(line, sizeof line, m->buf + m->line_start, m->line_end - m->line_start);
+    char clean[256], line[256], summary[512], ts[32];
+    size_t n = logsig_sanitize(clean, sizeof clean, m->buf + m->line_start,
+                               m->line_end - m->line_start);
+    redact_secrets(line, sizeof line, clean, n); /* the summary is read by viewers */
     unsigned count = logwin_count(e, lf->now_ms);
     snprintf(summary, sizeof summary, "%s: %u match%s in %us in %s: %s", e->rule_id, count,
              count == 1 ? "" : "es", e->window_seconds, lf->cur->path, line);
@@ -504,7 +524,7 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
     struct logrules *held = NULL;
     lf->set = lf->own_set;
     if (!lf->set) {
-        held = logrules_acquire();
+        held = logrules_acquire(lf->rules);
         lf->set = held ? held->set : NULL;
     }
     lf->sink = sink;
@@ -541,14 +561,14 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
     }
     lf->set = NULL;
     lf->cur = NULL;
-    logrules_release(held);
+    logrules_release(lf->rules, held);
     /* Every readable file was still read: one broken file costs the instance
      * a backoff, never the other files' data. */
     return failed ? -1 : 0;
 }
 
 const struct source_ops source_logfile = {
-    .kind = "logfile",
+    .name = "logfile",
     .description = "follows log files by glob and matches log signatures",
     .init = lf_init,
     .run = lf_run,

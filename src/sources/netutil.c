@@ -49,7 +49,31 @@ int net_split_hostport(const char *target, char *host, size_t hostlen, char *por
     return 0;
 }
 
+/* Shared by the caller and every lookup thread it started (each holds a
+ * reference), so abandoned lookups may outlive the sources worker. */
+struct net_resolver {
+    atomic_int pending; /* lookups started and not yet finished */
+    atomic_int refs;
+};
+
+struct net_resolver *net_resolver_create(void)
+{
+    struct net_resolver *r = calloc(1, sizeof *r);
+    if (r)
+        atomic_init(&r->refs, 1);
+    return r;
+}
+
+void net_resolver_release(struct net_resolver *r)
+{
+    if (r && atomic_fetch_sub(&r->refs, 1) == 1)
+        free(r);
+}
+
+int net_resolver_pending(struct net_resolver *r) { return r ? atomic_load(&r->pending) : 0; }
+
 struct gai_job {
+    struct net_resolver *owner; /* one reference */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int done, abandoned, rc;
@@ -59,10 +83,11 @@ struct gai_job {
     char port[16];
 };
 
-static atomic_int pending_lookups;
-
+/* Ends a job: the lookup no longer counts as pending. */
 static void job_free(struct gai_job *j)
 {
+    atomic_fetch_sub(&j->owner->pending, 1);
+    net_resolver_release(j->owner);
     pthread_cond_destroy(&j->cv);
     pthread_mutex_destroy(&j->mu);
     free(j);
@@ -84,20 +109,19 @@ static void *gai_thread(void *arg)
         if (res)
             freeaddrinfo(res);
         job_free(j);
-        atomic_fetch_sub(&pending_lookups, 1);
     }
     return NULL;
 }
 
-int net_resolve(const char *host, const char *port, int family, int timeout_ms,
-                struct addrinfo **res, char *err, size_t errlen)
+int net_resolve(struct net_resolver *r, const char *host, const char *port, int family,
+                int timeout_ms, struct addrinfo **res, char *err, size_t errlen)
 {
     if (strlen(host) >= sizeof((struct gai_job *)0)->host ||
         (port && strlen(port) >= sizeof((struct gai_job *)0)->port)) {
         snprintf(err, errlen, "name too long");
         return -1;
     }
-    if (atomic_load(&pending_lookups) >= NET_MAX_PENDING) {
+    if (atomic_load(&r->pending) >= NET_MAX_PENDING) {
         snprintf(err, errlen, "resolver busy: %d lookups still pending", NET_MAX_PENDING);
         return -1;
     }
@@ -106,6 +130,9 @@ int net_resolve(const char *host, const char *port, int family, int timeout_ms,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    j->owner = r;
+    atomic_fetch_add(&r->refs, 1);
+    atomic_fetch_add(&r->pending, 1);
     pthread_mutex_init(&j->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -123,24 +150,16 @@ int net_resolve(const char *host, const char *port, int family, int timeout_ms,
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
     pthread_t t;
-    atomic_fetch_add(&pending_lookups, 1);
     int prc = pthread_create(&t, &attr, gai_thread, j);
     pthread_attr_destroy(&attr);
     if (prc != 0) {
-        atomic_fetch_sub(&pending_lookups, 1);
         job_free(j);
         snprintf(err, errlen, "cannot start resolver thread: %s", strerror(prc));
         return -1;
     }
 
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    time_deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&j->mu);
     while (!j->done) {
         if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) == ETIMEDOUT)
@@ -154,14 +173,13 @@ int net_resolve(const char *host, const char *port, int family, int timeout_ms,
     }
     pthread_mutex_unlock(&j->mu);
     int rc = j->rc;
-    struct addrinfo *r = j->res;
+    struct addrinfo *found = j->res;
     job_free(j);
-    atomic_fetch_sub(&pending_lookups, 1);
     if (rc != 0) {
         snprintf(err, errlen, "resolving %s: %s", host, gai_strerror(rc));
         return -1;
     }
-    *res = r;
+    *res = found;
     return 0;
 }
 
@@ -210,11 +228,12 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, char *err, s
     return fd;
 }
 
-int net_connect(const char *host, const char *port, int timeout_ms, char *err, size_t errlen)
+int net_connect(struct net_resolver *r, const char *host, const char *port, int timeout_ms,
+                char *err, size_t errlen)
 {
     int64_t deadline = time_mono_ms() + timeout_ms;
     struct addrinfo *res = NULL;
-    if (net_resolve(host, port, AF_UNSPEC, timeout_ms, &res, err, errlen) != 0)
+    if (net_resolve(r, host, port, AF_UNSPEC, timeout_ms, &res, err, errlen) != 0)
         return -1;
     int fd = -1;
     for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {

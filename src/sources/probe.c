@@ -14,8 +14,8 @@ static int severity_ok(const char *s)
            strcmp(s, "info") == 0;
 }
 
-int probe_create(const struct probe_kind *pk, const json_t *cfg, void **out, char *err,
-                 size_t errlen)
+int probe_create(const struct probe_kind *pk, const json_t *cfg, const struct source_deps *deps,
+                 void **out, char *err, size_t errlen)
 {
     const char *id = srcconf_str(cfg, "id", NULL);
     const char *target = srcconf_str(cfg, "target", NULL);
@@ -43,6 +43,7 @@ int probe_create(const struct probe_kind *pk, const json_t *cfg, void **out, cha
         return -1;
     }
     p->pk = pk;
+    p->deps = deps;
     snprintf(p->id, sizeof p->id, "%s", id);
     snprintf(p->target, sizeof p->target, "%s", target);
     snprintf(p->cls, sizeof p->cls, "%s", cls);

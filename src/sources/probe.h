@@ -62,11 +62,12 @@ struct probe {
     int64_t last_fired_ms;
     int64_t refire_ms;
     int unconfirmed; /* no good check and no raise yet since the instance was built */
+    const struct source_deps *deps;
     void *opts;
 };
 
-int probe_create(const struct probe_kind *pk, const json_t *cfg, void **out, char *err,
-                 size_t errlen);
+int probe_create(const struct probe_kind *pk, const json_t *cfg, const struct source_deps *deps,
+                 void **out, char *err, size_t errlen);
 int probe_run(void *inst, int64_t now_ms, const struct finding_sink *sink, char *err,
               size_t errlen);
 void probe_destroy(void *inst);
@@ -78,11 +79,11 @@ void probe_emit(const struct probe *p, const struct finding_sink *sink, const ch
 
 /* Declares the source_ops of a probe kind (one line per kind file). */
 #define PROBE_SOURCE_OPS(sym, pkind, kindname, desc)                                       \
-    static int sym##_init(const json_t *c, void **o, char *e, size_t el)                   \
+    static int sym##_init(const json_t *c, void *d, void **o, char *e, size_t el)          \
     {                                                                                      \
-        return probe_create(&pkind, c, o, e, el);                                          \
+        return probe_create(&pkind, c, d, o, e, el);                                       \
     }                                                                                      \
-    const struct source_ops sym = {.kind = kindname,                                       \
+    const struct source_ops sym = {.name = kindname,                                       \
                                    .description = desc,                                    \
                                    .init = sym##_init,                                     \
                                    .run = probe_run,                                       \

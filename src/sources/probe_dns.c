@@ -42,7 +42,7 @@ static void dns_check(struct probe *p, struct probe_result *r, int64_t now_ms,
     struct addrinfo *res = NULL;
     char err[200] = "";
     uint64_t t0 = time_mono_ns();
-    int rc = net_resolve(p->target, NULL, o->family, p->timeout_ms, &res, err, sizeof err);
+    int rc = net_resolve(p->deps->resolver, p->target, NULL, o->family, p->timeout_ms, &res, err, sizeof err);
     double ms = (double)(time_mono_ns() - t0) / 1e6;
     json_object_set_new(r->data, "latency_ms", json_real(ms));
     if (rc != 0) {

@@ -8,7 +8,7 @@
  *    credential is "auth refused".
  *  - unreachable, 5xx, or a 401 without a challenge is a failure.
  * Failing -> release_configuration.registry_auth_or_mirror_failure.
- * Options: "credential":{"username":"robot","secret_ref":{"env":"REGISTRY_PASSWORD"}}
+ * Options: "credential":{"username":"robot","secret_ref":{"env":"IF_SRE_SECRET_REGISTRY_PASSWORD"}}
  *   (without username the secret is "user:password"), "scope":"repository:x/y:pull",
  *   "ca_file", "insecure". The secret is read at every check (rotation works) and
  *   never logged nor put in evidence. */
@@ -25,6 +25,7 @@
 
 struct registry_opts {
     json_t *credential; /* NULL when anonymous */
+    char *file_roots;   /* where a secret_ref file may lie; NULL: anywhere */
     char scope[256];
     char ca_file[256];
     int insecure;
@@ -36,6 +37,7 @@ static void registry_free(void *opts)
     if (!o)
         return;
     json_decref(o->credential);
+    free(o->file_roots);
     free(o);
 }
 
@@ -59,6 +61,12 @@ static int registry_prepare(struct probe *p, const json_t *cfg, void **opts, cha
             return -1;
         }
         o->credential = json_deep_copy(cred);
+        const char *roots = json_string_value(json_object_get(cfg, "file_roots"));
+        if (roots && !(o->file_roots = strdup(roots))) {
+            registry_free(o);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
     }
     snprintf(o->scope, sizeof o->scope, "%s", srcconf_str(cfg, "scope", ""));
     snprintf(o->ca_file, sizeof o->ca_file, "%s", srcconf_str(cfg, "ca_file", ""));
@@ -75,7 +83,7 @@ struct creds {
 static int load_creds(const struct registry_opts *o, struct creds *c, char *err, size_t errlen)
 {
     char secret[1024];
-    if (srcconf_secret(o->credential, secret, sizeof secret, err, errlen) != 0)
+    if (srcconf_secret(o->credential, o->file_roots, secret, sizeof secret, err, errlen) != 0)
         return -1;
     const char *user = json_string_value(json_object_get(o->credential, "username"));
     int rc = 0;

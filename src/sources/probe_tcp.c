@@ -26,7 +26,7 @@ static void tcp_check(struct probe *p, struct probe_result *r, int64_t now_ms,
     char host[256], port[8], err[200] = "";
     net_split_hostport(p->target, host, sizeof host, port, sizeof port);
     uint64_t t0 = time_mono_ns();
-    int fd = net_connect(host, port, p->timeout_ms, err, sizeof err);
+    int fd = net_connect(p->deps->resolver, host, port, p->timeout_ms, err, sizeof err);
     double ms = (double)(time_mono_ns() - t0) / 1e6;
     json_object_set_new(r->data, "latency_ms", json_real(ms));
     if (fd < 0) {

@@ -110,7 +110,7 @@ static void tls_check(struct probe *p, struct probe_result *r, int64_t now_ms,
     SSL *ssl = NULL;
     X509 *cert = NULL;
     uint64_t t0 = time_mono_ns();
-    int fd = net_connect(o->host, o->port, p->timeout_ms, err, sizeof err);
+    int fd = net_connect(p->deps->resolver, o->host, o->port, p->timeout_ms, err, sizeof err);
     if (fd < 0) {
         snprintf(r->detail, sizeof r->detail, "%s", err);
         goto out;

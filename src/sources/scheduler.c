@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef SREBOT_WITH_VECTORSCAN
+#include "sources/logrules.h"
+#endif
+#include "sources/netutil.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -52,6 +56,7 @@ struct scheduler {
     struct instance *list;
     struct finding_sink sink;
     struct scheduler_opts opts;
+    struct source_deps own_deps; /* when opts.deps was NULL (then opts.deps points here) */
     struct metric *f_runs, *f_failures, *f_findings, *f_up, *f_last_run, *f_duration;
 };
 
@@ -88,7 +93,7 @@ static int run_cycle(struct instance *in, char *err, size_t errlen)
 {
     if (!in->impl) {
         void *impl = NULL;
-        if (in->ops->init(in->config, &impl, err, errlen) != 0) {
+        if (in->ops->init(in->config, (void *)in->sched->opts.deps, &impl, err, errlen) != 0) {
             if (!err[0])
                 snprintf(err, errlen, "init failed");
             return -1;
@@ -129,29 +134,22 @@ static void finish_cycle(struct scheduler *s, struct instance *in, int rc, const
         in->next_due = now + backoff_ms(s, in->consecutive_failures);
         /* One line per failure streak step; the log rate limit bounds the rest. */
         log_fields(LOG_WARN, "sources",
-                   json_pack("{s:s,s:s,s:i}", "source_id", in->id, "kind", in->ops->kind,
+                   json_pack("{s:s,s:s,s:i}", "source_id", in->id, "kind", in->ops->name,
                              "consecutive_failures", (int)in->consecutive_failures),
                    "source %s (%s) failed (%u in a row, retry in %lld ms): %s", in->id,
-                   in->ops->kind, in->consecutive_failures, (long long)(in->next_due - now), err);
+                   in->ops->name, in->consecutive_failures, (long long)(in->next_due - now), err);
     }
 }
 
 static void cond_wait_until(struct scheduler *s, int64_t due_mono)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    int64_t wait = due_mono - now;
+    int64_t wait = due_mono - time_mono_ms();
     if (wait > 1000)
         wait = 1000; /* wake up now and then regardless; cheap and robust */
     if (wait <= 0)
         return;
-    ts.tv_sec += wait / 1000;
-    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts;
+    time_deadline_in(&ts, wait);
     pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 }
 
@@ -186,9 +184,9 @@ static void *worker_main(void *arg)
                 now - in->running_since > stuck_after_ms(in)) {
                 in->stuck_logged = 1;
                 log_fields(LOG_ERROR, "sources",
-                           json_pack("{s:s,s:s}", "source_id", in->id, "kind", in->ops->kind),
+                           json_pack("{s:s,s:s}", "source_id", in->id, "kind", in->ops->name),
                            "source %s (%s) has been running one cycle for %lld ms", in->id,
-                           in->ops->kind, (long long)(now - in->running_since));
+                           in->ops->name, (long long)(now - in->running_since));
             }
             if (!in->enabled || in->running || in->removed)
                 continue;
@@ -249,6 +247,14 @@ int scheduler_create(const struct scheduler_opts *opts, const struct finding_sin
         s->opts.retry_max_ms = s->opts.retry_base_ms;
     if (!s->opts.find)
         s->opts.find = source_find;
+    if (!s->opts.deps) {
+        s->own_deps.metrics = s->opts.metrics;
+#ifdef SREBOT_WITH_VECTORSCAN /* the log rules live with the log detector */
+        s->own_deps.rules = logrules_slot_create();
+#endif
+        s->own_deps.resolver = net_resolver_create();
+        s->opts.deps = &s->own_deps;
+    }
     static const char *const labels[] = {"id", "kind", NULL};
     struct metrics *reg = s->opts.metrics;
     s->f_runs = metrics_counter(reg, "srebot_source_runs_total",
@@ -301,6 +307,10 @@ void scheduler_destroy(struct scheduler *s)
     }
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
+#ifdef SREBOT_WITH_VECTORSCAN
+    logrules_slot_destroy(s->own_deps.rules);
+#endif
+    net_resolver_release(s->own_deps.resolver);
     free(s);
 }
 
@@ -334,8 +344,12 @@ static int parse_specs(struct scheduler *s, const json_t *specs, struct spec *ou
             return -1;
         }
         if (!kind || !(out[i].ops = s->opts.find(kind))) {
-            snprintf(err, errlen, "specs/%zu/kind: unknown source kind '%s'", i,
-                     kind ? kind : "");
+            char why[300] = "";
+            if (kind && s->opts.find == source_find)
+                source_select(kind, why, sizeof why); /* names a kind this build left out */
+            if (!strstr(why, "not in this build"))
+                snprintf(why, sizeof why, "unknown source kind '%.200s'", kind ? kind : "");
+            snprintf(err, errlen, "specs/%zu/kind: %s", i, why);
             return -1;
         }
         for (size_t j = 0; j < i; j++) {
@@ -397,7 +411,7 @@ int scheduler_reconfigure(struct scheduler *s, const json_t *specs, char *err, s
         in->interval_ms = sp[i].interval_ms;
         in->enabled = sp[i].enabled;
         atomic_init(&in->findings, 0);
-        const char *lv[] = {in->id, in->ops->kind};
+        const char *lv[] = {in->id, in->ops->name};
         in->m_runs = metric_series_get(s->f_runs, lv);
         in->m_failures = metric_series_get(s->f_failures, lv);
         in->m_findings = metric_series_get(s->f_findings, lv);
@@ -507,7 +521,7 @@ json_t *scheduler_status(struct scheduler *s)
         char when[32];
         json_t *it = json_object();
         json_object_set_new(it, "id", json_string(in->id));
-        json_object_set_new(it, "kind", json_string(in->ops->kind));
+        json_object_set_new(it, "kind", json_string(in->ops->name));
         json_object_set_new(it, "state", json_string(instance_state(in)));
         if (in->runs) {
             time_format_rfc3339(in->last_run_wall, when, sizeof when);

@@ -37,13 +37,15 @@ struct scheduler_opts {
     unsigned retry_max_ms;  /* backoff cap; default 300000 */
     /* Kind lookup; default source_find (tests inject their own kinds). */
     const struct source_ops *(*find)(const char *kind);
-    /* Where the per-instance metrics go; NULL = the process registry that
-     * /metrics renders. Families (labels id, kind):
+    /* Where the per-instance metrics go; NULL = not recorded. Families (labels id, kind):
      *   srebot_source_runs_total, srebot_source_failures_total,
      *   srebot_source_findings_total (counters), srebot_source_up,
      *   srebot_source_last_run_timestamp_seconds,
      *   srebot_source_last_duration_seconds (gauges). */
     struct metrics *metrics;
+    /* Handed to every instance's init; NULL = an empty one (no metrics, no
+     * shared log rules, no resolver: only for tests of kinds that need none). */
+    const struct source_deps *deps;
 };
 
 struct scheduler;

@@ -3,8 +3,11 @@
  * A source only produces findings (JSON objects in the wire format of
  * docs/findings.md) and hands them to a sink; it never touches the store. The
  * scheduler (src/sources/scheduler.c) owns instances, intervals, retries with
- * backoff and per-instance stats. One descriptor per kind, one file per adapter,
- * one table (source_registry[] in src/sources/registry.c) lists them.
+ * backoff and per-instance stats. An adapter family in the shape of
+ * util/adapter.h: one descriptor per kind, one file per adapter, one table
+ * (source_registry[] in src/sources/registry.c) lists them, selected by the
+ * spec's "kind". An instance gets its configuration and the shared objects it
+ * may use (struct source_deps) and keeps no state outside its instance.
  */
 #ifndef SREBOT_SOURCES_SOURCE_H
 #define SREBOT_SOURCES_SOURCE_H
@@ -20,11 +23,23 @@ struct finding_sink {
     void *ctx;
 };
 
+/* What a source instance is given besides its configuration; made and owned by
+ * the sources worker (sources.c), valid for the instance's whole life. */
+struct metrics;
+struct logrules_slot;
+struct net_resolver;
+struct source_deps {
+    struct metrics *metrics;       /* util/metrics.h: register families here (NULL = none) */
+    struct logrules_slot *rules;   /* sources/logrules.h: the log rules in force */
+    struct net_resolver *resolver; /* sources/netutil.h: bounded name lookups */
+};
+
 struct source_ops {
-    const char *kind;        /* "host", "probe", "logfile" */
+    const char *name;        /* the spec's "kind": "host", "tcp", "logfile" */
     const char *description;
-    /* Builds an instance from its configuration object. */
-    int (*init)(const json_t *config, void **instance, char *err, size_t errlen);
+    /* Builds an instance from its configuration object; deps is a
+     * const struct source_deps * (never NULL). */
+    int (*init)(const json_t *config, void *deps, void **instance, char *err, size_t errlen);
     /* One cycle: observe, emit zero or more findings. Non-zero = the cycle failed
      * (err says why); the scheduler retries with backoff. */
     int (*run)(void *instance, int64_t now_ms, const struct finding_sink *sink, char *err,
@@ -35,5 +50,7 @@ struct source_ops {
 
 extern const struct source_ops *const source_registry[]; /* NULL-terminated */
 const struct source_ops *source_find(const char *kind);
+/* source_find, or NULL with the reason in err (unknown, or left out of this build). */
+const struct source_ops *source_select(const char *kind, char *err, size_t errlen);
 
 #endif

@@ -7,20 +7,31 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef SREBOT_WITH_VECTORSCAN
+#include "sources/logrules.h"
+#endif
+#include "sources/netutil.h"
 #include "sources/scheduler.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct scheduler *g_sched;
-static struct sources_config g_cfg;
-static char g_data_dir[512];
-static char g_logs_glob[512];
-/* The policy watcher (serve): polls policy_fn and applies new versions. */
-static pthread_t g_watcher;
-static int g_watching;
-static pthread_cond_t g_watch_cv;
-static int g_stop_watch;
-static int64_t g_policy_version;
+/* The sources worker: everything it holds, so a replica can start and stop it
+ * on leadership changes and tests can run two in one process. */
+struct sources {
+    pthread_mutex_t mu;
+    struct sources_config cfg; /* data_dir and logs_glob point into the copies below */
+    char data_dir[512];
+    char logs_glob[512];
+    struct finding_sink sink;
+    struct source_deps deps;   /* what every adapter instance is given */
+    struct scheduler *sched;   /* NULL while stopped */
+    /* The policy watcher (serve): polls policy_fn and applies new versions. */
+    pthread_t watcher;
+    int watching;
+    pthread_cond_t watch_cv;
+    int stop_watch;
+    int64_t policy_version;
+};
 
 static void put_spec(json_t *specs, const char *id, const char *kind, json_t *config,
                      long long interval_ms, int enabled)
@@ -97,6 +108,8 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
             json_object_set_new(lc, "state_dir", json_string(cfg->data_dir));
         if (rules && !json_object_get(lc, "detector_rules"))
             json_object_set(lc, "detector_rules", (json_t *)rules);
+        if (cfg->file_roots)
+            json_object_set_new(lc, "file_roots", json_string(cfg->file_roots));
         json_t *en = json_object_get(ls, "enabled");
         json_t *iv = json_object_get(ls, "interval_seconds");
         put_spec(specs, id, "logfile", lc,
@@ -112,17 +125,20 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
             continue;
         json_t *iv = json_object_get(p, "interval_seconds");
         json_t *en = json_object_get(p, "enabled");
-        put_spec(specs, id, kind, json_deep_copy(p),
+        json_t *pc = json_deep_copy(p);
+        if (cfg->file_roots)
+            json_object_set_new(pc, "file_roots", json_string(cfg->file_roots));
+        put_spec(specs, id, kind, pc,
                  json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0,
                  en ? json_is_true(en) : 1);
     }
     return specs;
 }
 
-static int apply_locked(const json_t *policy, char *err, size_t errlen)
+static int apply_locked(struct sources *s, const json_t *policy, char *err, size_t errlen)
 {
-    json_t *specs = sources_specs_from_policy(&g_cfg, policy);
-    int rc = scheduler_reconfigure(g_sched, specs, err, errlen);
+    json_t *specs = sources_specs_from_policy(&s->cfg, policy);
+    int rc = scheduler_reconfigure(s->sched, specs, err, errlen);
     if (rc == 0)
         log_info("sources", "%zu source instance(s) configured", json_array_size(specs));
     json_decref(specs);
@@ -131,141 +147,180 @@ static int apply_locked(const json_t *policy, char *err, size_t errlen)
 
 static void *watcher_main(void *arg)
 {
-    (void)arg;
-    pthread_mutex_lock(&g_mu);
-    while (!g_stop_watch) {
+    struct sources *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop_watch) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        unsigned ms = g_cfg.policy_poll_ms ? g_cfg.policy_poll_ms : 5000;
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&g_watch_cv, &g_mu, &ts);
-        if (g_stop_watch)
+        time_deadline_in(&ts, s->cfg.policy_poll_ms ? s->cfg.policy_poll_ms : 5000);
+        pthread_cond_timedwait(&s->watch_cv, &s->mu, &ts);
+        if (s->stop_watch)
             break;
         /* policy_fn reads the store: not under our lock (status readers wait on it). */
-        int64_t known = g_policy_version, version = 0;
-        pthread_mutex_unlock(&g_mu);
-        json_t *doc = g_cfg.policy_fn(g_cfg.policy_ctx, known, &version);
-        pthread_mutex_lock(&g_mu);
-        if (doc && version != g_policy_version && g_sched && !g_stop_watch) {
+        int64_t known = s->policy_version, version = 0;
+        pthread_mutex_unlock(&s->mu);
+        json_t *doc = s->cfg.policy_fn(s->cfg.policy_ctx, known, &version);
+        pthread_mutex_lock(&s->mu);
+        if (doc && version != s->policy_version && s->sched && !s->stop_watch) {
             char err[300];
-            if (apply_locked(doc, err, sizeof err) == 0) {
+            if (apply_locked(s, doc, err, sizeof err) == 0) {
                 log_info("sources", "policy version %lld applied", (long long)version);
-                g_policy_version = version;
             } else {
                 log_error("sources", "policy version %lld not applied: %s", (long long)version,
                           err);
-                g_policy_version = version; /* do not retry the same version every poll */
             }
+            s->policy_version = version; /* a failed one is not retried every poll */
         }
         json_decref(doc);
     }
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-int sources_start(const struct sources_config *cfg, const struct finding_sink *sink,
-                  const json_t *policy, char *err, size_t errlen)
+int sources_create(const struct sources_config *cfg, const struct finding_sink *sink,
+                   struct sources **out, char *err, size_t errlen)
 {
-    json_t *fetched = NULL;
-    int64_t version = 0;
-    if (!policy && cfg->policy_fn)
-        policy = fetched = cfg->policy_fn(cfg->policy_ctx, 0, &version);
-
-    pthread_mutex_lock(&g_mu);
-    int rc = -1;
-    if (g_sched) {
-        snprintf(err, errlen, "sources already started");
-        goto out;
+    *out = NULL;
+    struct sources *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    g_cfg = *cfg;
+    s->cfg = *cfg;
+    s->sink = *sink;
     /* The host source wants an absolute mount path: resolve a relative data dir. */
     char resolved[PATH_MAX];
     const char *dd = cfg->data_dir ? cfg->data_dir : "";
     if (dd[0] && dd[0] != '/' && realpath(dd, resolved))
         dd = resolved;
-    snprintf(g_data_dir, sizeof g_data_dir, "%.511s", dd);
-    snprintf(g_logs_glob, sizeof g_logs_glob, "%s", cfg->logs_glob ? cfg->logs_glob : "");
-    g_cfg.data_dir = g_data_dir;
-    g_cfg.logs_glob = g_logs_glob;
-    /* Probes wait on the network (up to their timeout_ms) rather than burn CPU:
-     * four workers keep a few unreachable targets from delaying the rest. */
-    struct scheduler_opts opts = {.workers = cfg->workers ? cfg->workers : 4};
-    if (scheduler_create(&opts, sink, &g_sched, err, errlen) != 0)
-        goto out;
-    if (apply_locked(policy, err, errlen) != 0) {
-        scheduler_destroy(g_sched);
-        g_sched = NULL;
+    snprintf(s->data_dir, sizeof s->data_dir, "%.511s", dd);
+    snprintf(s->logs_glob, sizeof s->logs_glob, "%s", cfg->logs_glob ? cfg->logs_glob : "");
+    s->cfg.data_dir = s->data_dir;
+    s->cfg.logs_glob = s->logs_glob;
+    s->deps.metrics = cfg->metrics;
+#ifdef SREBOT_WITH_VECTORSCAN /* the log rules live with the log detector */
+    s->deps.rules = logrules_slot_create();
+    if (s->deps.rules && s->data_dir[0]) {
+        char cache[600];
+        snprintf(cache, sizeof cache, "%s/cache", s->data_dir);
+        logrules_slot_use_cache(s->deps.rules, cache);
+    }
+#endif
+    s->deps.resolver = net_resolver_create();
+    if (!s->deps.resolver) {
+        sources_destroy(s);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->watch_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    *out = s;
+    return 0;
+}
+
+int sources_start(struct sources *s, const json_t *policy, char *err, size_t errlen)
+{
+    json_t *fetched = NULL;
+    int64_t version = 0;
+    if (!policy && s->cfg.policy_fn)
+        policy = fetched = s->cfg.policy_fn(s->cfg.policy_ctx, 0, &version);
+
+    pthread_mutex_lock(&s->mu);
+    int rc = -1;
+    if (s->sched || s->watching) {
+        snprintf(err, errlen, "sources already started");
         goto out;
     }
-    g_policy_version = version;
-    if (cfg->policy_fn) {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&g_watch_cv, &ca);
-        pthread_condattr_destroy(&ca);
-        g_stop_watch = 0;
-        if (pthread_create(&g_watcher, NULL, watcher_main, NULL) != 0) {
+    /* Probes wait on the network (up to their timeout_ms) rather than burn CPU:
+     * four workers keep a few unreachable targets from delaying the rest. */
+    struct scheduler_opts opts = {.workers = s->cfg.workers ? s->cfg.workers : 4,
+                                  .metrics = s->cfg.metrics,
+                                  .deps = &s->deps};
+    if (scheduler_create(&opts, &s->sink, &s->sched, err, errlen) != 0)
+        goto out;
+    if (apply_locked(s, policy, err, errlen) != 0) {
+        scheduler_destroy(s->sched);
+        s->sched = NULL;
+        goto out;
+    }
+    s->policy_version = version;
+    if (s->cfg.policy_fn) {
+        s->stop_watch = 0;
+        if (pthread_create(&s->watcher, NULL, watcher_main, s) != 0)
             log_error("sources", "cannot start the policy watcher: policy changes need a restart");
-            pthread_cond_destroy(&g_watch_cv);
-        } else {
-            g_watching = 1;
-        }
+        else
+            s->watching = 1;
     }
     rc = 0;
 out:
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_unlock(&s->mu);
     json_decref(fetched);
     return rc;
 }
 
-int sources_apply_policy(const json_t *policy, char *err, size_t errlen)
+int sources_apply_policy(struct sources *s, const json_t *policy, char *err, size_t errlen)
 {
-    pthread_mutex_lock(&g_mu);
-    int rc = g_sched ? apply_locked(policy, err, errlen) : 0;
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_lock(&s->mu);
+    int rc = s->sched ? apply_locked(s, policy, err, errlen) : 0;
+    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
-json_t *sources_status(void)
+json_t *sources_status(struct sources *s)
 {
-    pthread_mutex_lock(&g_mu);
-    json_t *st = g_sched ? scheduler_status(g_sched) : json_pack("{s:[]}", "items");
-    pthread_mutex_unlock(&g_mu);
+    if (!s)
+        return json_pack("{s:[]}", "items");
+    pthread_mutex_lock(&s->mu);
+    json_t *st = s->sched ? scheduler_status(s->sched) : json_pack("{s:[]}", "items");
+    pthread_mutex_unlock(&s->mu);
     return st;
 }
 
-int sources_wait_cycles(unsigned long cycles, int timeout_ms)
+int sources_wait_cycles(struct sources *s, unsigned long cycles, int timeout_ms)
 {
     /* The scheduler outlives this call: only sources_stop frees it, and callers
      * do not stop while they wait. */
-    pthread_mutex_lock(&g_mu);
-    struct scheduler *s = g_sched;
-    pthread_mutex_unlock(&g_mu);
-    return s ? scheduler_wait_cycles(s, cycles, timeout_ms) : -1;
+    pthread_mutex_lock(&s->mu);
+    struct scheduler *sched = s->sched;
+    pthread_mutex_unlock(&s->mu);
+    return sched ? scheduler_wait_cycles(sched, cycles, timeout_ms) : -1;
 }
 
-void sources_stop(void)
+void sources_stop(struct sources *s)
 {
-    pthread_mutex_lock(&g_mu);
-    int watching = g_watching;
-    g_watching = 0;
-    g_stop_watch = 1;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    int watching = s->watching;
+    s->watching = 0;
+    s->stop_watch = 1;
     if (watching)
-        pthread_cond_broadcast(&g_watch_cv);
-    pthread_mutex_unlock(&g_mu);
-    if (watching) {
-        pthread_join(g_watcher, NULL);
-        pthread_cond_destroy(&g_watch_cv);
+        pthread_cond_broadcast(&s->watch_cv);
+    pthread_mutex_unlock(&s->mu);
+    if (watching)
+        pthread_join(s->watcher, NULL);
+    pthread_mutex_lock(&s->mu);
+    struct scheduler *sched = s->sched;
+    s->sched = NULL;
+    pthread_mutex_unlock(&s->mu);
+    scheduler_destroy(sched);
+}
+
+void sources_destroy(struct sources *s)
+{
+    if (!s)
+        return;
+    if (s->deps.resolver) { /* made by sources_create in full */
+        sources_stop(s);
+        pthread_cond_destroy(&s->watch_cv);
+        pthread_mutex_destroy(&s->mu);
     }
-    pthread_mutex_lock(&g_mu);
-    struct scheduler *s = g_sched;
-    g_sched = NULL;
-    pthread_mutex_unlock(&g_mu);
-    scheduler_destroy(s);
+#ifdef SREBOT_WITH_VECTORSCAN
+    logrules_slot_destroy(s->deps.rules);
+#endif
+    net_resolver_release(s->deps.resolver);
+    free(s);
 }

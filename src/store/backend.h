@@ -111,9 +111,12 @@ struct store_policy_ops {
                               int (*fn)(const struct policy_version_rec *, void *), void *ud);
 };
 
+/* The store's adapter family, in the shape of util/adapter.h with one
+ * difference: a backend's instance is a connection (open / close), because the
+ * store itself (store.c) owns the writer connection and the read pool. */
 struct store_backend_ops {
-    const char *name;   /* "sqlite" */
-    const char *scheme; /* URL prefix that selects it: "sqlite:" */
+    const char *name;        /* "sqlite": selects it, as the URL scheme "sqlite:" */
+    const char *description;
 
     /* Opens one connection. readonly connections serve the read pool. */
     enum store_status (*open)(const char *url, int readonly, const struct store_config *cfg,
@@ -147,7 +150,12 @@ struct store_backend_ops {
     const struct store_policy_ops *policy;
 };
 
-/* The table of backends, by URL scheme (backends.c). NULL when none matches. */
-const struct store_backend_ops *store_backend_for_url(const char *url);
+/* The table of backends (registry.c), NULL-terminated. */
+extern const struct store_backend_ops *const store_backend_registry[];
+/* The backend a name or URL selects ("sqlite:/var/srebot.db"); NULL when none. */
+const struct store_backend_ops *store_backend_find(const char *name_or_url);
+/* store_backend_find, or NULL with the reason in err (unknown, or left out of this build). */
+const struct store_backend_ops *store_backend_select(const char *name_or_url, char *err,
+                                                     size_t errlen);
 
 #endif

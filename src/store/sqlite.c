@@ -139,7 +139,9 @@ static enum store_status run_sql(struct store_conn *c, const char *sql, const ch
 
 static const char *url_path(const char *url)
 {
-    const char *p = url + strlen("sqlite:");
+    if (strncmp(url, "sqlite:", 7) != 0)
+        return ""; /* the bare name selects the backend but names no file */
+    const char *p = url + 7;
     if (p[0] == '/' && p[1] == '/') /* sqlite:///abs/path */
         p += 2;
     return p;
@@ -297,7 +299,7 @@ static enum store_status sq_heartbeat(struct store_conn *c, int64_t now_ms)
 
 const struct store_backend_ops store_sqlite_backend = {
     .name = "sqlite",
-    .scheme = "sqlite:",
+    .description = "embedded SQLite file (WAL): sqlite:PATH",
     .open = sq_open,
     .close = sq_close,
     .migrate = sq_migrate,

@@ -5,6 +5,7 @@
  * value and id of the last row seen), so a deep page costs the same as the first.
  * The default sort (last_seen) walks an index; the others sort their matches. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite_int.h"
@@ -109,8 +110,8 @@ enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter
     return each_incident(q, st, "incident list", fn, ud);
 }
 
-/* One scan grouped by all three dimensions; the few combinations are summed per
- * dimension here (three GROUP BY scans cost three times as much). */
+/* Counts take one scan grouped by all three dimensions (three GROUP BY scans
+ * cost three times as much); states and severities are summed here. */
 struct count_row {
     char key[FINDING_CLASS_MAX + 1];
     int64_t n;
@@ -130,36 +131,54 @@ static void sum_into(struct count_row *acc, size_t *nacc, size_t cap, const char
     }
 }
 
+/* One scan grouped by class first, so the rows of a class arrive together and
+ * its total is emitted when the class changes: exact for any number of classes,
+ * with memory only for the few states and severities. */
 enum store_status sq_inc_counts(struct store_conn *c,
                                 void (*fn)(const char *, const char *, int64_t, void *), void *ud)
 {
     struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT state, class, severity, count(*) FROM incidents"
-                                  " GROUP BY state, class, severity");
+    sqlite3_stmt *st = sq_stmt(q, "SELECT class, state, severity, count(*) FROM incidents"
+                                  " GROUP BY class, state, severity ORDER BY class");
     if (!st)
         return STORE_ERROR;
-    enum { CAP = 256 };
-    static __thread struct count_row by_state[CAP], by_class[CAP], by_sev[CAP];
-    size_t ns = 0, nc = 0, nv = 0;
+    enum { CAP = 32 }; /* states and severities are small closed sets */
+    struct count_row by_state[CAP], by_sev[CAP];
+    size_t ns = 0, nv = 0;
+    char *cls_prev = NULL;
+    int64_t cls_n = 0;
     int rc;
+    enum store_status res = STORE_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *state = (const char *)sqlite3_column_text(st, 0);
-        const char *cls = (const char *)sqlite3_column_text(st, 1);
+        const char *cls = (const char *)sqlite3_column_text(st, 0);
+        const char *state = (const char *)sqlite3_column_text(st, 1);
         int64_t n = sqlite3_column_int64(st, 3);
+        cls = cls ? cls : "";
+        if (!cls_prev || strcmp(cls_prev, cls) != 0) {
+            if (cls_prev)
+                fn("class", cls_prev, cls_n, ud);
+            free(cls_prev);
+            cls_prev = strdup(cls);
+            cls_n = 0;
+            if (!cls_prev) {
+                res = STORE_ERROR;
+                break;
+            }
+        }
+        cls_n += n;
         sum_into(by_state, &ns, CAP, state ? state : "", n);
-        sum_into(by_class, &nc, CAP, cls ? cls : "", n);
         sum_into(by_sev, &nv, CAP, severity_name((enum severity)sqlite3_column_int(st, 2)), n);
     }
-    enum store_status res = STORE_OK;
-    if (rc != SQLITE_DONE)
+    if (res == STORE_OK && rc != SQLITE_DONE)
         res = sq_fail(q, rc, "incident counts");
     sq_done(st);
+    if (res == STORE_OK && cls_prev)
+        fn("class", cls_prev, cls_n, ud);
+    free(cls_prev);
     if (res != STORE_OK)
         return res;
     for (size_t i = 0; i < ns; i++)
         fn("state", by_state[i].key, by_state[i].n, ud);
-    for (size_t i = 0; i < nc; i++)
-        fn("class", by_class[i].key, by_class[i].n, ud);
     for (size_t i = 0; i < nv; i++)
         fn("severity", by_sev[i].key, by_sev[i].n, ud);
     return STORE_OK;

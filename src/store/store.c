@@ -43,16 +43,6 @@ void store_config_defaults(struct store_config *cfg)
     cfg->ready_timeout_ms = 2000;
 }
 
-void store_deadline_after(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
 
 /* ---------------------------------------------------------------- writer */
 
@@ -182,10 +172,11 @@ void *store_writer_main(void *arg)
         /* Observer first, so whoever wakes up next already sees this commit
          * in the metrics. */
         pthread_mutex_lock(&s->mu);
-        void (*observer)(size_t, uint64_t) = s->observer;
+        void (*observer)(void *, size_t, uint64_t) = s->observer;
+        void *observer_ctx = s->observer_ctx;
         pthread_mutex_unlock(&s->mu);
         if (observer)
-            observer(n, us);
+            observer(observer_ctx, n, us);
 
         pthread_mutex_lock(&s->mu);
         s->in_batch = 0;
@@ -289,7 +280,7 @@ int store_ready(struct store *s)
     if (!s)
         return 0;
     struct timespec deadline;
-    store_deadline_after(&deadline, s->cfg.ready_timeout_ms);
+    time_deadline_in(&deadline, s->cfg.ready_timeout_ms);
     pthread_mutex_lock(&s->mu);
     /* A write that committed within the last second already proves the store
      * writable, unless the writer has been stuck in a batch since. This keeps
@@ -332,9 +323,11 @@ void store_stats(struct store *s, struct store_stats *out)
     pthread_mutex_unlock(&s->mu);
 }
 
-void store_set_commit_observer(struct store *s, void (*fn)(size_t batch, uint64_t latency_us))
+void store_set_commit_observer(struct store *s,
+                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us), void *ctx)
 {
     pthread_mutex_lock(&s->mu);
     s->observer = fn;
+    s->observer_ctx = ctx;
     pthread_mutex_unlock(&s->mu);
 }

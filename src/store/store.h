@@ -104,7 +104,8 @@ struct store_stats {
 void store_stats(struct store *s, struct store_stats *out);
 /* Called after every commit (from the writer thread) with batch size and latency;
  * the HTTP layer hooks its histograms here. */
-void store_set_commit_observer(struct store *s, void (*fn)(size_t batch, uint64_t latency_us));
+void store_set_commit_observer(struct store *s,
+                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us), void *ctx);
 
 /* ---- repositories: typed operations; each backend implements all of them ---- */
 

@@ -37,7 +37,8 @@ struct store {
     int64_t batch_started_ms, last_commit_ok_ms; /* monotonic */
 
     struct store_stats st;
-    void (*observer)(size_t batch, uint64_t latency_us);
+    void (*observer)(void *ctx, size_t batch, uint64_t latency_us);
+    void *observer_ctx;
 
     /* read pool */
     pthread_mutex_t rmu;
@@ -50,7 +51,6 @@ struct store {
 };
 
 /* ts = now + ms on the monotonic clock (the clock of every timed wait here). */
-void store_deadline_after(struct timespec *ts, unsigned ms);
 /* The writer thread's body (store.c). */
 void *store_writer_main(void *arg);
 

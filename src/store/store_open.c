@@ -7,6 +7,7 @@
 
 #include "store/store_int.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 static int cond_init_monotonic(pthread_cond_t *cv)
 {
@@ -24,7 +25,7 @@ static int cond_init_monotonic(pthread_cond_t *cv)
 enum store_status store_read_acquire(struct store *s, struct store_conn **out)
 {
     struct timespec deadline;
-    store_deadline_after(&deadline, s->cfg.busy_timeout_ms);
+    time_deadline_in(&deadline, s->cfg.busy_timeout_ms);
     pthread_mutex_lock(&s->rmu);
     while (s->nidle == 0) {
         if (pthread_cond_timedwait(&s->rcv, &s->rmu, &deadline) == ETIMEDOUT &&
@@ -93,9 +94,10 @@ static void fill_defaults(struct store_config *cfg, const struct store_config *i
 
 static const struct store_backend_ops *backend_or_err(const char *url, char *err, size_t errlen)
 {
-    const struct store_backend_ops *ops = store_backend_for_url(url);
+    char why[300];
+    const struct store_backend_ops *ops = store_backend_select(url, why, sizeof why);
     if (!ops)
-        snprintf(err, errlen, "unsupported store URL (expected sqlite:PATH)");
+        snprintf(err, errlen, "unsupported store URL: %s", why);
     return ops;
 }
 

@@ -46,7 +46,10 @@ struct blobcache *blobcache_open(const char *dir, unsigned max_entries)
     return c;
 }
 
-void blobcache_close(struct blobcache *c) { free(c); }
+void blobcache_close(struct blobcache *c)
+{
+    free(c);
+}
 
 static int key_ok(const char *key)
 {

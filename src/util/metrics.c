@@ -22,6 +22,7 @@ struct metric_series {
 };
 
 struct metric {
+    struct metrics *reg; /* the registry this family belongs to */
     const char *name, *help;
     enum kind kind;
     const char *label_names[METRICS_MAX_LABELS];
@@ -37,7 +38,8 @@ struct metric {
 };
 
 struct metrics {
-    pthread_mutex_t lock; /* registration, series creation, rendering */
+    pthread_mutex_t lock;        /* registration, rendering */
+    pthread_mutex_t series_lock; /* series creation (apart: rendering may take long) */
     struct metric *families[METRICS_MAX_FAMILIES];
     size_t nfamilies;
 };
@@ -51,8 +53,10 @@ const size_t METRICS_SIZE_NBUCKETS = sizeof METRICS_SIZE_BUCKETS / sizeof(double
 struct metrics *metrics_create(void)
 {
     struct metrics *reg = calloc(1, sizeof *reg);
-    if (reg)
+    if (reg) {
         pthread_mutex_init(&reg->lock, NULL);
+        pthread_mutex_init(&reg->series_lock, NULL);
+    }
     return reg;
 }
 
@@ -67,28 +71,17 @@ void metrics_destroy(struct metrics *reg)
             free(m->series[j]);
         free(m);
     }
+    pthread_mutex_destroy(&reg->series_lock);
     pthread_mutex_destroy(&reg->lock);
     free(reg);
-}
-
-static struct metrics *default_reg;
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-static void default_init(void) { default_reg = metrics_create(); }
-
-struct metrics *metrics_default(void)
-{
-    pthread_once(&default_once, default_init);
-    return default_reg;
 }
 
 static struct metric *family_register(struct metrics *reg, const char *name, const char *help,
                                       enum kind kind, const char *const *label_names,
                                       const double *bounds, size_t nbounds)
 {
-    if (!reg)
-        reg = metrics_default();
     if (!reg || !name)
-        return NULL;
+        return NULL; /* no registry: nothing is recorded */
     struct metric *m = NULL;
     pthread_mutex_lock(&reg->lock);
     for (size_t i = 0; i < reg->nfamilies; i++) {
@@ -106,6 +99,7 @@ static struct metric *family_register(struct metrics *reg, const char *name, con
     m = calloc(1, sizeof *m);
     if (!m)
         goto out;
+    m->reg = reg;
     m->name = name;
     m->help = help ? help : "";
     m->kind = kind;
@@ -144,8 +138,6 @@ struct metric *metrics_histogram(struct metrics *reg, const char *name, const ch
 static struct metric *fn_register(struct metrics *reg, const char *name, const char *help,
                                   enum kind kind, double (*fn)(void *), void *ctx)
 {
-    if (!reg)
-        reg = metrics_default();
     struct metric *m = family_register(reg, name, help, kind, NULL, NULL, 0);
     if (m) {
         pthread_mutex_lock(&reg->lock);
@@ -199,10 +191,6 @@ static struct metric_series *series_scan(struct metric *m, size_t from, size_t t
     return NULL;
 }
 
-/* Which registry owns m is not stored: series creation serialises on a lock
- * private to the family set, so one process-wide mutex for creation is enough. */
-static pthread_mutex_t series_lock = PTHREAD_MUTEX_INITIALIZER;
-
 struct metric_series *metric_series_get(struct metric *m, const char *const *values)
 {
     static const char *const none[1] = {""};
@@ -215,7 +203,7 @@ struct metric_series *metric_series_get(struct metric *m, const char *const *val
     struct metric_series *s = series_scan(m, 0, n, h, values);
     if (s)
         return s;
-    pthread_mutex_lock(&series_lock);
+    pthread_mutex_lock(&m->reg->series_lock);
     size_t n2 = atomic_load_explicit(&m->nseries, memory_order_acquire);
     s = series_scan(m, n, n2, h, values);
     if (!s && n2 < METRICS_MAX_SERIES) {
@@ -229,7 +217,7 @@ struct metric_series *metric_series_get(struct metric *m, const char *const *val
             atomic_store_explicit(&m->nseries, n2 + 1, memory_order_release);
         }
     }
-    pthread_mutex_unlock(&series_lock);
+    pthread_mutex_unlock(&m->reg->series_lock);
     return s;
 }
 
@@ -450,10 +438,13 @@ static void render_family(struct buf *b, const struct metric *m)
 
 char *metrics_render(struct metrics *reg, size_t *len)
 {
-    if (!reg)
-        reg = metrics_default();
     struct buf b = {0};
     buf_put(&b, "", 0);
+    if (!reg) {
+        if (len)
+            *len = 0;
+        return b.data; /* no registry: nothing to say */
+    }
     pthread_mutex_lock(&reg->lock);
     for (size_t i = 0; i < reg->nfamilies; i++)
         render_family(&b, reg->families[i]);

@@ -1,9 +1,8 @@
 /* A tiny metrics registry rendering the Prometheus text format (version 0.0.4).
  *
- *   static struct metric *req_total;
- *   req_total = metrics_counter(NULL, "srebot_http_requests_total", "HTTP requests",
+ *   srv->req_total = metrics_counter(reg, "srebot_http_requests_total", "HTTP requests",
  *                               (const char *[]){"route", "method", "status", NULL});
- *   struct metric_series *s = metric_series_get(req_total,
+ *   struct metric_series *s = metric_series_get(srv->req_total,
  *                               (const char *[]){"/healthz", "GET", "200"});
  *   metric_inc(s);
  *
@@ -16,7 +15,10 @@
  * function accepts NULL (and does nothing), so a label explosion costs nothing
  * but the lost series.
  *
- * reg NULL means the process-wide registry that /metrics renders.
+ * A registry is an object: the daemon's is made by main.c (struct app's
+ * `metrics`, rendered by /metrics) and handed to every module that records;
+ * tests make their own. reg NULL records nothing (registration returns NULL,
+ * which every update accepts), so a module given no registry costs nothing.
  */
 #ifndef SREBOT_UTIL_METRICS_H
 #define SREBOT_UTIL_METRICS_H
@@ -34,9 +36,7 @@ struct metric;         /* a family: name, help, type, label names */
 struct metric_series;  /* one label set of a family */
 
 struct metrics *metrics_create(void);
-void metrics_destroy(struct metrics *reg);
-/* The process-wide registry (never destroyed). */
-struct metrics *metrics_default(void);
+void metrics_destroy(struct metrics *reg); /* after every module that records into it */
 
 /* label_names: NULL-terminated (at most METRICS_MAX_LABELS), or NULL for none.
  * Returns NULL when the registry is full, or when name is registered with
@@ -72,7 +72,7 @@ void metric_observe(struct metric_series *s, double v);    /* histograms */
 double metric_value(const struct metric_series *s);
 
 /* Renders every family; returns a malloc'd NUL-terminated text (length in *len),
- * or NULL on allocation failure. */
+ * or NULL on allocation failure. reg NULL: an empty text. */
 char *metrics_render(struct metrics *reg, size_t *len);
 
 /* Common bucket sets. */

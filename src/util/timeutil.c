@@ -21,6 +21,19 @@ uint64_t time_mono_ns(void)
 
 int64_t time_mono_ms(void) { return (int64_t)(time_mono_ns() / 1000000ull); }
 
+void time_deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    if (ms <= 0)
+        return;
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 void time_format_rfc3339(int64_t ms, char *out, size_t outlen)
 {
     time_t secs = (time_t)(ms / 1000);
@@ -61,7 +74,10 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
     if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' ||
         digits(&p, 2, &sec))
         return -1;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+    static const int days_in[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+    if (Y < 1 || M < 1 || M > 12 || D < 1 || D > days_in[M - 1] + (M == 2 && leap) || h > 23 ||
+        m > 59 || sec > 60)
         return -1;
     int frac_ms = 0;
     if (*p == '.') {

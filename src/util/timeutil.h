@@ -4,10 +4,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 int64_t time_now_ms(void);        /* wall clock */
 int64_t time_mono_ms(void);       /* monotonic, for timeouts and intervals */
 uint64_t time_mono_ns(void);
+
+/* The one deadline helper: the CLOCK_MONOTONIC instant `ms` milliseconds from
+ * now (ms <= 0: now), as pthread_cond_timedwait wants it. The condition
+ * variable must use the monotonic clock (pthread_condattr_setclock), so a wall
+ * clock step neither shortens nor stretches the wait. */
+void time_deadline_in(struct timespec *ts, int64_t ms);
 
 /* "2026-11-27T02:09:35.123Z"; out must hold 32 bytes. */
 void time_format_rfc3339(int64_t ms, char *out, size_t outlen);

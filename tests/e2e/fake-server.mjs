@@ -31,7 +31,7 @@ const versions = [{
       approval: { required_for: ['rollout_restart', 'cordon_node'], expiry_seconds: 3600, approvers_required: 1, allow_self_approval: true } },
     allowlists: { cronjobs: [{ namespace: 'batch', name: 'report' }], workloads: [], protected_namespaces: ['kube-system', 'kube-public', 'kube-node-lease'] },
     channels: [{ id: 'inapp', provider: 'inapp', enabled: true, settings: {} },
-      { id: 'ops-slack', provider: 'slack', enabled: false, settings: { channel: '#ops', token: { secret_ref: { env: 'SLACK_TOKEN' } } } }],
+      { id: 'ops-slack', provider: 'slack', enabled: false, settings: { channel: '#ops', token: { secret_ref: { env: 'IF_SRE_SECRET_SLACK_TOKEN' } } } }],
     routing: { rules: [{ severities: ['critical'], channels: ['ops-slack'] }], fallback: 'inapp' },
     detector_learning_mode: 'suggest',
     detector_rules: [{ id: 'builtin.go_panic', builtin: true, enabled: true, kind: 'log_signature', pattern: 'panic: |goroutine \\d+ \\[running\\]',
@@ -85,6 +85,7 @@ http.createServer(async (req, res) => {
   const m = (re) => re.exec(p);
   let r;
   if (p === '/api/v1/whoami') return send(res, 200, who);
+  if (p === '/api/v1/meta') return send(res, 200, { event_types: ['sre.finding.observed', 'sre.incident.opened', 'sre.incident.state_changed', 'sre.incident.resolved', 'sre.evidence.added'], incident_states: Object.keys(TRANS), severities: Object.keys(SEV).reverse() });
   if (p === '/api/v1/events') {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.write(': hello\n\n');

@@ -1,5 +1,7 @@
 /* Runs a fuzz target over files or directories of inputs without libFuzzer, so
- * the test build (gcc, ASan+UBSan) replays every seed corpus on each `make test`. */
+ * the test build (gcc, ASan+UBSan) replays every seed corpus on each `make test`.
+ * A missing path, an unreadable file or a corpus with no file fails the run: a
+ * replay that replays nothing must not pass. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,10 +31,16 @@ int main(int argc, char **argv)
     int files = 0;
     for (int i = 1; i < argc; i++) {
         struct stat st;
-        if (stat(argv[i], &st))
-            continue;
+        if (stat(argv[i], &st)) {
+            fprintf(stderr, "replay: %s: missing\n", argv[i]);
+            return 1;
+        }
         if (!S_ISDIR(st.st_mode)) {
-            files += run_file(argv[i]) == 0;
+            if (run_file(argv[i]) != 0) {
+                fprintf(stderr, "replay: %s: unreadable\n", argv[i]);
+                return 1;
+            }
+            files++;
             continue;
         }
         DIR *d = opendir(argv[i]);
@@ -42,7 +50,12 @@ int main(int argc, char **argv)
                 continue;
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
-            files += run_file(path) == 0;
+            if (run_file(path) != 0) {
+                fprintf(stderr, "replay: %s: unreadable\n", path);
+                closedir(d);
+                return 1;
+            }
+            files++;
         }
         if (d)
             closedir(d);
@@ -52,5 +65,9 @@ int main(int argc, char **argv)
     LLVMFuzzerTestOneInput((const uint8_t *)"{", 1);
     LLVMFuzzerTestOneInput((const uint8_t *)"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", 50);
     printf("replayed %d corpus files\n", files);
+    if (files == 0) {
+        fprintf(stderr, "replay: no corpus file given or found\n");
+        return 1;
+    }
     return 0;
 }

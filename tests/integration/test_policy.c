@@ -271,7 +271,7 @@ static void invalid_documents_get_every_problem(void **state)
     json_object_set_new(json_object_get(doc, "routing"), "fallback", json_string("inapp"));
     json_object_set_new(json_object_get(json_array_get(json_object_get(doc, "channels"), 1),
                                         "settings"),
-                        "token", json_pack("{s:{s:s}}", "secret_ref", "env", "SLACK_TOKEN"));
+                        "token", json_pack("{s:{s:s}}", "secret_ref", "env", "IF_SRE_SECRET_SLACK_TOKEN"));
     assert_int_equal(put_policy(&d, doc, "\"1\"", IT_ADMIN, &r), 200);
     json_t *tok = json_object_get(
         json_object_get(json_array_get(json_object_get(json_object_get(r.json, "document"),
@@ -281,7 +281,7 @@ static void invalid_documents_get_every_problem(void **state)
         "token");
     assert_string_equal(json_string_value(json_object_get(json_object_get(tok, "secret_ref"),
                                                           "env")),
-                        "SLACK_TOKEN");
+                        "IF_SRE_SECRET_SLACK_TOKEN");
     it_resp_free(&r);
     json_decref(doc);
     assert_int_equal(it_stop(&d), 0);

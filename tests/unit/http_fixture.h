@@ -20,9 +20,10 @@
 
 #include "api/ops.h"
 #include "api/routes.h"
-#include "http/auth.h"
+#include "api/auth.h"
 #include "http/http.h"
 #include "store_fixture.h"
+#include "util/json_cache.h"
 #include "util/metrics.h"
 
 #define ENV_ADMIN "test-env-admin-token"
@@ -221,6 +222,10 @@ static inline int start_server(void)
         .max_connections = 64,
         .connection_timeout_s = 10,
         .threads = 2,
+        .authenticate = api_authenticate,
+        .auth_ctx = &app,
+        .metrics = app.metrics,
+        .wake = app.wake,
     };
     char err[256];
     if (http_server_start(&hc, table, &app, &srv, err, sizeof err) != 0) {
@@ -241,6 +246,9 @@ static inline int http_fixture_setup(const struct http_route *extra)
     if (!store)
         return -1;
     app.store = store;
+    app.metrics = metrics_create();
+    app.wake = http_wake_create();
+    app.counts = json_cache_create();
     app.started_at_ms = time_now_ms();
     crypto_sha256(ENV_ADMIN, strlen(ENV_ADMIN), app.admin_token_hash);
     app.has_admin_token = 1;
@@ -263,6 +271,9 @@ static inline int http_fixture_teardown(void **state)
     (void)state;
     http_server_stop(srv);
     store_close(store);
+    json_cache_destroy(app.counts);
+    http_wake_destroy(app.wake);
+    metrics_destroy(app.metrics);
     fixture_cleanup(&fx);
     curl_global_cleanup();
     return 0;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http/auth.h"
+#include "api/auth.h"
 #include "store_fixture.h"
 
 static void test_format(void **state)

@@ -82,6 +82,7 @@ static void bad_values_name_the_setting(void **state)
         {"IF_SRE_ENVIRONMENT", "prod", "IF_SRE_ENVIRONMENT: must be one of"},
         {"IF_SRE_LOG_LEVEL", "loud", "--log-level / IF_SRE_LOG_LEVEL"},
         {"IF_SRE_STORE_URL", "mysql://x", "IF_SRE_STORE_URL"},
+        {"IF_SRE_BUS_URL", "nats", "--bus / IF_SRE_BUS_URL: must be a URL"},
         {"IF_SRE_ADMIN_TOKEN", "short", "IF_SRE_ADMIN_TOKEN: must be at least 16"},
         {"IF_SRE_MAX_BODY_BYTES", "12abc", "IF_SRE_MAX_BODY_BYTES"},
         {"IF_SRE_MAX_BODY_BYTES", "-5", "IF_SRE_MAX_BODY_BYTES"},

@@ -270,9 +270,9 @@ static void set_policy(int64_t version, json_t *doc)
     pthread_mutex_unlock(&pol_mu);
 }
 
-static int has_item(const char *id)
+static int has_item(struct sources *src, const char *id)
 {
-    json_t *st = sources_status();
+    json_t *st = sources_status(src);
     int found = 0;
     size_t i;
     json_t *it;
@@ -296,22 +296,25 @@ static void test_policy_watcher(void **state)
     capture_init(&cap, &sink);
     struct sources_config cfg = {.no_host = 1, .policy_fn = policy_source, .policy_poll_ms = 30};
     char err[200];
-    assert_int_equal(sources_start(&cfg, &sink, NULL, err, sizeof err), 0);
-    assert_int_not_equal(sources_start(&cfg, &sink, NULL, err, sizeof err), 0); /* once */
-    assert_true(has_item("first"));
-    assert_false(has_item("second"));
+    struct sources *src = NULL;
+    assert_int_equal(sources_create(&cfg, &sink, &src, err, sizeof err), 0);
+    assert_int_equal(sources_start(src, NULL, err, sizeof err), 0);
+    assert_int_not_equal(sources_start(src, NULL, err, sizeof err), 0); /* once */
+    assert_true(has_item(src, "first"));
+    assert_false(has_item(src, "second"));
     set_policy(2, json_pack("{s:[{s:s,s:s,s:s,s:i}]}", "probes", "id", "second", "kind", "tcp",
                             "target", target, "interval_seconds", 5));
     int64_t deadline = time_mono_ms() + 30000;
-    while (!has_item("second") && time_mono_ms() < deadline)
+    while (!has_item(src, "second") && time_mono_ms() < deadline)
         usleep(20 * 1000);
-    assert_true(has_item("second"));
-    assert_false(has_item("first"));
-    assert_int_equal(sources_wait_cycles(1, 30000), 0);
-    sources_stop();
-    json_t *st = sources_status(); /* stopped: empty, not an error */
+    assert_true(has_item(src, "second"));
+    assert_false(has_item(src, "first"));
+    assert_int_equal(sources_wait_cycles(src, 1, 30000), 0);
+    sources_stop(src);
+    json_t *st = sources_status(src); /* stopped: empty, not an error */
     assert_int_equal(json_array_size(json_object_get(st, "items")), 0);
     json_decref(st);
+    sources_destroy(src);
     set_policy(0, NULL);
     close(lfd);
     capture_free(&cap);

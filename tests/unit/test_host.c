@@ -244,11 +244,12 @@ static void test_real_machine_cycle(void **state)
 {
     (void)state;
     const struct source_ops *ops = source_find("host");
+    struct source_deps deps = {0}; /* the host source needs none of them */
     void *h = NULL;
     char err[200] = "";
     json_t *cfg = json_pack("{s:[s],s:{s:i}}", "mounts", "/", "thresholds", "disk_used_percent",
                             100);
-    assert_int_equal(ops->init(cfg, &h, err, sizeof err), 0);
+    assert_int_equal(ops->init(cfg, &deps, &h, err, sizeof err), 0);
     json_decref(cfg);
     struct capture cap;
     struct finding_sink sink;
@@ -259,11 +260,11 @@ static void test_real_machine_cycle(void **state)
     capture_free(&cap);
     /* bad configuration is refused at init */
     cfg = json_pack("{s:[s]}", "mounts", "relative/path");
-    assert_int_not_equal(ops->init(cfg, &h, err, sizeof err), 0);
+    assert_int_not_equal(ops->init(cfg, &deps, &h, err, sizeof err), 0);
     json_decref(cfg);
     cfg = json_pack("{s:{s:i,s:i}}", "thresholds", "disk_used_percent", 10,
                     "host_clear_gap_percent", 20);
-    assert_int_not_equal(ops->init(cfg, &h, err, sizeof err), 0);
+    assert_int_not_equal(ops->init(cfg, &deps, &h, err, sizeof err), 0);
     assert_non_null(strstr(err, "gap"));
     json_decref(cfg);
 }

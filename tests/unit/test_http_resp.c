@@ -1,4 +1,4 @@
-/* The error shape, the store-status mapping and the JSON body parser. */
+/* The error shape, the service-status mapping and the JSON body parser. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,28 +89,47 @@ static void test_problems_become_details(void **state)
     reset(&r);
 }
 
-static void test_store_errors(void **state)
+static void test_svc_errors(void **state)
 {
     (void)state;
     static const struct {
-        enum store_status st;
+        enum svc_status st;
         int status;
         const char *code;
+        int retry;
     } cases[] = {
-        {STORE_BUSY, 503, "unavailable"},    {STORE_NOT_FOUND, 404, "not_found"},
-        {STORE_CONFLICT, 409, "conflict"},   {STORE_INVALID, 422, "validation_failed"},
-        {STORE_ERROR, 500, "internal"},
+        {SVC_BUSY, 503, "unavailable", 1},     {SVC_UNAVAILABLE, 503, "unavailable", 1},
+        {SVC_NOT_FOUND, 404, "not_found", 0},  {SVC_CONFLICT, 409, "conflict", 0},
+        {SVC_INVALID, 422, "validation_failed", 0}, {SVC_DENIED, 403, "forbidden", 0},
+        {SVC_EXPIRED, 410, "expired", 0},      {SVC_INTERNAL, 500, "internal", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct http_resp r = {0};
-        http_resp_store_error(&r, cases[i].st, "incident");
+        http_resp_svc_error(&r, cases[i].st, "incident");
         check_error_shape(&r, cases[i].status, cases[i].code);
-        if (cases[i].st == STORE_BUSY)
+        if (cases[i].retry)
             assert_string_equal(header(&r, "Retry-After"), "1");
         else
             assert_null(header(&r, "Retry-After"));
         reset(&r);
     }
+    /* store results reach HTTP only through the service mapping */
+    static const struct {
+        enum store_status st;
+        int status;
+    } via_svc[] = {
+        {STORE_BUSY, 503}, {STORE_NOT_FOUND, 404}, {STORE_CONFLICT, 409},
+        {STORE_INVALID, 422}, {STORE_ERROR, 500},
+    };
+    for (size_t i = 0; i < sizeof via_svc / sizeof via_svc[0]; i++) {
+        struct http_resp r = {0};
+        http_resp_svc_error(&r, svc_from_store(via_svc[i].st), "incident");
+        assert_int_equal(r.status, via_svc[i].status);
+        reset(&r);
+    }
+    assert_int_equal(svc_from_store(STORE_OK), SVC_OK);
+    for (int s = SVC_OK; s <= SVC_INTERNAL; s++)
+        assert_true(strlen(svc_status_text((enum svc_status)s)) > 0);
 }
 
 static void test_headers_replace_and_bound(void **state)
@@ -200,7 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_codes),
         cmocka_unit_test(test_problems_become_details),
-        cmocka_unit_test(test_store_errors),
+        cmocka_unit_test(test_svc_errors),
         cmocka_unit_test(test_headers_replace_and_bound),
         cmocka_unit_test(test_req_json),
     };

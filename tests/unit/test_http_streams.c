@@ -1,5 +1,5 @@
 /* Streamed responses (Server-Sent Events) and stopping the server: waits are
- * parked, not spun; http_streams_wake() delivers promptly; stopping ends idle
+ * parked, not spun; http_wake_signal(app.wake) delivers promptly; stopping ends idle
  * streams and lets requests in flight finish. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,7 +28,7 @@ static long ticker_fn(void *ctx, uint64_t pos, char *buf, size_t max)
         return -1;
     if (++t->polls % (t->idle + 1) != 0) {
         if (t->wake_on_idle)
-            http_streams_wake();
+            http_wake_signal(app.wake);
         return 0;
     }
     int n = snprintf(buf, max, "id: %d\nevent: tick\ndata: {\"n\":%d}\n\n", t->sent, t->sent);
@@ -119,7 +119,7 @@ static void *wake_loop(void *arg)
 {
     (void)arg;
     while (!atomic_load(&wake_stop)) {
-        http_streams_wake();
+        http_wake_signal(app.wake);
         usleep(10000);
     }
     return NULL;

@@ -40,7 +40,7 @@ static void open_all(struct fx *f, struct bus *bus)
     lc.bus = bus;
     lc.tick_ms = 3600 * 1000; /* the tests drive the tick themselves */
     lc.relay_ms = 20;
-    assert_int_equal(ledger_create(&lc, &f->ledger), STORE_OK);
+    assert_int_equal(ledger_create(&lc, &f->ledger), SVC_OK);
 }
 
 static void close_all(struct fx *f)
@@ -83,14 +83,13 @@ static int teardown(void **state)
 /* Ingests a JSON document; returns the answer's items. */
 static json_t *ingest(struct fx *f, const char *doc)
 {
-    struct problems *p = malloc(sizeof *p);
-    problems_init(p);
+    struct problems *p = problems_create();
     json_t *answer = NULL;
-    enum store_status st = ledger_ingest_json(f->ledger, doc, strlen(doc), "test", &answer, p);
-    if (st != STORE_OK)
-        fail_msg("ingest: %s (%s %s)", store_status_name(st), p->count ? p->items[0].path : "",
+    enum svc_status st = ledger_ingest_json(f->ledger, doc, strlen(doc), "test", &answer, p);
+    if (st != SVC_OK)
+        fail_msg("ingest: %s (%s %s)", svc_status_text(st), p->count ? p->items[0].path : "",
                  p->count ? p->items[0].message : "");
-    free(p);
+    problems_destroy(p);
     json_t *items = json_incref(json_object_get(answer, "items"));
     json_decref(answer);
     return items;
@@ -214,9 +213,9 @@ static void reopen_and_flap_damping(void **state)
 
     unsigned changed = 99;
     int64_t now = time_now_ms();
-    assert_int_equal(ledger_tick(f->ledger, now + 1000, &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, now + 1000, &changed), SVC_OK);
     assert_int_equal(changed, 0); /* quiet period not over */
-    assert_int_equal(ledger_tick(f->ledger, now + fp->quiet_period_ms + 1000, &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, now + fp->quiet_period_ms + 1000, &changed), SVC_OK);
     assert_int_equal(changed, 1);
     assert_int_equal(get_incident(f, id).state, ST_RESOLVED);
 
@@ -250,36 +249,35 @@ static void operator_transitions(void **state)
     struct fx *f = *state;
     json_t *a = ingest(f, "[" FINDING("c1", "t", "firing") "]");
     int64_t id = incident_of(a, 0);
-    struct problems *p = malloc(sizeof *p);
+    struct problems *p = problems_create();
     struct incident out;
-    problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_RECOVERING, "x", 0, 0, "alice", &out, p),
-                     STORE_OK);
+                     SVC_OK);
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_SUPPRESSED, "x", 0, 0, "alice", &out, p),
-                     STORE_CONFLICT);
+                     SVC_CONFLICT);
     assert_string_equal(p->items[0].path, "/to");
     assert_string_equal(p->items[0].message, "allowed: resolved, triaged, escalated");
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_TRIAGED, "looking", 0, 0, "alice", &out, p),
-                     STORE_OK);
+                     SVC_OK);
     assert_int_equal(out.state, ST_TRIAGED);
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, id, ST_SUPPRESSED, "noise", 0, 0, "alice", &out, p),
-                     STORE_INVALID);
+                     SVC_INVALID);
     assert_string_equal(p->items[0].path, "/suppress_until");
     int64_t until = time_now_ms() + 60000;
     problems_init(p);
     assert_int_equal(
         ledger_transition(f->ledger, id, ST_SUPPRESSED, "noise", 1, until, "alice", &out, p),
-        STORE_OK);
+        SVC_OK);
     assert_int_equal(out.suppressed_until_ms, until);
     problems_init(p);
     assert_int_equal(ledger_transition(f->ledger, 999999, ST_TRIAGED, "x", 0, 0, "alice", &out, p),
-                     STORE_NOT_FOUND);
+                     SVC_NOT_FOUND);
     /* suppression expires through the tick */
     unsigned changed = 0;
-    assert_int_equal(ledger_tick(f->ledger, until, &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, until, &changed), SVC_OK);
     assert_int_equal(changed, 1);
     assert_int_equal(get_incident(f, id).state, ST_OBSERVED);
 
@@ -291,15 +289,15 @@ static void operator_transitions(void **state)
     problems_init(p);
     assert_int_equal(evidence_from_json(ej, "", &e, p), 0);
     int64_t eid = 0;
-    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), STORE_OK);
+    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), SVC_OK);
     assert_true(eid > 0);
-    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), STORE_OK);
+    assert_int_equal(ledger_add_evidence(f->ledger, id, &e, "alice", &eid), SVC_OK);
     assert_int_equal(eid, 0);
-    assert_int_equal(ledger_add_evidence(f->ledger, 424242, &e, "alice", &eid), STORE_NOT_FOUND);
+    assert_int_equal(ledger_add_evidence(f->ledger, 424242, &e, "alice", &eid), SVC_NOT_FOUND);
     assert_int_equal(count_evidence(f, id), 2);
     evidence_clear(&e);
     json_decref(ej);
-    free(p);
+    problems_destroy(p);
     json_decref(a);
 }
 
@@ -345,7 +343,15 @@ struct seen {
     char types[64][40];
 };
 
-static void on_event(const struct bus_msg *m, void *ud)
+static struct bus *local_bus(void)
+{
+    struct bus *b = NULL;
+    char err[200];
+    assert_int_equal(bus_open("local:", NULL, &b, err, sizeof err), 0);
+    return b;
+}
+
+static enum bus_ack on_event(const struct bus_msg *m, void *ud)
 {
     struct seen *s = ud;
     pthread_mutex_lock(&s->mu);
@@ -354,6 +360,7 @@ static void on_event(const struct bus_msg *m, void *ud)
     s->n++;
     snprintf(s->last_id, sizeof s->last_id, "%s", m->msg_id);
     pthread_mutex_unlock(&s->mu);
+    return BUS_ACK;
 }
 
 static int wait_events(struct seen *s, int n)
@@ -388,11 +395,11 @@ static void outbox_retention(void **state)
     ledger_config_defaults(&lc);
     lc.store = f->store;
     lc.outbox_retain = 2;
-    assert_int_equal(ledger_create(&lc, &f->ledger), STORE_OK);
+    assert_int_equal(ledger_create(&lc, &f->ledger), SVC_OK);
     json_t *a = ingest(f, "[" FINDING("r1", "ret", "firing") "]"); /* 3 events */
     assert_int_equal(ledger_outbox_head(f->ledger), 3);
     unsigned changed;
-    assert_int_equal(ledger_tick(f->ledger, time_now_ms(), &changed), STORE_OK);
+    assert_int_equal(ledger_tick(f->ledger, time_now_ms(), &changed), SVC_OK);
     struct store_conn *c;
     int64_t seq = 0;
     assert_int_equal(store_read_acquire(f->store, &c), STORE_OK);
@@ -409,7 +416,7 @@ static void outbox_delivers_after_restart(void **state)
     json_t *a = ingest(f, "[" FINDING("e1", "z", "firing") "]");
     close_all(f);
 
-    struct bus *bus = bus_local_create();
+    struct bus *bus = local_bus();
     struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     assert_true(bus_subscribe(bus, "sre.>", on_event, &s) > 0);
     open_all(f, bus);
@@ -426,7 +433,8 @@ static void outbox_delivers_after_restart(void **state)
 
     /* the detector subject takes the ingest path */
     const char *det = FINDING("det-1", "z", "firing");
-    bus_publish(bus, "sre.detector.finding.observed", "m1", det, strlen(det));
+    assert_int_equal(bus_publish(bus, "sre.detector.finding.observed", "m1", det, strlen(det)),
+                     ADAPTER_OK);
     /* "sre.>" also sees the detector message itself, then its finding event */
     assert_int_equal(wait_events(&s, 5), 5);
     assert_string_equal(s.types[3], "sre.detector.finding.observed");
@@ -451,7 +459,7 @@ static void relay_skips_unwanted_subjects(void **state)
 {
     struct fx *f = *state;
     close_all(f);
-    struct bus *bus = bus_local_create();
+    struct bus *bus = local_bus();
     struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     assert_true(bus_subscribe(bus, "sre.incident.>", on_event, &s) > 0);
     assert_int_equal(bus_interested(bus, "sre.incident.opened"), 1);
@@ -479,6 +487,63 @@ static void relay_skips_unwanted_subjects(void **state)
     json_decref(b);
 }
 
+struct class_counts {
+    size_t classes;
+    int64_t total_by_class, total_by_state, total_by_sev, biggest;
+};
+
+static void on_count(const char *dim, const char *value, int64_t n, void *ud)
+{
+    struct class_counts *cc = ud;
+    if (strcmp(dim, "class") == 0) {
+        cc->classes++;
+        cc->total_by_class += n;
+        if (strcmp(value, "zzz_domain.the_big_one") == 0)
+            cc->biggest = n;
+    } else if (strcmp(dim, "state") == 0) {
+        cc->total_by_state += n;
+    } else {
+        cc->total_by_sev += n;
+    }
+}
+
+/* Counts are exact past any fixed table size: 300 small classes plus one
+ * class, sorting last, that holds most incidents. */
+static void counts_are_exact_for_many_classes(void **state)
+{
+    struct fx *f = *state;
+    enum { SMALL = 300, BIG = 40 };
+    size_t cap = (SMALL + BIG) * 200 + 16, len = 0;
+    char *doc = malloc(cap);
+    len += (size_t)snprintf(doc + len, cap - len, "[");
+    for (int i = 0; i < SMALL + BIG; i++) {
+        char cls[64], key[32];
+        if (i < SMALL)
+            snprintf(cls, sizeof cls, "aaa_domain.c%03d", i);
+        else
+            snprintf(cls, sizeof cls, "zzz_domain.the_big_one");
+        snprintf(key, sizeof key, "k%d", i);
+        len += (size_t)snprintf(doc + len, cap - len,
+                                "%s{\"source\":\"probe\",\"class\":\"%s\","
+                                "\"correlation_key\":\"%s\",\"severity\":\"info\","
+                                "\"status\":\"firing\",\"summary\":\"s\"}",
+                                i ? "," : "", cls, key);
+    }
+    snprintf(doc + len, cap - len, "]");
+    json_decref(ingest(f, doc));
+    free(doc);
+    struct store_conn *c;
+    assert_int_equal(store_read_acquire(f->store, &c), STORE_OK);
+    struct class_counts cc = {0};
+    assert_int_equal(store_incident_counts(c, on_count, &cc), STORE_OK);
+    store_read_release(f->store, c);
+    assert_int_equal(cc.classes, SMALL + 1);
+    assert_int_equal(cc.biggest, BIG);
+    assert_int_equal(cc.total_by_class, SMALL + BIG);
+    assert_int_equal(cc.total_by_state, SMALL + BIG);
+    assert_int_equal(cc.total_by_sev, SMALL + BIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +554,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(outbox_delivers_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(relay_skips_unwanted_subjects, setup, teardown),
+        cmocka_unit_test_setup_teardown(counts_are_exact_for_many_classes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

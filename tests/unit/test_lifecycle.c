@@ -100,27 +100,27 @@ static void operator_requests(void **state)
         enum incident_state from, to;
         int has_until;
         int64_t until;
-        int rc;
+        enum lifecycle_verdict rc;
         const char *path, *code;
     } cases[] = {
-        {O, T, 0, 0, 0, NULL, NULL},
-        {O, S, 1, now + 60000, 0, NULL, NULL},
-        {O, S, 0, 0, -1, "/suppress_until", "required"},
-        {O, S, 1, now, -1, "/suppress_until", "range"},
-        {O, S, 1, now + SUPPRESS_MAX_MS + 1, -1, "/suppress_until", "range"},
-        {O, T, 1, now + 60000, -1, "/suppress_until", "forbidden"},
-        {X, T, 0, 0, -1, "/to", "conflict"},
-        {R, O, 0, 0, -1, "/to", "conflict"}, /* system only */
-        {S, R, 0, 0, -1, "/to", "conflict"}, /* system only */
-        {X, O, 0, 0, 0, NULL, NULL},
+        {O, T, 0, 0, LIFECYCLE_OK, NULL, NULL},
+        {O, S, 1, now + 60000, LIFECYCLE_OK, NULL, NULL},
+        {O, S, 0, 0, LIFECYCLE_INVALID, "/suppress_until", "required"},
+        {O, S, 1, now, LIFECYCLE_INVALID, "/suppress_until", "range"},
+        {O, S, 1, now + SUPPRESS_MAX_MS + 1, LIFECYCLE_INVALID, "/suppress_until", "range"},
+        {O, T, 1, now + 60000, LIFECYCLE_INVALID, "/suppress_until", "forbidden"},
+        {X, T, 0, 0, LIFECYCLE_REFUSED, "/to", "conflict"},
+        {R, O, 0, 0, LIFECYCLE_REFUSED, "/to", "conflict"}, /* system only */
+        {S, R, 0, 0, LIFECYCLE_REFUSED, "/to", "conflict"}, /* system only */
+        {X, O, 0, 0, LIFECYCLE_OK, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct problems p;
         problems_init(&p);
-        int rc = lifecycle_check_request(cases[i].from, cases[i].to, cases[i].has_until,
-                                         cases[i].until, now, &p);
+        enum lifecycle_verdict rc = lifecycle_check_request(
+            cases[i].from, cases[i].to, cases[i].has_until, cases[i].until, now, &p);
         if (rc != cases[i].rc)
-            fail_msg("case %zu: rc %d", i, rc);
+            fail_msg("case %zu: verdict %d", i, (int)rc);
         if (cases[i].path) {
             assert_int_equal(p.count, 1);
             assert_string_equal(p.items[0].path, cases[i].path);

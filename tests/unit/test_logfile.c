@@ -24,6 +24,7 @@ struct fx {
     char dir[256];
     char log[300];
     json_t *found; /* findings emitted */
+    struct source_deps deps; /* a registry and a rules slot of the test's own */
 };
 
 static void collect(void *ctx, json_t *finding)
@@ -38,6 +39,8 @@ static int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->log, sizeof fx->log, "%s/app.log", fx->dir);
     fx->found = json_array();
+    fx->deps.metrics = metrics_create();
+    fx->deps.rules = logrules_slot_create();
     *state = fx;
     return 0;
 }
@@ -55,8 +58,9 @@ static int teardown(void **state)
     }
     rmdir(fx->dir);
     json_decref(fx->found);
+    metrics_destroy(fx->deps.metrics);
+    logrules_slot_destroy(fx->deps.rules);
     free(fx);
-    logrules_shutdown();
     return 0;
 }
 
@@ -80,7 +84,7 @@ static void *start(struct fx *fx, const char *extra)
     assert_non_null(ops);
     void *inst = NULL;
     char err[256] = "";
-    if (ops->init(cfg, &inst, err, sizeof err) != 0)
+    if (ops->init(cfg, &fx->deps, &inst, err, sizeof err) != 0)
         fail_msg("init: %s", err);
     json_decref(cfg);
     return inst;
@@ -148,7 +152,7 @@ static void appended_lines_fire_with_excerpt(void **state)
 
     /* The instance shows on /metrics. */
     size_t mlen = 0;
-    char *text_m = metrics_render(NULL, &mlen);
+    char *text_m = metrics_render(fx->deps.metrics, &mlen);
     assert_non_null(text_m);
     assert_non_null(strstr(text_m, "srebot_logfile_matches_total{id=\"t\",rule=\"builtin.go_panic\"}"));
     assert_non_null(strstr(text_m, "srebot_logfile_bytes_read_total{id=\"t\"}"));
@@ -317,7 +321,7 @@ static void rules_swap_without_restart(void **state)
         0, NULL);
     struct problems p;
     problems_init(&p);
-    assert_int_equal(logrules_publish(rules, &p), 0);
+    assert_int_equal(logrules_publish(fx->deps.rules, rules, &p), 0);
     json_decref(rules);
     append(fx->log, "payment gateway timeout after 2500ms\n");
     assert_int_equal(run(fx, inst, T0 + 2), 0);
@@ -326,7 +330,7 @@ static void rules_swap_without_restart(void **state)
     /* A bad update is refused and the rules in force stay. */
     rules = json_loads("[{\"id\":\"x\",\"pattern\":\"(\",\"class\":\"application_services.panic_detected\"}]", 0, NULL);
     problems_init(&p);
-    assert_int_equal(logrules_publish(rules, &p), -1);
+    assert_int_equal(logrules_publish(fx->deps.rules, rules, &p), -1);
     assert_string_equal(p.items[0].path, "/detector_rules/0/pattern");
     json_decref(rules);
     stop(inst);
@@ -335,6 +339,7 @@ static void rules_swap_without_restart(void **state)
 static void bad_config_is_refused(void **state)
 {
     (void)state;
+    struct source_deps deps = {0}; /* refused before anything is used */
     const struct source_ops *ops = source_find("logfile");
     const char *bad[] = {"{\"id\":\"t\"}", "{\"id\":\"t\",\"paths\":[]}",
                          "{\"id\":\"t\",\"paths\":[\"/x\"],\"max_files\":0}",
@@ -343,7 +348,7 @@ static void bad_config_is_refused(void **state)
         json_t *cfg = json_loads(bad[i], 0, NULL);
         void *inst = NULL;
         char err[256] = "";
-        assert_int_equal(ops->init(cfg, &inst, err, sizeof err), -1);
+        assert_int_equal(ops->init(cfg, &deps, &inst, err, sizeof err), -1);
         assert_true(err[0] != '\0');
         json_decref(cfg);
     }

@@ -16,6 +16,7 @@
 
 #include "cli/scanpar.h"
 #include "core/logsig.h"
+#include "sources/logrules.h"
 #include "util/blobcache.h"
 
 /* An in-memory cache that counts its calls. */
@@ -54,8 +55,8 @@ static int mem_store(void *ctx, const char *key, const char *bytes, size_t len)
 static json_t *rules_with(const char *pattern)
 {
     json_t *r = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "id", "t.a", "pattern", pattern,
-                          "class", "application_services.application_service_degraded", "id",
-                          "t.b", "pattern", "timeout after [0-9]+ms", "class",
+                          "class", "application_services.application_service_degraded", "id", "t.b",
+                          "pattern", "timeout after [0-9]+ms", "class",
                           "application_services.application_service_degraded");
     assert_non_null(r);
     return r;
@@ -132,10 +133,10 @@ static void cache_reports_the_same_problems(void **state)
     struct memcache m = {0};
     const struct logsig_cache lc = {&m, mem_load, mem_store};
     static struct problems p1, p2;
-    json_t *bad = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "id",
-                            "t.a", "pattern", "(", "class", "nope.nope", "id", "t.b", "pattern",
-                            "x*", "class", "application_services.application_service_degraded",
-                            "id", "t.c", "pattern", "ok", "class", "nope", "severity", "loud");
+    json_t *bad = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "id", "t.a",
+                            "pattern", "(", "class", "nope.nope", "id", "t.b", "pattern", "x*",
+                            "class", "application_services.application_service_degraded", "id",
+                            "t.c", "pattern", "ok", "class", "nope", "severity", "loud");
     struct logsig_set *s = NULL;
     problems_init(&p1);
     problems_init(&p2);
@@ -185,7 +186,7 @@ static void blobcache_round_trip_damage_and_bounds(void **state)
     assert_null(blobcache_load(c, "../k", &len));
 
     /* A flipped byte is caught by the stored digest. */
-    char path[256];
+    char path[512];
     snprintf(path, sizeof path, "%s/k1.blob", cdir);
     int fd = open(path, O_WRONLY);
     assert_true(fd >= 0);
@@ -213,6 +214,79 @@ static void blobcache_round_trip_damage_and_bounds(void **state)
     d = opendir(cdir);
     while ((e = readdir(d)))
         if (e->d_name[0] != '.') {
+            snprintf(path, sizeof path, "%s/%s", cdir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(cdir);
+}
+
+/* The inode of the only .blob file in d (0 when there is none), and how many there are. */
+static ino_t only_blob(const char *d, int *count)
+{
+    DIR *dd = opendir(d);
+    ino_t ino = 0;
+    *count = 0;
+    struct dirent *e;
+    while (dd && (e = readdir(dd)))
+        if (strstr(e->d_name, ".blob")) {
+            char path[512];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", d, e->d_name);
+            assert_int_equal(stat(path, &st), 0);
+            ino = st.st_ino;
+            ++*count;
+        }
+    if (dd)
+        closedir(dd);
+    return ino;
+}
+
+/* The daemon's rule slot: a restart loads the built-in set it compiled
+ * before (the cache file is read, not rewritten); a published policy set is
+ * compiled and kept beside it. */
+static void rule_slot_uses_the_cache_across_restarts(void **state)
+{
+    (void)state;
+    char cdir[128];
+    snprintf(cdir, sizeof cdir, "%s/slotcache", dir);
+    struct logrules_slot *slot = logrules_slot_create();
+    logrules_slot_use_cache(slot, cdir);
+    struct logrules *r = logrules_acquire(slot);
+    assert_non_null(r);
+    size_t builtins = logsig_set_count(r->set);
+    assert_true(builtins > 0);
+    logrules_release(slot, r);
+    logrules_slot_destroy(slot);
+    int n = 0;
+    ino_t first = only_blob(cdir, &n);
+    assert_int_equal(n, 1);
+
+    slot = logrules_slot_create(); /* a restart */
+    logrules_slot_use_cache(slot, cdir);
+    r = logrules_acquire(slot);
+    assert_int_equal(logsig_set_count(r->set), builtins);
+    assert_int_equal(count_matches(r->set, "panic: runtime error\nok\n"), 1);
+    logrules_release(slot, r);
+    assert_int_equal(only_blob(cdir, &n), first); /* loaded, not written again */
+    assert_int_equal(n, 1);
+
+    static struct problems p;
+    problems_init(&p);
+    json_t *rules = rules_with("ERR [0-9]+");
+    assert_int_equal(logrules_publish(slot, rules, &p), 0);
+    r = logrules_acquire(slot);
+    assert_int_equal(logsig_set_count(r->set), 2);
+    logrules_release(slot, r);
+    (void)only_blob(cdir, &n);
+    assert_int_equal(n, 2);
+    logrules_slot_destroy(slot);
+    json_decref(rules);
+    DIR *d = opendir(cdir);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            char path[512];
             snprintf(path, sizeof path, "%s/%s", cdir, e->d_name);
             unlink(path);
         }
@@ -268,12 +342,12 @@ static void parallel_pieces_find_what_one_scan_finds(void **state)
     (void)state;
     static struct problems pr;
     problems_init(&pr);
-    json_t *rules = json_pack(
-        "[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "id", "t.err", "pattern",
-        "ERR [0-9]+ end", "class", "application_services.application_service_degraded", "id",
-        "t.start", "pattern", "^begin [a-z]+", "class",
-        "application_services.application_service_degraded", "id", "t.long", "pattern",
-        "y{200}z", "class", "application_services.application_service_degraded");
+    json_t *rules =
+        json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "id", "t.err", "pattern",
+                  "ERR [0-9]+ end", "class", "application_services.application_service_degraded",
+                  "id", "t.start", "pattern", "^begin [a-z]+", "class",
+                  "application_services.application_service_degraded", "id", "t.long", "pattern",
+                  "y{200}z", "class", "application_services.application_service_degraded");
     struct logsig_set *set = NULL;
     assert_int_equal(logsig_compile(rules, "", 0, &set, &pr), 0);
     /* Lines of every length around the piece sizes below, matches at line
@@ -292,7 +366,9 @@ static void parallel_pieces_find_what_one_scan_finds(void **state)
                          "................................................................", i);
         } else {
             n = snprintf(buf + len, sizeof buf - len, "%.*sline %d\n", i % 90,
-                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", i);
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                         "aaaaaaaaaaaaaaaaa",
+                         i);
         }
         len += (size_t)n;
     }
@@ -346,6 +422,7 @@ int main(void)
         cmocka_unit_test(cache_reports_the_same_problems),
         cmocka_unit_test(blobcache_round_trip_damage_and_bounds),
         cmocka_unit_test(parallel_pieces_find_what_one_scan_finds),
+        cmocka_unit_test(rule_slot_uses_the_cache_across_restarts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

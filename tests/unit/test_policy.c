@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/builtin_rules.h"
+#include "core/fileroots.h"
 #include "core/policy.h"
 #include "core/policy_internal.h" /* policy_builtin_rule_json */
 
@@ -41,7 +42,7 @@ static json_t *parent_of(json_t *doc, const char *ptr, char *last, size_t lastle
 
 static void edit_set(json_t *doc, const char *ptr, const char *value_json)
 {
-    char last[128];
+    char last[256];
     json_t *parent = parent_of(doc, ptr, last, sizeof last);
     json_error_t err;
     json_t *v = json_loads(value_json, JSON_DECODE_ANY, &err);
@@ -59,7 +60,7 @@ static void edit_set(json_t *doc, const char *ptr, const char *value_json)
 
 static void edit_remove(json_t *doc, const char *ptr)
 {
-    char last[128];
+    char last[256];
     json_t *parent = parent_of(doc, ptr, last, sizeof last);
     if (json_is_array(parent))
         assert_int_equal(json_array_remove(parent, (size_t)atoi(last)), 0);
@@ -322,6 +323,8 @@ static const struct bad_case bad_cases[] = {
     {0, "set", "/channels/-",
      CHAN("teams", "{\"webhook_url\":{\"secret_ref\":{\"env\":\"A\",\"file\":\"/run/x\"}}}"),
      "/channels/1/settings/webhook_url/secret_ref", "required"},
+    {0, "set", "/channels/-", CHAN("teams", "{\"webhook_url\":{\"secret_ref\":{\"env\":\"HOME\"}}}"),
+     "/channels/1/settings/webhook_url/secret_ref/env", "forbidden"},
     {0, "set", "/channels/-", CHAN("teams", "{\"webhook_url\":{\"secret_ref\":{\"env\":\"lower\"}}}"),
      "/channels/1/settings/webhook_url/secret_ref/env", "pattern"},
     {0, "set", "/channels/-", CHAN("telegram", "{\"bot_token\":{\"secret_ref\":{\"file\":\"rel/path\"}},\"chat_id\":\"1\"}"),
@@ -333,6 +336,11 @@ static const struct bad_case bad_cases[] = {
     {0, "set", "/channels/0/settings/password", "\"x\"", "/channels/0/settings/password",
      "unknown_field"},
     {0, "set", "/channels/0/id", "\"In App\"", "/channels/0/id", "pattern"},
+    /* the secret scan: objects nested under a secret name, names of any length */
+    {0, "set", "/channels/0/settings/password", "{\"value\":{\"inner\":[\"x\"]}}",
+     "/channels/0/settings/password/value/inner/0", "secret_in_clear"},
+    {0, "set", "/channels/0/settings/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_Password", "\"x\"", "/channels/0/settings/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_Password",
+     "secret_in_clear"},
     /* routing */
     {0, "set", "/routing/fallback", "\"pager\"", "/routing/fallback", "reference"},
     {0, "set", "/routing/rules/-", "{\"channels\":[\"nope\"]}", "/routing/rules/0/channels/0",
@@ -617,12 +625,12 @@ static void valid_full_document(void **state)
     json_t *doc = defaults_for(ENV_STAGING);
     edit_set(doc, "/channels/-",
              "{\"id\":\"ops-slack\",\"provider\":\"slack\",\"enabled\":true,\"settings\":{"
-             "\"token\":{\"secret_ref\":{\"env\":\"SLACK_TOKEN\"}},\"channel\":\"#ops\","
+             "\"token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_SLACK_TOKEN\"}},\"channel\":\"#ops\","
              "\"signing_secret\":{\"secret_ref\":{\"file\":\"/run/secrets/slack\"}}}}");
     edit_set(doc, "/channels/-",
              "{\"id\":\"mail\",\"provider\":\"email\",\"enabled\":false,\"settings\":{"
              "\"smtp_url\":\"smtps://mail.local:465\",\"from\":\"bot@x.io\",\"to\":[\"ops@x.io\"],"
-             "\"username\":\"bot\",\"password\":{\"secret_ref\":{\"env\":\"SMTP_PASSWORD\"}}}}");
+             "\"username\":\"bot\",\"password\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_SMTP_PASSWORD\"}}}}");
     edit_set(doc, "/routing/rules/-",
              "{\"severities\":[\"critical\",\"high\"],\"classes\":"
              "[\"infrastructure.node_disk_pressure\"],\"channels\":[\"ops-slack\",\"inapp\"]}");
@@ -639,7 +647,7 @@ static void valid_full_document(void **state)
     edit_set(doc, "/probes/-",
              "{\"id\":\"reg\",\"kind\":\"registry\",\"target\":\"https://registry.local\","
              "\"interval_seconds\":60,\"timeout_ms\":5000,\"failure_threshold\":2,"
-             "\"credential\":{\"username\":\"robot\",\"secret_ref\":{\"env\":\"REG_PASSWORD\"}},"
+             "\"credential\":{\"username\":\"robot\",\"secret_ref\":{\"env\":\"IF_SRE_SECRET_REG_PASSWORD\"}},"
              "\"scope\":\"repository:x/y:pull\",\"insecure\":false}");
     edit_set(doc, "/probes/-",
              "{\"id\":\"dns\",\"kind\":\"dns\",\"target\":\"db.cluster.local\","
@@ -674,7 +682,7 @@ static void valid_full_document(void **state)
     edit_set(doc, "/mcp_servers/-",
              "{\"name\":\"remote\",\"transport\":\"http\",\"url\":\"https://mcp.local/mcp\","
              "\"enabled\":true,\"allowed_tools\":[\"logs.recent\"],\"auth_token\":"
-             "{\"secret_ref\":{\"env\":\"MCP_TOKEN\"}}}");
+             "{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_MCP_TOKEN\"}}}");
     struct problems p;
     problems_init(&p);
     int rc = policy_validate(doc, &p);
@@ -715,6 +723,38 @@ static void redaction(void **state)
     assert_true(policy_secret_field_name("bot_token"));
     assert_false(policy_secret_field_name("secret_ref"));
     assert_false(policy_secret_field_name("channel"));
+    assert_false(policy_secret_field_name("Secret_Ref"));
+    /* the whole name is read, however long (a 127-byte copy once hid the tail) */
+    char longname[400];
+    memset(longname, 'a', sizeof longname);
+    snprintf(longname + 380, 20, "_api_key");
+    assert_true(policy_secret_field_name(longname));
+}
+
+static void file_roots(void **state)
+{
+    (void)state;
+    const char *roots = "/var/log, /run/secrets/ ,relative,/";
+    assert_true(fileroots_allows(roots, "/var/log/app.log"));
+    assert_true(fileroots_allows(roots, "/var/log/nginx/*.log"));
+    assert_true(fileroots_allows(roots, "/run/secrets/slack"));
+    static const char *const refused[] = {"/var/logs/x", "/var/log", "/var/log/../../etc/passwd",
+                                          "/var/log/./x", "/var/log//x", "var/log/x",
+                                          "/etc/passwd", "relative/x", "/relative/x", ""};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (fileroots_allows(roots, refused[i]))
+            fail_msg("allowed %s", refused[i]);
+    assert_false(fileroots_allows("", "/var/log/x"));
+    json_t *doc = json_pack("{s:[{s:[s,s]}], s:{s:{s:{s:s}}}}", "log_sources", "paths",
+                            "/var/log/a.log", "/etc/*.conf", "x", "token", "secret_ref", "file",
+                            "/home/u/.ssh/id_rsa");
+    struct problems p;
+    problems_init(&p);
+    fileroots_check_policy(doc, roots, &p);
+    assert_int_equal(p.count, 2);
+    assert_true(has_problem(&p, "/log_sources/0/paths/1", "forbidden"));
+    assert_true(has_problem(&p, "/x/token/secret_ref/file", "forbidden"));
+    json_decref(doc);
 }
 
 static void views_for_ledger(void **state)
@@ -761,6 +801,7 @@ int main(void)
         cmocka_unit_test(every_problem_reported), cmocka_unit_test(parse_bounds),
         cmocka_unit_test(probe_classes),       cmocka_unit_test(valid_full_document),
         cmocka_unit_test(redaction),           cmocka_unit_test(views_for_ledger),
+        cmocka_unit_test(file_roots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,11 +58,11 @@ static void seeding_is_idempotent_and_never_overwrites(void **state)
     assert_int_equal(policy_seed_defaults(sf->s, &sf->cfg, err, sizeof err), 0);
     assert_int_equal(current_version(sf->s), 1);
     int64_t cv = -1;
-    assert_int_equal(policy_service_current_version(sf->s, &cv), STORE_OK);
+    assert_int_equal(policy_service_current_version(sf->s, &cv), SVC_OK);
     assert_int_equal(cv, 1);
 
     struct policy_version_rec r;
-    assert_int_equal(policy_service_get(sf->s, 0, &r), STORE_OK);
+    assert_int_equal(policy_service_get(sf->s, 0, &r), SVC_OK);
     assert_int_equal(r.version, 1);
     assert_string_equal(r.author, "bootstrap");
     json_t *doc = json_loads(r.document, 0, NULL);
@@ -80,7 +80,7 @@ static void seeding_is_idempotent_and_never_overwrites(void **state)
     problems_init(&p);
     int64_t v = 0;
     assert_int_equal(policy_service_put(sf->s, doc, 1, "alice", &p, &v, err, sizeof err),
-                     STORE_OK);
+                     SVC_OK);
     assert_int_equal(v, 2);
     sf->cfg.environment = ENV_DEMO;
     assert_int_equal(policy_seed_defaults(sf->s, &sf->cfg, err, sizeof err), 0);
@@ -124,14 +124,14 @@ static void invalid_and_stale_save_nothing(void **state)
     int64_t v = 0;
     /* the first version needs expected 0 */
     assert_int_equal(policy_service_put(sf->s, doc, 1, "alice", &p, &v, err, sizeof err),
-                     STORE_CONFLICT);
+                     SVC_CONFLICT);
     assert_int_equal(policy_service_put(sf->s, doc, 0, "alice", &p, &v, err, sizeof err),
-                     STORE_OK);
+                     SVC_OK);
     assert_int_equal(v, 1);
     json_object_set_new(doc, "environment", json_string("prod"));
     json_object_set_new(doc, "surprise", json_true());
     assert_int_equal(policy_service_put(sf->s, doc, 1, "alice", &p, &v, err, sizeof err),
-                     STORE_INVALID);
+                     SVC_INVALID);
     assert_int_equal(p.count, 2);
     assert_int_equal(current_version(sf->s), 1);
     json_decref(doc);
@@ -141,7 +141,7 @@ struct racer {
     struct store *s;
     json_t *doc;
     const char *who;
-    enum store_status st;
+    enum svc_status st;
     pthread_barrier_t *go;
 };
 
@@ -166,8 +166,8 @@ static void two_writers_one_wins(void **state)
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, 2);
     struct policy_seed seed = {.posture = ENV_DEMO};
-    struct racer a = {sf->s, policy_defaults(&seed), "alice", STORE_ERROR, &go};
-    struct racer b = {sf->s, policy_defaults(&seed), "bob", STORE_ERROR, &go};
+    struct racer a = {sf->s, policy_defaults(&seed), "alice", SVC_INTERNAL, &go};
+    struct racer b = {sf->s, policy_defaults(&seed), "bob", SVC_INTERNAL, &go};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, race, &a);
     pthread_create(&tb, NULL, race, &b);
@@ -176,8 +176,8 @@ static void two_writers_one_wins(void **state)
     pthread_barrier_destroy(&go);
     json_decref(a.doc);
     json_decref(b.doc);
-    assert_true((a.st == STORE_OK && b.st == STORE_CONFLICT) ||
-                (a.st == STORE_CONFLICT && b.st == STORE_OK));
+    assert_true((a.st == SVC_OK && b.st == SVC_CONFLICT) ||
+                (a.st == SVC_CONFLICT && b.st == SVC_OK));
     assert_int_equal(current_version(sf->s), 2);
 }
 
@@ -202,25 +202,25 @@ static void history_and_audit(void **state)
         problems_init(&p);
         int64_t nv;
         assert_int_equal(policy_service_put(sf->s, doc, v, "carol", &p, &nv, err, sizeof err),
-                         STORE_OK);
+                         SVC_OK);
         assert_int_equal(nv, v + 1);
         json_decref(doc);
     }
     json_t *items = NULL;
-    assert_int_equal(policy_service_list(sf->s, 0, 100, &items), STORE_OK);
+    assert_int_equal(policy_service_list(sf->s, 0, 100, &items), SVC_OK);
     assert_int_equal(json_array_size(items), 4);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "version")), 4);
     assert_string_equal(json_string_value(json_object_get(json_array_get(items, 3), "author")),
                         "bootstrap");
     assert_null(json_object_get(json_array_get(items, 0), "document"));
     json_decref(items);
-    assert_int_equal(policy_service_list(sf->s, 3, 1, &items), STORE_OK);
+    assert_int_equal(policy_service_list(sf->s, 3, 1, &items), SVC_OK);
     assert_int_equal(json_array_size(items), 1);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "version")), 2);
     json_decref(items);
 
     struct policy_version_rec r;
-    assert_int_equal(policy_service_get(sf->s, 2, &r), STORE_OK);
+    assert_int_equal(policy_service_get(sf->s, 2, &r), SVC_OK);
     json_t *j = policy_version_to_json(&r, 1);
     policy_version_rec_clear(&r);
     assert_int_equal(json_integer_value(json_object_get(
@@ -228,7 +228,7 @@ static void history_and_audit(void **state)
                          "attempt_budget")),
                      1);
     json_decref(j);
-    assert_int_equal(policy_service_get(sf->s, 99, &r), STORE_NOT_FOUND);
+    assert_int_equal(policy_service_get(sf->s, 99, &r), SVC_NOT_FOUND);
 
     /* one audit record per version, chain intact */
     struct store_conn *c;

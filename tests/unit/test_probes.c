@@ -10,12 +10,16 @@
 
 #include "support/srcfix.h"
 #include "sources/httpget.h"
+#include "sources/netutil.h"
 #include "util/timeutil.h"
 
 /* Probes that should succeed get a generous timeout: two ASan processes per
  * core can leave a peer here descheduled for seconds. Tests of a timeout set
  * their own short one. */
 #define GENEROUS_MS 30000
+
+/* What the sources worker hands its probes: a bounded resolver (made in main). */
+static struct source_deps deps;
 
 /* Runs one probe instance `cycles` times; returns the captured findings. */
 static json_t *run_probe(const char *kind, json_t *cfg, int cycles, int expect_init_ok)
@@ -26,7 +30,7 @@ static json_t *run_probe(const char *kind, json_t *cfg, int cycles, int expect_i
     assert_non_null(ops);
     void *inst = NULL;
     char err[256] = "";
-    int rc = ops->init(cfg, &inst, err, sizeof err);
+    int rc = ops->init(cfg, &deps, &inst, err, sizeof err);
     json_decref(cfg);
     if (!expect_init_ok) {
         assert_int_not_equal(rc, 0);
@@ -152,7 +156,7 @@ static void test_http_probe_status_and_body(void **state)
     json_t *cfg = json_pack("{s:s,s:s,s:i,s:s,s:i,s:i}", "id", "web", "target", url,
                             "expect_status", 200, "body_match", "ok", "failure_threshold", 2,
                             "timeout_ms", GENEROUS_MS);
-    assert_int_equal(ops->init(cfg, &inst, err, sizeof err), 0);
+    assert_int_equal(ops->init(cfg, &deps, &inst, err, sizeof err), 0);
     json_decref(cfg);
     struct capture cap;
     struct finding_sink sink;
@@ -436,22 +440,22 @@ static void test_registry_probe(void **state)
     json_decref(got);
 
     /* with the right credential: token exchange, then 200 */
-    setenv("SRC_TEST_REG_PASSWORD", "s3cret", 1);
+    setenv("IF_SRE_SECRET_SRC_TEST_REG_PASSWORD", "s3cret", 1);
     got = run_probe("registry",
                     json_pack("{s:s,s:s,s:i,s:{s:s,s:{s:s}}}", "id", "reg", "target", url,
                               "failure_threshold", 1, "credential", "username", "robot",
-                              "secret_ref", "env", "SRC_TEST_REG_PASSWORD"),
+                              "secret_ref", "env", "IF_SRE_SECRET_SRC_TEST_REG_PASSWORD"),
                     1, 1);
     assert_announced_healthy(got);
     assert_int_equal(atomic_load(&g.token_requests), 1);
     json_decref(got);
 
     /* a wrong password: auth refused */
-    setenv("SRC_TEST_REG_PASSWORD", "wrong", 1);
+    setenv("IF_SRE_SECRET_SRC_TEST_REG_PASSWORD", "wrong", 1);
     got = run_probe("registry",
                     json_pack("{s:s,s:s,s:i,s:{s:s,s:{s:s}}}", "id", "reg", "target", url,
                               "failure_threshold", 1, "credential", "username", "robot",
-                              "secret_ref", "env", "SRC_TEST_REG_PASSWORD"),
+                              "secret_ref", "env", "IF_SRE_SECRET_SRC_TEST_REG_PASSWORD"),
                     1, 1);
     assert_int_equal(json_array_size(got), 1);
     json_t *f = json_array_get(got, 0);
@@ -517,5 +521,8 @@ int main(void)
         cmocka_unit_test(test_registry_probe),
         cmocka_unit_test(test_challenge_parser),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    deps.resolver = net_resolver_create();
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    net_resolver_release(deps.resolver);
+    return failed;
 }

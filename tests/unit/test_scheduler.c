@@ -19,7 +19,7 @@ struct tick {
     int runs; /* instance state: survives a reconfigure that keeps the instance */
 };
 
-static int tick_init(const json_t *cfg, void **out, char *err, size_t errlen)
+static int tick_init(const json_t *cfg, void *deps, void **out, char *err, size_t errlen)
 {
     (void)cfg;
     (void)err;
@@ -60,7 +60,7 @@ static int broken_run(void *inst, int64_t now, const struct finding_sink *sink, 
 static const struct source_ops broken_ops = {"broken", "test", tick_init, broken_run,
                                              tick_destroy, 20};
 
-static int badinit_init(const json_t *cfg, void **out, char *err, size_t errlen)
+static int badinit_init(const json_t *cfg, void *deps, void **out, char *err, size_t errlen)
 {
     (void)cfg;
     (void)out;
@@ -83,7 +83,7 @@ static const struct source_ops *test_find(const char *kind)
     static const struct source_ops *const all[] = {&tick_ops, &broken_ops, &badinit_ops,
                                                    &slow_ops};
     for (size_t i = 0; i < 4; i++)
-        if (strcmp(all[i]->kind, kind) == 0)
+        if (strcmp(all[i]->name, kind) == 0)
             return all[i];
     return NULL;
 }

@@ -59,6 +59,10 @@ static void bad_url_is_rejected(void **state)
     assert_int_equal(store_open(&cfg, &s, err, sizeof err), STORE_INVALID);
     assert_null(s);
     assert_non_null(strstr(err, "unsupported store URL"));
+    assert_non_null(strstr(err, "no such adapter (built in: sqlite)"));
+    cfg.url = "postgres://db/srebot";
+    assert_int_equal(store_open(&cfg, &s, err, sizeof err), STORE_INVALID);
+    assert_non_null(strstr(err, "postgres is not in this build"));
     int a = 7, v = 7;
     assert_int_equal(store_migrate("sqlite:", &a, &v, err, sizeof err), STORE_INVALID);
     assert_int_equal(a, 7); /* out-params untouched on failure */

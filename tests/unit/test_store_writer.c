@@ -344,7 +344,7 @@ static void close_drains_the_queue(void **state)
 /* ------------------------------------------------ readiness, read pool */
 
 static size_t observed_batches;
-static void observer(size_t batch, uint64_t latency_us)
+static void observer(void *ctx, size_t batch, uint64_t latency_us)
 {
     (void)latency_us;
     observed_batches += batch > 0;
@@ -361,7 +361,7 @@ static void ready_and_observer(void **state)
     char err[256];
     assert_int_equal(store_open(&cfg, &s, err, sizeof err), STORE_OK);
     observed_batches = 0;
-    store_set_commit_observer(s, observer);
+    store_set_commit_observer(s, observer, NULL);
     assert_int_equal(store_ready(s), 1);
     struct store_stats st;
     store_stats(s, &st);

@@ -69,6 +69,18 @@ export async function request(method, path, opts = {}) {
 export const get = (path, query) => request('GET', path, { query }).then((r) => r.data);
 export const post = (path, body) => request('POST', path, { body }).then((r) => r.data);
 
+// The names the server defines (GET /api/v1/meta): event types, incident
+// states (lifecycle order), severities (highest first). Loaded once after
+// sign-in, before any page renders or the event stream opens; no copy is kept here.
+let vocabulary = null;
+export async function loadMeta() {
+  vocabulary = await get('/meta');
+  return vocabulary;
+}
+export function meta() {
+  return vocabulary || { event_types: [], incident_states: [], severities: [] };
+}
+
 // Live events. EventSource cannot send headers, so the token goes in the query
 // string on this one route (the server accepts access_token only there).
 // The browser reconnects by itself and sends Last-Event-ID; onState reports it.
@@ -113,17 +125,9 @@ function connect(token, onEvent, onState) {
     onEvent(ev.type === 'message' ? env.type : ev.type, env);
   };
   es.onmessage = handle;
-  for (const t of KNOWN_EVENTS) es.addEventListener(t, handle);
+  // Named SSE events need a listener per name; the server lists them.
+  for (const t of meta().event_types) es.addEventListener(t, handle);
   es.onopen = () => onState('live');
   es.onerror = () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
   return es;
 }
-
-// Named SSE events need a listener per name; the envelope's "type" is one of these.
-const KNOWN_EVENTS = [
-  'sre.finding.observed', 'sre.incident.opened', 'sre.incident.state_changed',
-  'sre.incident.updated', 'sre.incident.folded', 'sre.incident.reopened',
-  'sre.incident.resolved', 'sre.evidence.added', 'sre.action.proposed',
-  'sre.action.executed', 'sre.approval.requested', 'sre.approval.decided',
-  'sre.policy.updated',
-];

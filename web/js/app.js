@@ -63,6 +63,7 @@ function signIn(message) {
         }
         api.setToken(token);
         who = r.data;
+        await api.loadMeta();
         start();
       } catch (e2) {
         err.textContent = e2.status === 401 ? 'That token is not valid.' : e2.message;
@@ -216,6 +217,7 @@ async function boot() {
   if (!token) return signIn();
   try {
     who = await api.get('/whoami');
+    await api.loadMeta();
     start();
   } catch (e) {
     if (e.status === 401) return; // the handler already shows sign-in

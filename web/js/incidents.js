@@ -7,8 +7,9 @@ import * as api from './api.js';
 import { registerPage } from './registry.js';
 import { openDrawer } from './drawer.js';
 
-export const STATES = ['observed', 'triaged', 'contained', 'recovering', 'resolved', 'suppressed', 'escalated'];
-export const SEVERITIES = ['critical', 'high', 'warning', 'info'];
+// From the server (GET /api/v1/meta, loaded at sign-in): lifecycle order, highest severity first.
+const STATES = () => api.meta().incident_states;
+const SEVERITIES = () => api.meta().severities;
 const RANGES = { '': 'Any time', '1h': 'Last hour', '6h': 'Last 6 hours', '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days', custom: 'Custom…' };
 const FILTER_KEYS = ['state', 'severity', 'domain', 'class', 'source', 'q', 'range', 'since', 'until', 'sort'];
 const PAGE_SIZE = 50;
@@ -67,8 +68,8 @@ function createWorkspace(ctx) {
   const classList = h('datalist#class-options');
   const filterBar = h('form.filters', { role: 'search', onsubmit: (e) => e.preventDefault() },
     text('q', 'Search', 'Summary or key  ( / )', { 'data-search': '' }),
-    sel('state', 'State', [['', 'All states'], ...STATES.map((s) => [s, s])]),
-    sel('severity', 'Severity', [['', 'All severities'], ...SEVERITIES.map((s) => [s, s])]),
+    sel('state', 'State', [['', 'All states'], ...STATES().map((s) => [s, s])]),
+    sel('severity', 'Severity', [['', 'All severities'], ...SEVERITIES().map((s) => [s, s])]),
     h('label.filter', h('span', 'Domain'), domainSel),
     text('class', 'Class', 'domain.name', { list: 'class-options' }),
     text('source', 'Source', 'e.g. alertmanager'),
@@ -176,10 +177,10 @@ function createWorkspace(ctx) {
     mount(countsEl,
       h('div.count-total', h('span.big-n', String(c.total ?? 0)), h('span', 'incidents')),
       h('div.count-group', h('h2', 'State'),
-        h('div.chips', STATES.filter((s) => byState[s]).map((s) => chip('state', s, byState[s])),
+        h('div.chips', STATES().filter((s) => byState[s]).map((s) => chip('state', s, byState[s])),
           !Object.keys(byState).length ? h('span.muted', 'none yet') : null)),
       h('div.count-group', h('h2', 'Severity'),
-        h('div.chips', SEVERITIES.filter((s) => bySev[s]).map((s) => chip('severity', s, bySev[s])),
+        h('div.chips', SEVERITIES().filter((s) => bySev[s]).map((s) => chip('severity', s, bySev[s])),
           !Object.keys(bySev).length ? h('span.muted', 'none yet') : null)),
       h('div.count-group.classes', h('h2', 'Class'),
         h('div.chips', byClass.slice(0, 6).map(([cls, n]) => h('button', {

@@ -9,17 +9,18 @@
 
 import { h, humanize } from './dom.js';
 import { pointer } from './policy-api.js';
+import { meta } from './api.js';
 
 // Choices for well-known enumerations, by key name.
 const ENUMS = {
   environment: ['demo', 'staging', 'production'],
   detector_learning_mode: ['disabled', 'suggest', 'training_auto_create'],
-  severity: ['critical', 'high', 'warning', 'info'],
   transport: ['stdio', 'http'],
   kind: ['log_signature', 'metric_threshold', 'probe'],
 };
 // Enumerations that depend on where the key is.
 function enumFor(key, parts) {
+  if (key === 'severity') return meta().severities; // the server's list (GET /api/v1/meta)
   if (key === 'provider' && parts[0] === 'channels') return ['inapp', 'webhook', 'slack', 'teams', 'telegram', 'email'];
   if (key === 'provider' && parts[0] === 'agent_runtime') return ['ollama', 'openai_compatible'];
   if (key === 'kind' && parts[0] === 'allowlists') return ['Deployment', 'StatefulSet'];

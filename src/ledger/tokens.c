@@ -1,13 +1,10 @@
-#include "http/auth.h"
+#include "ledger/tokens.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/crypto.h"
 #include "util/timeutil.h"
-
-#define MAX_PRESENTED_TOKEN 256 /* longer credentials are refused unhashed */
 
 static int is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
@@ -93,61 +90,24 @@ int auth_token_create(struct store *s, const char *name, enum role role,
     return 0;
 }
 
-/* "Bearer <token>": the scheme is case-insensitive (RFC 7235), spaces between
- * scheme and token are tolerated, nothing may follow the token. */
-static const char *bearer_token(const char *authorization)
+enum store_status auth_token_lookup(struct store *s, const char *token, const uint8_t hash[32],
+                                    struct token_rec *out)
 {
-    if (strncasecmp(authorization, "Bearer ", 7) != 0)
-        return NULL;
-    const char *t = authorization + 7;
-    while (*t == ' ')
-        t++;
-    if (*t == '\0' || strchr(t, ' ') || strlen(t) > MAX_PRESENTED_TOKEN)
-        return NULL;
-    return t;
-}
-
-enum auth_result auth_authenticate(const struct app *app, const char *authorization,
-                                   const char *access_token, struct principal *out)
-{
-    const char *token;
-    if (authorization)
-        token = bearer_token(authorization);
-    else if (access_token)
-        token = strlen(access_token) <= MAX_PRESENTED_TOKEN ? access_token : NULL;
-    else
-        return AUTH_NONE;
-    if (!token || !app)
-        return AUTH_INVALID;
-
-    uint8_t hash[SHA256_LEN];
-    crypto_sha256(token, strlen(token), hash);
-    if (app->has_admin_token && crypto_equal(hash, app->admin_token_hash, SHA256_LEN)) {
-        memset(out, 0, sizeof *out);
-        out->role = ROLE_ADMIN;
-        snprintf(out->name, sizeof out->name, "%s", AUTH_ENV_TOKEN_NAME);
-        return AUTH_OK;
-    }
-    if (!auth_token_format_ok(token) || !app->store)
-        return AUTH_INVALID;
-
+    if (!auth_token_format_ok(token) || !s)
+        return STORE_NOT_FOUND;
     struct store_conn *c = NULL;
-    if (store_read_acquire(app->store, &c) != STORE_OK)
-        return AUTH_UNAVAILABLE;
-    struct token_rec rec;
-    enum store_status st = store_token_by_hash(c, hash, &rec);
-    store_read_release(app->store, c);
-    if (st == STORE_NOT_FOUND)
-        return AUTH_INVALID;
+    enum store_status st = store_read_acquire(s, &c);
     if (st != STORE_OK)
-        return AUTH_UNAVAILABLE;
+        return st;
+    struct token_rec rec;
+    st = store_token_by_hash(c, hash, &rec);
+    store_read_release(s, c);
+    if (st != STORE_OK)
+        return st;
     /* The hash matched in the database's index; a constant-time check here
      * keeps the decision itself independent of a lookup's quirks. */
     if (!crypto_equal(hash, rec.hash, SHA256_LEN))
-        return AUTH_INVALID;
-    memset(out, 0, sizeof *out);
-    out->role = rec.role;
-    out->token_id = rec.id;
-    snprintf(out->name, sizeof out->name, "%s", rec.name);
-    return AUTH_OK;
+        return STORE_NOT_FOUND;
+    *out = rec;
+    return STORE_OK;
 }

@@ -1,33 +1,23 @@
-/* Bearer-token authentication.
+/* API tokens: the service behind `srebot token create` and request
+ * authentication (src/api/auth.c).
  *
  * A token is "srb_" followed by 64 lowercase hex digits (256 random bits). Only
- * its SHA-256 (over the whole string, prefix included) is stored; a request's
+ * its SHA-256 (over the whole string, prefix included) is stored; a presented
  * token is hashed and looked up by hash, so the database never holds anything
- * that authenticates. The environment admin token (IF_SRE_ADMIN_TOKEN, any
- * format) is kept only as its SHA-256 in struct app and compared in constant
- * time. A lookup by hash leaks nothing useful through timing: learning a prefix
- * of a SHA-256 does not help to find a preimage.
+ * that authenticates. A lookup by hash leaks nothing useful through timing:
+ * learning a prefix of a SHA-256 does not help to find a preimage.
  */
-#ifndef SREBOT_HTTP_AUTH_H
-#define SREBOT_HTTP_AUTH_H
+#ifndef SREBOT_LEDGER_TOKENS_H
+#define SREBOT_LEDGER_TOKENS_H
 
 #include <stddef.h>
 
-#include "api/app.h"
-#include "http/http.h"
 #include "store/store.h"
 
 #define AUTH_TOKEN_PREFIX "srb_"
 #define AUTH_TOKEN_LEN 68      /* "srb_" + 64 hex */
 #define AUTH_TOKEN_BUF 70      /* room for the token and its NUL */
 #define AUTH_ENV_TOKEN_NAME "env:IF_SRE_ADMIN_TOKEN"
-
-enum auth_result {
-    AUTH_NONE = 0,     /* no credentials presented */
-    AUTH_OK,           /* *out is the principal */
-    AUTH_INVALID,      /* malformed header or unknown token */
-    AUTH_UNAVAILABLE,  /* the token store could not answer (503) */
-};
 
 /* 1 when s has the token format (it may still be unknown). */
 int auth_token_format_ok(const char *s);
@@ -43,10 +33,11 @@ int auth_token_name_ok(const char *name);
 int auth_token_create(struct store *s, const char *name, enum role role,
                       char token_out[AUTH_TOKEN_BUF], char *err, size_t errlen);
 
-/* Authenticates a request from its Authorization header value (may be NULL)
- * and, where the caller allows it, an access_token query value (may be NULL;
- * used only when there is no header). */
-enum auth_result auth_authenticate(const struct app *app, const char *authorization,
-                                   const char *access_token, struct principal *out);
+/* Looks a presented token up by its SHA-256 (hash, already computed by the
+ * caller) and checks the match in constant time. STORE_OK fills *out;
+ * STORE_NOT_FOUND for a token of the wrong format or unknown; other statuses
+ * when the store could not answer. */
+enum store_status auth_token_lookup(struct store *s, const char *token,
+                                    const uint8_t hash[32], struct token_rec *out);
 
 #endif
