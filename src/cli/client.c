@@ -1,55 +1,13 @@
 /* The CLI's HTTP client: commands that talk to a running server. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "net/client.h"
 
 #define CLI_MAX_ANSWER (16u << 20)
 #define CLI_DEFAULT_SERVER "http://127.0.0.1:8080"
-
-struct answer {
-    char *data;
-    size_t len;
-    char *etag;
-    size_t etaglen;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct answer *a = ud;
-    size_t n = size * nmemb;
-    if (a->len + n > CLI_MAX_ANSWER)
-        return 0; /* aborts the transfer: the answer is larger than any API answer */
-    char *grown = realloc(a->data, a->len + n + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + a->len, ptr, n);
-    a->data = grown;
-    a->len += n;
-    a->data[a->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct answer *a = ud;
-    size_t n = size * nmemb;
-    if (a->etag && n > 5 && strncasecmp(ptr, "ETag:", 5) == 0) {
-        const char *v = ptr + 5;
-        size_t vlen = n - 5;
-        while (vlen && (*v == ' ' || *v == '\t'))
-            v++, vlen--;
-        while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
-            vlen--;
-        if (vlen < a->etaglen) {
-            memcpy(a->etag, v, vlen);
-            a->etag[vlen] = '\0';
-        }
-    }
-    return n;
-}
 
 const char *cli_server(const char *flag_value)
 {
@@ -62,60 +20,54 @@ const char *cli_server(const char *flag_value)
 int cli_http(const char *server, const char *method, const char *path, json_t *body,
              const char *extra_header, json_t **out, char *etag, size_t etaglen)
 {
-    int status = -1;
-    char url[2048], auth[512];
-    char *payload = NULL;
-    struct answer a = {NULL, 0, etag, etaglen};
-    struct curl_slist *headers = NULL;
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        goto out;
+    char url[2048], name[64] = "", err[256];
     if (etag && etaglen)
         etag[0] = '\0';
     snprintf(url, sizeof url, "%s%s", server, path);
     const char *token = getenv("IF_SRE_TOKEN");
-    if (token && *token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        headers = curl_slist_append(headers, auth);
+    struct net_header hdr;
+    if (extra_header) { /* "Name: value" */
+        const char *colon = strchr(extra_header, ':');
+        size_t nl = colon ? (size_t)(colon - extra_header) : 0;
+        if (!colon || nl >= sizeof name)
+            return -1;
+        memcpy(name, extra_header, nl);
+        name[nl] = '\0';
+        hdr.name = name;
+        hdr.value = colon + 1 + strspn(colon + 1, " ");
     }
-    if (body) {
-        payload = json_dumps(body, JSON_COMPACT);
-        headers = curl_slist_append(headers, "Content-Type: application/json");
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload);
-    }
-    if (extra_header)
-        headers = curl_slist_append(headers, extra_header);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
-        fprintf(stderr, "srebot: %s %s: %s\n", method, url, curl_easy_strerror(rc));
-        goto out;
-    }
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    status = (int)code;
-    if (out) {
-        *out = NULL;
-        if (a.len) {
-            json_error_t jerr;
-            *out = json_loadb(a.data, a.len, 0, &jerr);
+    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct net_request r = {.method = method,
+                            .url = url,
+                            .body = payload,
+                            .body_len = payload ? strlen(payload) : 0,
+                            .bearer = token && *token ? token : NULL,
+                            .headers = extra_header ? &hdr : NULL,
+                            .nheaders = extra_header ? 1 : 0,
+                            .connect_timeout_ms = 5000,
+                            .timeout_ms = 60000,
+                            .max_body = CLI_MAX_ANSWER};
+    struct net_response a;
+    int status = -1;
+    if (net_request(NULL, &r, &a, err, sizeof err) != 0) {
+        fprintf(stderr, "srebot: %s %s: %s\n", method, url, err);
+    } else if (a.truncated) {
+        fprintf(stderr, "srebot: %s %s: the answer is larger than %u bytes\n", method, url,
+                CLI_MAX_ANSWER);
+    } else {
+        status = (int)a.status;
+        if (etag && etaglen && strlen(a.etag) < etaglen)
+            snprintf(etag, etaglen, "%s", a.etag);
+        if (out) {
+            *out = NULL;
+            if (a.body_len) {
+                json_error_t jerr;
+                *out = json_loadb(a.body, a.body_len, 0, &jerr);
+            }
         }
     }
-out:
+    net_response_free(&a);
     free(payload);
-    free(a.data);
-    curl_slist_free_all(headers);
-    if (curl)
-        curl_easy_cleanup(curl);
     return status;
 }
 

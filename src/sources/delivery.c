@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -24,6 +24,7 @@ struct delivery {
     char token[512];
     unsigned batch_max, retry_base_ms, retry_max_ms;
     int timeout_ms;
+    struct net_client *net;  /* keeps the connection to the server between batches */
 };
 
 static void pop_front_locked(struct delivery *d)
@@ -83,16 +84,16 @@ static void *sender_main(void *arg)
 
         char *body = json_dumps(batch, JSON_COMPACT);
         json_decref(batch);
-        struct http_call c = {.method = "POST",
+        struct net_request c = {.method = "POST",
                               .url = d->url,
                               .body = body,
                               .body_len = body ? strlen(body) : 0,
                               .bearer = d->token[0] ? d->token : NULL,
                               .timeout_ms = d->timeout_ms,
                               .max_body = 256 * 1024};
-        struct http_answer a;
+        struct net_response a;
         char err[200] = "";
-        int rc = body ? http_call(&c, &a, err, sizeof err) : -1;
+        int rc = body ? net_request(d->net, &c, &a, err, sizeof err) : -1;
         if (!body)
             snprintf(err, sizeof err, "out of memory");
         long status = rc == 0 ? a.status : 0;
@@ -100,7 +101,7 @@ static void *sender_main(void *arg)
             if (status < 200 || status >= 300)
                 snprintf(err, sizeof err, "server answered %ld: %.150s", status,
                          a.body ? a.body : "");
-            http_answer_free(&a);
+            net_response_free(&a);
         }
         free(body);
         int verdict = classify(status);
@@ -177,9 +178,11 @@ int delivery_create(const struct delivery_opts *o, struct delivery **out, char *
     snprintf(d->url, sizeof d->url, "%.*s/api/v1/findings", (int)(n < 500 ? n : 500), o->server);
     snprintf(d->token, sizeof d->token, "%s", o->token ? o->token : "");
     d->ring = calloc(d->cap, sizeof *d->ring);
-    if (!d->ring) {
+    if (!d->ring || net_client_create(NULL, &d->net, err, errlen) != 0) {
+        if (!d->ring)
+            snprintf(err, errlen, "out of memory");
+        free(d->ring);
         free(d);
-        snprintf(err, errlen, "out of memory");
         return -1;
     }
     pthread_mutex_init(&d->mu, NULL);
@@ -239,6 +242,7 @@ void delivery_destroy(struct delivery *d)
     memset(d->token, 0, sizeof d->token);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
+    net_client_destroy(d->net);
     free(d->ring);
     free(d);
 }

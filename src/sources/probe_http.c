@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "sources/probe.h"
 #include "sources/srcconf.h"
 
@@ -43,13 +43,13 @@ static void http_check(struct probe *p, struct probe_result *r, int64_t now_ms,
     (void)now_ms;
     (void)sink;
     const struct http_opts *o = p->opts;
-    struct http_call c = {.url = p->target,
+    struct net_request c = {.url = p->target,
                           .timeout_ms = p->timeout_ms,
-                          .ca_file = o->ca_file[0] ? o->ca_file : NULL,
-                          .insecure = o->insecure};
-    struct http_answer a;
+                          .tls.ca_file = o->ca_file[0] ? o->ca_file : NULL,
+                          .tls.insecure = o->insecure};
+    struct net_response a;
     char err[256] = "";
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         json_object_set_new(r->data, "latency_ms", json_real(a.total_ms));
         snprintf(r->detail, sizeof r->detail, "GET failed: %s", err);
         return;
@@ -72,7 +72,7 @@ static void http_check(struct probe *p, struct probe_result *r, int64_t now_ms,
         r->ok = 1;
         snprintf(r->detail, sizeof r->detail, "status %ld in %.1f ms", a.status, a.total_ms);
     }
-    http_answer_free(&a);
+    net_response_free(&a);
 }
 
 static const struct probe_kind http_kind = {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/jsonin.h"
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "sources/probe.h"
 #include "sources/srcconf.h"
 
@@ -54,14 +54,14 @@ static size_t trimmed_len(const char *s)
 static json_t *get_json(const struct probe *p, const struct oidc_opts *o, const char *url,
                         const char *what, struct probe_result *r)
 {
-    struct http_call c = {.url = url,
+    struct net_request c = {.url = url,
                           .timeout_ms = p->timeout_ms,
-                          .ca_file = o->ca_file[0] ? o->ca_file : NULL,
-                          .insecure = o->insecure,
+                          .tls.ca_file = o->ca_file[0] ? o->ca_file : NULL,
+                          .tls.insecure = o->insecure,
                           .max_body = OIDC_MAX_DOC};
-    struct http_answer a;
+    struct net_response a;
     char err[256] = "";
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "%s unreachable: %s", what, err);
         return NULL;
     }
@@ -82,7 +82,7 @@ static json_t *get_json(const struct probe *p, const struct oidc_opts *o, const 
             doc = NULL;
         }
     }
-    http_answer_free(&a);
+    net_response_free(&a);
     return doc;
 }
 

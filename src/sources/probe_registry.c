@@ -19,7 +19,7 @@
 #include <strings.h>
 
 #include "core/jsonin.h"
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "sources/probe.h"
 #include "sources/srcconf.h"
 
@@ -104,14 +104,14 @@ static int load_creds(const struct registry_opts *o, struct creds *c, char *err,
     return rc;
 }
 
-static void base_call(const struct probe *p, const struct registry_opts *o, struct http_call *c,
+static void base_call(const struct probe *p, const struct registry_opts *o, struct net_request *c,
                       const char *url)
 {
     memset(c, 0, sizeof *c);
     c->url = url;
     c->timeout_ms = p->timeout_ms;
-    c->ca_file = o->ca_file[0] ? o->ca_file : NULL;
-    c->insecure = o->insecure;
+    c->tls.ca_file = o->ca_file[0] ? o->ca_file : NULL;
+    c->tls.insecure = o->insecure;
 }
 
 /* Bearer token exchange. Returns 0 with the token in out, -1 with detail. */
@@ -133,13 +133,13 @@ static int exchange_token(const struct probe *p, const struct registry_opts *o,
     curl_free(esc);
     json_object_set_new(r->data, "token_realm", json_string(ch->realm));
 
-    struct http_call c;
+    struct net_request c;
     base_call(p, o, &c, url);
     c.basic_user = cr->user;
     c.basic_pass = cr->pass;
-    struct http_answer a;
+    struct net_response a;
     char err[256] = "";
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "token endpoint unreachable: %s", err);
         return -1;
     }
@@ -167,7 +167,7 @@ static int exchange_token(const struct probe *p, const struct registry_opts *o,
     }
     if (a.body)
         memset(a.body, 0, a.body_len); /* held a token */
-    http_answer_free(&a);
+    net_response_free(&a);
     return rc;
 }
 
@@ -183,11 +183,11 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
         n--;
     snprintf(url, sizeof url, "%.*s/v2/", (int)n, p->target);
 
-    struct http_call c;
+    struct net_request c;
     base_call(p, o, &c, url);
-    struct http_answer a;
+    struct net_response a;
     char err[256] = "";
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "registry unreachable: %s", err);
         return;
     }
@@ -195,8 +195,8 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
     json_object_set_new(r->data, "latency_ms", json_real(a.total_ms));
     long status = a.status;
     struct auth_challenge ch;
-    int have_ch = a.www_authenticate[0] && http_parse_challenge(a.www_authenticate, &ch) == 0;
-    http_answer_free(&a);
+    int have_ch = a.www_authenticate[0] && net_parse_challenge(a.www_authenticate, &ch) == 0;
+    net_response_free(&a);
 
     if (status == 200) {
         r->ok = 1;
@@ -236,7 +236,7 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
         snprintf(r->detail, sizeof r->detail, "unsupported challenge scheme %s", ch.scheme);
         goto out;
     }
-    if (http_call(&c, &a, err, sizeof err) != 0) {
+    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "registry unreachable: %s", err);
         goto out;
     }
@@ -250,7 +250,7 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
     } else {
         snprintf(r->detail, sizeof r->detail, "authenticated /v2/ answered %ld", a.status);
     }
-    http_answer_free(&a);
+    net_response_free(&a);
 out:
     memset(&cr, 0, sizeof cr);
     memset(token, 0, sizeof token);

@@ -1,5 +1,6 @@
 /* libFuzzer target: what the host and registry sources parse from outside —
- * /proc/stat and /proc/meminfo bytes, and WWW-Authenticate challenges. The first
+ * /proc/stat and /proc/meminfo bytes, and HTTP answer headers (WWW-Authenticate
+ * challenges, Retry-After values, both read by src/net/). The first
  * byte picks the parser; the rest is the input (not NUL-terminated for procfs). */
 #include <stddef.h>
 #include <stdint.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 
 #include "core/procfs.h"
-#include "sources/httpget.h"
+#include "net/client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -40,8 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(s, in, n);
         s[n] = '\0';
         struct auth_challenge c;
-        if (http_parse_challenge(s, &c) == 0 &&
+        if (net_parse_challenge(s, &c) == 0 &&
             (strlen(c.scheme) >= sizeof c.scheme || strlen(c.realm) >= sizeof c.realm))
+            abort();
+        if (net_retry_after_ms(s, 1445412480000) < -1)
             abort();
         free(s);
         break;

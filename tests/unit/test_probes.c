@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "support/srcfix.h"
-#include "sources/httpget.h"
+#include "net/client.h"
 #include "sources/netutil.h"
 #include "util/timeutil.h"
 
@@ -297,7 +297,13 @@ static void test_dns_probe(void **state)
                                      "no-such-host.invalid", "failure_threshold", 1, "timeout_ms",
                                      1500),
                     1, 1);
+    /* a name that does not resolve is an outage, not a healthy announcement */
     assert_int_equal(json_array_size(got), 1);
+    assert_string_equal(fstr(json_array_get(got, 0), "status"), "firing");
+    assert_string_equal(fstr(json_array_get(got, 0), "class"),
+                        "runtime_services.runtime_dependency_outage");
+    assert_non_null(json_string_value(json_object_get(evidence_data(json_array_get(got, 0)),
+                                                      "detail")));
     json_decref(got);
     got = run_probe("dns", json_pack("{s:s,s:s,s:s,s:i}", "id", "lh2", "target", "localhost",
                                      "expect_address", "10.9.9.9", "failure_threshold", 1),
@@ -492,7 +498,7 @@ static void test_challenge_parser(void **state)
 {
     (void)state;
     struct auth_challenge c;
-    assert_int_equal(http_parse_challenge("Bearer realm=\"https://auth.docker.io/token\","
+    assert_int_equal(net_parse_challenge("Bearer realm=\"https://auth.docker.io/token\","
                                           "service=\"registry.docker.io\",scope=\"repository:"
                                           "library/alpine:pull\"",
                                           &c),
@@ -501,11 +507,11 @@ static void test_challenge_parser(void **state)
     assert_string_equal(c.realm, "https://auth.docker.io/token");
     assert_string_equal(c.service, "registry.docker.io");
     assert_string_equal(c.scope, "repository:library/alpine:pull");
-    assert_int_equal(http_parse_challenge("Basic realm=Registry", &c), 0);
+    assert_int_equal(net_parse_challenge("Basic realm=Registry", &c), 0);
     assert_string_equal(c.scheme, "Basic");
     assert_string_equal(c.realm, "Registry");
-    assert_int_equal(http_parse_challenge("", &c), -1);
-    assert_int_equal(http_parse_challenge("=\"x\"", &c), -1);
+    assert_int_equal(net_parse_challenge("", &c), -1);
+    assert_int_equal(net_parse_challenge("=\"x\"", &c), -1);
 }
 
 int main(void)
