@@ -48,11 +48,11 @@ static void write_file(const char *name, const char *text, char *path, size_t pa
     fclose(f);
 }
 
-/* Runs cmd_scan with argv, returns its status; the output lines go to *out. */
-static int run_scan(int argc, char **argv, json_t **out)
+/* Runs cmd_scan with argv, its stdout into a file; returns its status and
+ * leaves the file at path, for the caller to read and remove. */
+static int run_captured(int argc, char **argv, char *path, size_t pathlen)
 {
-    char path[128];
-    snprintf(path, sizeof path, "%s/stdout", dir);
+    snprintf(path, pathlen, "%s/stdout", dir);
     fflush(stdout);
     int saved = dup(1);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -64,6 +64,14 @@ static int run_scan(int argc, char **argv, json_t **out)
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
+    return rc;
+}
+
+/* Runs cmd_scan with argv, returns its status; the output lines go to *out. */
+static int run_scan(int argc, char **argv, json_t **out)
+{
+    char path[128];
+    int rc = run_captured(argc, argv, path, sizeof path);
     *out = json_array();
     FILE *f = fopen(path, "r");
     char line[4096];
@@ -194,22 +202,11 @@ static void standard_input(void **state)
     json_decref(out);
 }
 
-/* Reads the whole stdout of a scan as text, summary line dropped. */
+/* Runs a scan; its whole stdout as text, summary line dropped. */
 static char *scan_text(int argc, char **argv, int *rc)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/stdout", dir);
-    fflush(stdout);
-    int saved = dup(1);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
-    dup2(fd, 1);
-    close(fd);
-    optind = 1;
-    *rc = cmd_scan(argc, argv);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
+    *rc = run_captured(argc, argv, path, sizeof path);
     FILE *f = fopen(path, "r");
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof text - 1, f);
