@@ -147,6 +147,7 @@ int main(int argc, char **argv)
     app.store = store;
     app.metrics = metrics_create(); /* as the daemon: requests are counted */
     app.started_at_ms = time_now_ms();
+    store_metrics_register(store, app.metrics);
     ops_init(&app);
     char token[AUTH_TOKEN_BUF];
     if (auth_token_create(store, "bench", ROLE_VIEWER, token, err, sizeof err) != 0) {

@@ -17,11 +17,11 @@
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/policy_service.h"
+#include "net/client.h"
 #include "sources/ledger_sink.h"
 #include "sources/sources.h"
 #include "store/store.h"
 #include "util/crypto.h"
-#include "util/json_cache.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
@@ -33,14 +33,18 @@ struct daemon {
 };
 
 /* The shared objects every later step is handed: the metrics registry, the
- * SSE wake signal, the counts cache. Made first, freed last. */
+ * SSE wake signal and the outbound HTTP client. Made first, freed last. */
 static int start_objects(struct daemon *d)
 {
     d->app.metrics = metrics_create();
     d->app.wake = http_wake_create();
-    d->app.counts = json_cache_create();
-    if (!d->app.metrics || !d->app.wake || !d->app.counts) {
+    if (!d->app.metrics || !d->app.wake) {
         log_error("main", "out of memory");
+        return -1;
+    }
+    char err[256];
+    if (net_client_create(NULL, &d->app.net, err, sizeof err) != 0) {
+        log_error("main", "http client: %s", err);
         return -1;
     }
     return 0;
@@ -48,10 +52,10 @@ static int start_objects(struct daemon *d)
 
 static void stop_objects(struct daemon *d)
 {
-    json_cache_destroy(d->app.counts);
+    net_client_destroy(d->app.net);
     http_wake_destroy(d->app.wake);
     metrics_destroy(d->app.metrics);
-    d->app.counts = NULL;
+    d->app.net = NULL;
     d->app.wake = NULL;
     d->app.metrics = NULL;
 }
@@ -70,6 +74,7 @@ static int start_store(struct daemon *d)
         log_error("main", "store: %s", err);
         return -1;
     }
+    store_metrics_register(d->app.store, d->app.metrics);
     ops_init(&d->app);
     return 0;
 }
@@ -145,7 +150,8 @@ static int start_sources(struct daemon *d)
                                 .file_roots = d->cfg.file_roots,
                                 .policy_fn = current_policy,
                                 .policy_ctx = d->app.store,
-                                .metrics = d->app.metrics};
+                                .metrics = d->app.metrics,
+                                .net = d->app.net};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
     if (sources_create(&sc, &sink, &d->app.sources, err, sizeof err) != 0 ||
         sources_start(d->app.sources, NULL, err, sizeof err) != 0) {

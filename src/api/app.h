@@ -12,10 +12,9 @@
 struct ledger;
 struct bus;
 struct metrics;
-struct metric_series;
 struct sources;
 struct http_wake;
-struct json_cache;
+struct net_client;
 
 struct app {
     const struct config *cfg;
@@ -29,9 +28,7 @@ struct app {
     struct metrics *metrics;   /* util/metrics.h: the registry /metrics renders */
     struct sources *sources;   /* sources/sources.h: the sources worker (NULL: not running) */
     struct http_wake *wake;    /* http/http.h: signalled when events commit (SSE) */
-    struct json_cache *counts; /* util/json_cache.h: GET /incidents/counts, by outbox head */
-    /* Filled by ops_init: the store's commit histograms. */
-    struct metric_series *commit_batch, *commit_seconds;
+    struct net_client *net;    /* net/client.h: the one outbound HTTP client */
 };
 
 #endif

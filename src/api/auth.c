@@ -44,10 +44,10 @@ enum auth_result auth_authenticate(const struct app *app, const char *authorizat
         return AUTH_OK;
     }
     struct token_rec rec;
-    enum store_status st = auth_token_lookup(app->store, token, hash, &rec);
-    if (st == STORE_NOT_FOUND)
+    enum svc_status st = auth_token_lookup(app->store, token, hash, &rec);
+    if (st == SVC_NOT_FOUND)
         return AUTH_INVALID;
-    if (st != STORE_OK)
+    if (st != SVC_OK)
         return AUTH_UNAVAILABLE;
     memset(out, 0, sizeof *out);
     out->role = rec.role;

@@ -17,7 +17,6 @@
 #include "api/ledger_api.h"
 #include "ledger/ledger.h"
 #include "ledger/views.h"
-#include "store/ledger_repo.h"
 #include "util/parse.h"
 #include "util/timeutil.h"
 
@@ -76,13 +75,9 @@ static long sse_stream(void *ctx, uint64_t pos, char *buf, size_t max)
     if (s->off == s->len) {
         s->off = s->len = 0;
         struct ledger *l = s->app->ledger;
-        if (l && ledger_outbox_head(l) > s->last) {
-            struct store_conn *c;
-            if (store_read_acquire(s->app->store, &c) == STORE_OK) {
-                store_outbox_after(c, s->last, SSE_BATCH, add_event, s);
-                store_read_release(s->app->store, c);
-            }
-        }
+        /* a failed read is retried on the next poll; the stream stays open */
+        if (l && ledger_outbox_head(l) > s->last)
+            ledger_events_after(l, s->last, SSE_BATCH, add_event, s);
         if (s->len == 0 && time_mono_ms() - s->last_write_ms >= SSE_KEEPALIVE_MS)
             append(s, ": keep-alive\n\n", sizeof ": keep-alive\n\n" - 1);
         if (s->len == 0)

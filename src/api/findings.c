@@ -10,19 +10,10 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-static int ledger_ready(struct app *a, struct http_resp *resp)
-{
-    if (a->ledger)
-        return 1;
-    http_resp_error(resp, 503, "unavailable", "the ledger is not running");
-    http_resp_header(resp, "Retry-After", "1");
-    return 0;
-}
-
 void api_findings_post(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
-    if (!ledger_ready(a, resp))
+    if (!api_ledger(a, resp))
         return;
     struct problems *p;
     json_t *doc = http_req_json_problems(req, resp, &p);
@@ -43,7 +34,7 @@ void api_findings_post(struct http_req *req, struct http_resp *resp, void *app)
 void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct app *a = app;
-    if (!ledger_ready(a, resp))
+    if (!api_ledger(a, resp))
         return;
     json_t *doc = http_req_json(req, resp);
     if (!doc)

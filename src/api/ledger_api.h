@@ -7,6 +7,10 @@
 #include "api/app.h"
 #include "http/http.h"
 
+/* The running ledger, or NULL after answering 503 + Retry-After (not started,
+ * or the HTTP layer tested alone). */
+struct ledger *api_ledger(struct app *a, struct http_resp *resp);
+
 void api_findings_post(struct http_req *req, struct http_resp *resp, void *app);
 void api_alertmanager_post(struct http_req *req, struct http_resp *resp, void *app);
 

@@ -5,50 +5,8 @@
 #include <unistd.h>
 
 #include "bus/bus.h"
+#include "ledger/ledger.h"
 #include "util/metrics.h"
-
-/* From the store's writer thread, after every commit. */
-static void on_commit(void *ctx, size_t batch, uint64_t latency_us)
-{
-    const struct app *app = ctx;
-    metric_observe(app->commit_batch, (double)batch);
-    metric_observe(app->commit_seconds, (double)latency_us / 1e6);
-}
-
-static double store_queue_depth(void *ctx)
-{
-    struct store_stats st;
-    store_stats(ctx, &st);
-    return st.queue_depth;
-}
-
-static double store_queue_capacity(void *ctx)
-{
-    struct store_stats st;
-    store_stats(ctx, &st);
-    return st.queue_capacity;
-}
-
-static double store_busy_rejections(void *ctx)
-{
-    struct store_stats st;
-    store_stats(ctx, &st);
-    return (double)st.busy_rejections;
-}
-
-static double store_commits(void *ctx)
-{
-    struct store_stats st;
-    store_stats(ctx, &st);
-    return (double)st.commits;
-}
-
-static double store_writes(void *ctx)
-{
-    struct store_stats st;
-    store_stats(ctx, &st);
-    return (double)st.writes_committed;
-}
 
 static double start_time_seconds(void *ctx)
 {
@@ -80,26 +38,6 @@ void ops_init(struct app *app)
     struct metric *info = metrics_gauge(reg, "srebot_build_info", "Build information (always 1)",
                                         (const char *[]){"version", NULL});
     metric_set(metric_series_get(info, (const char *[]){SREBOT_VERSION}), 1);
-    if (!app->store)
-        return;
-    metrics_gauge_fn(reg, "srebot_store_queue_depth", "Writes waiting for the store writer",
-                     store_queue_depth, app->store);
-    metrics_gauge_fn(reg, "srebot_store_queue_capacity", "Capacity of the store write queue",
-                     store_queue_capacity, app->store);
-    metrics_counter_fn(reg, "srebot_store_busy_rejections_total",
-                       "Writes refused because the queue was full or the store stopping",
-                       store_busy_rejections, app->store);
-    metrics_counter_fn(reg, "srebot_store_commits_total", "Store transactions committed",
-                       store_commits, app->store);
-    metrics_counter_fn(reg, "srebot_store_writes_total", "Store writes committed", store_writes,
-                       app->store);
-    app->commit_batch = metric_series0(metrics_histogram(
-        reg, "srebot_store_commit_batch_size", "Writes per committed transaction (group commit)",
-        NULL, METRICS_SIZE_BUCKETS, METRICS_SIZE_NBUCKETS));
-    app->commit_seconds = metric_series0(metrics_histogram(
-        reg, "srebot_store_commit_duration_seconds", "Time to commit one transaction", NULL,
-        METRICS_LATENCY_BUCKETS, METRICS_LATENCY_NBUCKETS));
-    store_set_commit_observer(app->store, on_commit, app);
 }
 
 void ops_healthz(struct http_req *req, struct http_resp *resp, void *app)
@@ -113,11 +51,11 @@ void ops_readyz(struct http_req *req, struct http_resp *resp, void *ctx)
 {
     struct app *app = ctx;
     (void)req;
-    if (!app || !app->store) {
-        http_resp_error(resp, 503, "unavailable", "not ready: no store is open");
+    if (!app || !app->ledger) {
+        http_resp_error(resp, 503, "unavailable", "not ready: the ledger is not running");
         return;
     }
-    if (!store_ready(app->store)) {
+    if (ledger_ready(app->ledger) != SVC_OK) {
         http_resp_error(resp, 503, "unavailable",
                         "not ready: the store writer is not committing writes");
         http_resp_header(resp, "Retry-After", "1");

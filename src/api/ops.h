@@ -6,8 +6,8 @@
 #include "api/app.h"
 #include "http/http.h"
 
-/* Registers the process, build and store metrics in app->metrics and hooks the store's commit
- * observer. Call once after the store is open, before serving. */
+/* Registers the process and build metrics (the store and the ledger register
+ * their own). Call once before serving. */
 void ops_init(struct app *app);
 
 void ops_healthz(struct http_req *req, struct http_resp *resp, void *app);

@@ -54,4 +54,16 @@ int cli_ensure_data_dir(const struct config *cfg);
 /* `serve` is the composition root and lives in src/main.c. */
 int serve_main(int argc, char **argv);
 
+/* The subcommands, one per src/cli/cmd_*.c, listed in cli_commands[]. */
+int cmd_version(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_finding(int argc, char **argv);
+int cmd_incidents(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
 #endif

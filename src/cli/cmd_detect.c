@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "core/jsonin.h"
 #include "core/policy.h"
+#include "net/client.h"
 #include "sources/delivery.h"
 #include "sources/sources.h"
 #include "util/log.h"
@@ -152,9 +153,18 @@ int cmd_detect(int argc, char **argv)
 
     struct delivery *d = NULL;
     char err[300];
-    struct delivery_opts dopts = {.server = server, .token = token, .capacity = (size_t)o.buffer};
+    /* One HTTP client for the probes and the delivery (net/client.h). */
+    struct net_client *net = NULL;
+    if (net_client_create(NULL, &net, err, sizeof err) != 0) {
+        fprintf(stderr, "srebot detect: %s\n", err);
+        json_decref(policy);
+        return 2;
+    }
+    struct delivery_opts dopts = {
+        .server = server, .token = token, .capacity = (size_t)o.buffer, .net = net};
     if (delivery_create(&dopts, &d, err, sizeof err) != 0) {
         fprintf(stderr, "srebot detect: %s\n", err);
+        net_client_destroy(net);
         json_decref(policy);
         return 2;
     }
@@ -168,13 +178,14 @@ int cmd_detect(int argc, char **argv)
 
     struct finding_sink sink = {delivery_emit, d};
     /* No /metrics in detect: the sources record none (metrics NULL). */
-    struct sources_config scfg = {.data_dir = cfg.data_dir, .logs_glob = cfg.logs_glob};
+    struct sources_config scfg = {.data_dir = cfg.data_dir, .logs_glob = cfg.logs_glob, .net = net};
     struct sources *src = NULL;
     if (sources_create(&scfg, &sink, &src, err, sizeof err) != 0 ||
         sources_start(src, policy, err, sizeof err) != 0) {
         fprintf(stderr, "srebot detect: %s\n", err);
         sources_destroy(src);
         delivery_destroy(d);
+        net_client_destroy(net);
         json_decref(policy);
         return 2;
     }
@@ -215,5 +226,6 @@ int cmd_detect(int argc, char **argv)
         print_stats(d, stderr);
     }
     delivery_destroy(d);
+    net_client_destroy(net);
     return exit_code;
 }

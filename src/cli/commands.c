@@ -1,21 +1,13 @@
 /* The one table of subcommands. */
 #include "cli/cli.h"
 
-int cmd_version(int argc, char **argv);
-int cmd_config(int argc, char **argv);
-int cmd_migrate(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_policy(int argc, char **argv);
-int cmd_detect(int argc, char **argv);
-int cmd_finding(int argc, char **argv);
-int cmd_incidents(int argc, char **argv);
 #ifdef SREBOT_WITH_VECTORSCAN
-int cmd_scan(int argc, char **argv);
+#define CMD_SCAN cmd_scan
 #else
 #include <stdio.h>
+#define CMD_SCAN scan_not_built
 /* Left out with the log detector: say how to get it. */
-static int cmd_scan(int argc, char **argv)
+static int scan_not_built(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
@@ -35,7 +27,7 @@ const struct cli_command cli_commands[] = {
     {"finding", "send a finding to a running server (emit)", cmd_finding},
     {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
-    {"scan", "match the log signatures against log files once", cmd_scan},
+    {"scan", "match the log signatures against log files once", CMD_SCAN},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

@@ -14,7 +14,6 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-static void prune_outbox(struct ledger *l);
 
 void ledger_config_defaults(struct ledger_config *cfg)
 {
@@ -24,6 +23,7 @@ void ledger_config_defaults(struct ledger_config *cfg)
     cfg->tick_ms = 1000;
     cfg->relay_ms = 200;
     cfg->outbox_retain = 1000000;
+    cfg->outbox_max_backlog = 2000000;
 }
 
 static double outbox_head_metric(void *ctx) { return (double)ledger_outbox_head(ctx); }
@@ -45,11 +45,17 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     l->store = cfg->store;
     l->fold = cfg->fold;
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->prune_mu, NULL);
     pthread_condattr_t a;
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+    l->counts = json_cache_create();
+    if (!l->counts) {
+        ledger_destroy(l);
+        return SVC_INTERNAL;
+    }
 
     /* The daemon observes itself: what came in, and how far the relay is behind. */
     struct metrics *reg = cfg->metrics;
@@ -82,7 +88,10 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     return SVC_OK;
 }
 
-struct store *ledger_store(struct ledger *l) { return l->store; }
+enum svc_status ledger_ready(struct ledger *l)
+{
+    return store_ready(l->store) ? SVC_OK : SVC_UNAVAILABLE;
+}
 
 void ledger_fold_params(struct ledger *l, struct fold_params *out)
 {
@@ -397,7 +406,7 @@ static enum store_status tick_apply(struct store_conn *c, struct store_write **w
 enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
 {
     unsigned total = 0;
-    prune_outbox(l);
+    ledger_prune_outbox(l);
     for (;;) {
         struct tick_op *op = calloc(1, sizeof *op);
         if (!op)
@@ -433,43 +442,6 @@ enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
     }
     *changed = total;
     return SVC_OK;
-}
-
-/* Outbox retention: keep the newest outbox_retain events, and never drop one the
- * relay has not published yet. Bounded work per tick. */
-struct prune_op {
-    int64_t before, removed;
-};
-
-static enum store_status prune_apply(struct store_conn *c, struct store_write **w, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct prune_op *op = w[i]->arg;
-        enum store_status st = store_outbox_prune(c, op->before, 20000, &op->removed);
-        if (st != STORE_OK)
-            return st;
-        w[i]->status = STORE_OK;
-    }
-    return STORE_OK;
-}
-
-static void prune_outbox(struct ledger *l)
-{
-    int64_t before = ledger_outbox_head(l) - l->cfg.outbox_retain + 1;
-    if (l->cfg.bus) {
-        int64_t relayed = atomic_load(&l->relay_cursor) + 1;
-        if (relayed < before)
-            before = relayed;
-    }
-    if (before <= 1 || before <= l->pruned_below)
-        return;
-    struct prune_op op = {before, 0};
-    struct store_write w;
-    memset(&w, 0, sizeof w);
-    w.apply = prune_apply;
-    w.arg = &op;
-    if (store_write_wait(l->store, &w) == STORE_OK && op.removed == 0)
-        l->pruned_below = before; /* nothing older is left: skip until the head moves */
 }
 
 static void *tick_main(void *arg)
@@ -538,7 +510,9 @@ void ledger_destroy(struct ledger *l)
     metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_relay_lag",
                      "Committed events not yet published on the bus", zero_metric, NULL);
     json_decref(l->policy);
+    json_cache_destroy(l->counts);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
+    pthread_mutex_destroy(&l->prune_mu);
     free(l);
 }

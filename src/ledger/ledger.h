@@ -33,7 +33,8 @@ struct ledger_config {
     void (*on_outbox)(void *ctx);
     void *on_outbox_ctx;
     struct metrics *metrics;    /* srebot_ledger_* go here; NULL = not recorded */
-    int64_t outbox_retain;      /* events kept for SSE resume (older ones, once relayed, go) */
+    int64_t outbox_retain;      /* events kept for SSE resume, consumers or not */
+    int64_t outbox_max_backlog; /* a consumer further behind loses the oldest (ledger/consumers.h) */
 };
 void ledger_config_defaults(struct ledger_config *cfg);
 
@@ -90,7 +91,9 @@ enum svc_status ledger_tick(struct ledger *l, int64_t now_ms, unsigned *changed)
 int64_t ledger_outbox_head(struct ledger *l);
 void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms);
 
-struct store *ledger_store(struct ledger *l);
+/* SVC_OK when the store writer commits writes (a recent commit, or a probe write
+ * within the store's ready timeout); SVC_UNAVAILABLE otherwise. For /readyz. */
+enum svc_status ledger_ready(struct ledger *l);
 /* The fold parameters in force: the policy's incidents section once a policy is
  * saved (re-read on every tick when its version changes), else cfg->fold. */
 void ledger_fold_params(struct ledger *l, struct fold_params *out);

@@ -5,10 +5,20 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "util/json_cache.h"
 #include "util/metrics.h"
 
 #include "ledger/ledger.h"
 #include "store/ledger_repo.h"
+
+#define LEDGER_MAX_CONSUMERS 32 /* outbox consumers with their own metrics */
+
+/* Per outbox consumer: its metrics and the drop-log rate limit (prune only). */
+struct consumer_stat {
+    char name[64];
+    struct metric_series *backlog, *dropped;
+    int64_t last_warn_ms, unreported;
+};
 
 struct ledger {
     struct ledger_config cfg;
@@ -22,10 +32,16 @@ struct ledger {
     int64_t policy_version;     /* the policy version fold was taken from (0 = none) */
     json_t *policy;             /* that version's document (guarded by mu; read-only) */
     _Atomic int64_t relay_cursor; /* last event the relay published */
-    int64_t pruned_below;       /* outbox retention: nothing below this is left (tick only) */
+    pthread_mutex_t prune_mu;   /* one outbox prune at a time; guards consumer_stats */
+    struct consumer_stat consumer_stats[LEDGER_MAX_CONSUMERS];
+    size_t nconsumer_stats;
     struct metric_series *findings_by_outcome[5]; /* srebot_ledger_findings_total{outcome} */
     struct metric_series *transitions_auto;       /* srebot_ledger_tick_transitions_total */
     pthread_t tick_thread, relay_thread;
+
+    /* The incident counts answer (reads.c), kept under the outbox head it was
+     * computed at: consoles in many tabs refreshing after one event cost one scan. */
+    struct json_cache *counts;
 };
 
 /* Records a state change of inc (already applied in memory): timeline entry,
@@ -39,6 +55,8 @@ enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t in
                               int64_t at_ms, json_t *data, int64_t *max_seq);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
+/* consumers.c: outbox retention behind the slowest consumer (the tick calls it). */
+void ledger_prune_outbox(struct ledger *l);
 
 /* relay.c: starts the outbox relay thread and the detector subscription (when a
  * bus is configured); joins the relay after ledger_stop set `stopping`. */

@@ -1,15 +1,17 @@
 /* The outbox relay: publishes committed events on the bus in seq order and
- * records its progress (consumer "bus") in the store, so events committed
- * before a crash or restart are delivered after it. At least once: a crash
+ * records its progress (outbox consumer "bus", ledger/consumers.h) in the
+ * store, so events committed before a crash or restart are delivered after it. At least once: a crash
  * between publish and the cursor write re-publishes those events with the same
  * ids (evt_<seq>), and consumers dedupe by id. Also subscribes the detector
  * subject into the ingest path. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bus/bus.h"
+#include "ledger/consumers.h"
 #include "ledger/ledger_int.h"
 #include "ledger/views.h"
 #include "util/log.h"
@@ -49,69 +51,50 @@ static int publish_one(const struct outbox_row *r, void *ud)
     return 0;
 }
 
-struct cursor_op {
-    int64_t seq;
-};
-
-static enum store_status cursor_apply(struct store_conn *c, struct store_write **w, size_t n)
+/* One round: returns the number of events published (or -1 on error). */
+static int relay_round(struct ledger *l, struct outbox_consumer *oc)
 {
-    for (size_t i = 0; i < n; i++) {
-        struct cursor_op *op = w[i]->arg;
-        enum store_status st = store_outbox_cursor_set(c, RELAY_CONSUMER, op->seq);
-        if (st != STORE_OK)
-            return st;
-        w[i]->status = STORE_OK;
-    }
-    return STORE_OK;
+    int64_t cursor = ledger_consumer_cursor(oc);
+    struct relay_batch rb = {.bus = l->cfg.bus, .last = cursor};
+    if (ledger_consumer_next(oc, RELAY_BATCH, publish_one, &rb) < 0)
+        return -1;
+    if (rb.last == cursor)
+        return rb.failed ? -1 : 0;
+    if (ledger_consumer_advance(oc, rb.last) == SVC_OK)
+        atomic_store(&l->relay_cursor, rb.last);
+    return (int)(rb.last - cursor);
 }
 
-/* One round: returns the number of events published (or -1 on error). */
-static int relay_round(struct ledger *l, int64_t *cursor)
+static int stopping(struct ledger *l)
 {
-    struct store_conn *c;
-    if (store_read_acquire(l->store, &c) != STORE_OK)
-        return -1;
-    struct relay_batch rb = {.bus = l->cfg.bus, .last = *cursor};
-    enum store_status st = store_outbox_after(c, *cursor, RELAY_BATCH, publish_one, &rb);
-    store_read_release(l->store, c);
-    if (st != STORE_OK)
-        return -1;
-    if (rb.last == *cursor)
-        return rb.failed ? -1 : 0;
-    struct cursor_op op = {rb.last};
-    struct store_write w;
-    memset(&w, 0, sizeof w);
-    w.apply = cursor_apply;
-    w.arg = &op;
-    int published = (int)(rb.last - *cursor);
-    if (store_write_wait(l->store, &w) == STORE_OK) {
-        *cursor = rb.last;
-        atomic_store(&l->relay_cursor, rb.last);
-    }
-    return published;
+    pthread_mutex_lock(&l->mu);
+    int stop = l->stopping;
+    pthread_mutex_unlock(&l->mu);
+    return stop;
 }
 
 static void *relay_main(void *arg)
 {
     struct ledger *l = arg;
-    int64_t cursor = 0;
-    struct store_conn *c;
-    if (store_read_acquire(l->store, &c) == STORE_OK) {
-        if (store_outbox_cursor_get(c, RELAY_CONSUMER, &cursor) != STORE_OK)
-            cursor = 0;
-        atomic_store(&l->relay_cursor, cursor);
-        store_read_release(l->store, c);
+    /* The relay is the outbox consumer "bus"; a first start relays every event
+     * still in the outbox. */
+    struct outbox_consumer *oc = NULL;
+    while (ledger_consumer_open(l, RELAY_CONSUMER, OUTBOX_FROM_START, &oc) != SVC_OK) {
+        if (stopping(l))
+            return NULL;
+        log_warn("ledger", "outbox relay: cannot read its cursor; retrying");
+        ledger_outbox_wait(l, INT64_MAX, 1000);
     }
+    atomic_store(&l->relay_cursor, ledger_consumer_cursor(oc));
     for (;;) {
-        pthread_mutex_lock(&l->mu);
-        int stop = l->stopping;
-        pthread_mutex_unlock(&l->mu);
-        int n = relay_round(l, &cursor);
+        int stop = stopping(l);
+        int n = relay_round(l, oc);
         if (stop && n <= 0)
             break; /* drained what was committed before the stop */
         if (n < RELAY_BATCH)
-            ledger_outbox_wait(l, cursor, n < 0 ? 1000 : l->cfg.relay_ms);
+            ledger_consumer_wait(oc, n < 0 ? 1000 : l->cfg.relay_ms);
     }
+    ledger_consumer_close(oc);
     return NULL;
 }
 

@@ -90,24 +90,24 @@ int auth_token_create(struct store *s, const char *name, enum role role,
     return 0;
 }
 
-enum store_status auth_token_lookup(struct store *s, const char *token, const uint8_t hash[32],
-                                    struct token_rec *out)
+enum svc_status auth_token_lookup(struct store *s, const char *token, const uint8_t hash[32],
+                                  struct token_rec *out)
 {
     if (!auth_token_format_ok(token) || !s)
-        return STORE_NOT_FOUND;
+        return SVC_NOT_FOUND;
     struct store_conn *c = NULL;
     enum store_status st = store_read_acquire(s, &c);
     if (st != STORE_OK)
-        return st;
+        return svc_from_store(st);
     struct token_rec rec;
     st = store_token_by_hash(c, hash, &rec);
     store_read_release(s, c);
     if (st != STORE_OK)
-        return st;
+        return svc_from_store(st);
     /* The hash matched in the database's index; a constant-time check here
      * keeps the decision itself independent of a lookup's quirks. */
     if (!crypto_equal(hash, rec.hash, SHA256_LEN))
-        return STORE_NOT_FOUND;
+        return SVC_NOT_FOUND;
     *out = rec;
-    return STORE_OK;
+    return SVC_OK;
 }

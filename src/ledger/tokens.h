@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "ledger/status.h"
 #include "store/store.h"
 
 #define AUTH_TOKEN_PREFIX "srb_"
@@ -34,10 +35,10 @@ int auth_token_create(struct store *s, const char *name, enum role role,
                       char token_out[AUTH_TOKEN_BUF], char *err, size_t errlen);
 
 /* Looks a presented token up by its SHA-256 (hash, already computed by the
- * caller) and checks the match in constant time. STORE_OK fills *out;
- * STORE_NOT_FOUND for a token of the wrong format or unknown; other statuses
+ * caller) and checks the match in constant time. SVC_OK fills *out;
+ * SVC_NOT_FOUND for a token of the wrong format or unknown; other statuses
  * when the store could not answer. */
-enum store_status auth_token_lookup(struct store *s, const char *token,
-                                    const uint8_t hash[32], struct token_rec *out);
+enum svc_status auth_token_lookup(struct store *s, const char *token, const uint8_t hash[32],
+                                  struct token_rec *out);
 
 #endif

@@ -1,9 +1,11 @@
+/* The JSON views of ledger rows (views.h); the reads are in reads.c. */
 #include "ledger/views.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "core/classes.h"
+#include "core/lifecycle.h"
 #include "util/timeutil.h"
 
 json_t *json_time(int64_t ms)
@@ -43,6 +45,18 @@ json_t *incident_json(const struct incident *inc)
     json_object_set_new(o, "suppressed_until",
                         inc->suppressed_until_ms ? json_time(inc->suppressed_until_ms)
                                                  : json_null());
+    return o;
+}
+
+json_t *incident_detail_json(const struct incident *inc)
+{
+    json_t *o = incident_json(inc);
+    enum incident_state to[ST__COUNT];
+    size_t n = lifecycle_allowed(inc->state, BY_OPERATOR, to, ST__COUNT);
+    json_t *allowed = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(allowed, json_string(incident_state_name(to[i])));
+    json_object_set_new(o, "allowed_transitions", allowed);
     return o;
 }
 

@@ -25,6 +25,7 @@ struct delivery {
     unsigned batch_max, retry_base_ms, retry_max_ms;
     int timeout_ms;
     struct net_client *net;  /* keeps the connection to the server between batches */
+    struct net_client *own_net; /* made here when the caller gave none */
 };
 
 static void pop_front_locked(struct delivery *d)
@@ -178,13 +179,16 @@ int delivery_create(const struct delivery_opts *o, struct delivery **out, char *
     snprintf(d->url, sizeof d->url, "%.*s/api/v1/findings", (int)(n < 500 ? n : 500), o->server);
     snprintf(d->token, sizeof d->token, "%s", o->token ? o->token : "");
     d->ring = calloc(d->cap, sizeof *d->ring);
-    if (!d->ring || net_client_create(NULL, &d->net, err, errlen) != 0) {
+    d->net = o->net;
+    if (!d->ring || (!d->net && net_client_create(NULL, &d->own_net, err, errlen) != 0)) {
         if (!d->ring)
             snprintf(err, errlen, "out of memory");
         free(d->ring);
         free(d);
         return -1;
     }
+    if (!d->net)
+        d->net = d->own_net;
     pthread_mutex_init(&d->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -242,7 +246,7 @@ void delivery_destroy(struct delivery *d)
     memset(d->token, 0, sizeof d->token);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
-    net_client_destroy(d->net);
+    net_client_destroy(d->own_net);
     free(d->ring);
     free(d);
 }

@@ -17,6 +17,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+struct net_client;
+
 struct delivery_opts {
     const char *server;      /* base URL, e.g. http://127.0.0.1:8080 */
     const char *token;       /* bearer token with the ingest role (copied) */
@@ -25,6 +27,7 @@ struct delivery_opts {
     unsigned retry_base_ms;  /* default 500 */
     unsigned retry_max_ms;   /* default 30000 */
     int timeout_ms;          /* per request; default 10000 */
+    struct net_client *net;  /* net/client.h: the HTTP client to use; NULL = its own */
 };
 
 struct delivery_stats {

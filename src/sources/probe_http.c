@@ -49,7 +49,7 @@ static void http_check(struct probe *p, struct probe_result *r, int64_t now_ms,
                           .tls.insecure = o->insecure};
     struct net_response a;
     char err[256] = "";
-    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
+    if (net_request(p->deps->net, &c, &a, err, sizeof err) != 0) {
         json_object_set_new(r->data, "latency_ms", json_real(a.total_ms));
         snprintf(r->detail, sizeof r->detail, "GET failed: %s", err);
         return;

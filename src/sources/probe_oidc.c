@@ -61,7 +61,7 @@ static json_t *get_json(const struct probe *p, const struct oidc_opts *o, const 
                           .max_body = OIDC_MAX_DOC};
     struct net_response a;
     char err[256] = "";
-    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
+    if (net_request(p->deps->net, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "%s unreachable: %s", what, err);
         return NULL;
     }

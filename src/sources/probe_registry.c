@@ -139,7 +139,7 @@ static int exchange_token(const struct probe *p, const struct registry_opts *o,
     c.basic_pass = cr->pass;
     struct net_response a;
     char err[256] = "";
-    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
+    if (net_request(p->deps->net, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "token endpoint unreachable: %s", err);
         return -1;
     }
@@ -187,7 +187,7 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
     base_call(p, o, &c, url);
     struct net_response a;
     char err[256] = "";
-    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
+    if (net_request(p->deps->net, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "registry unreachable: %s", err);
         return;
     }
@@ -236,7 +236,7 @@ static void registry_check(struct probe *p, struct probe_result *r, int64_t now_
         snprintf(r->detail, sizeof r->detail, "unsupported challenge scheme %s", ch.scheme);
         goto out;
     }
-    if (net_request(NULL, &c, &a, err, sizeof err) != 0) {
+    if (net_request(p->deps->net, &c, &a, err, sizeof err) != 0) {
         snprintf(r->detail, sizeof r->detail, "registry unreachable: %s", err);
         goto out;
     }

@@ -28,10 +28,12 @@ struct finding_sink {
 struct metrics;
 struct logrules_slot;
 struct net_resolver;
+struct net_client;
 struct source_deps {
     struct metrics *metrics;       /* util/metrics.h: register families here (NULL = none) */
     struct logrules_slot *rules;   /* sources/logrules.h: the log rules in force */
     struct net_resolver *resolver; /* sources/netutil.h: bounded name lookups */
+    struct net_client *net;        /* net/client.h: outbound HTTP (NULL: one-off clients) */
 };
 
 struct source_ops {

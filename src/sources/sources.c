@@ -197,6 +197,7 @@ int sources_create(const struct sources_config *cfg, const struct finding_sink *
     s->cfg.data_dir = s->data_dir;
     s->cfg.logs_glob = s->logs_glob;
     s->deps.metrics = cfg->metrics;
+    s->deps.net = cfg->net;
 #ifdef SREBOT_WITH_VECTORSCAN /* the log rules live with the log detector */
     s->deps.rules = logrules_slot_create();
     if (s->deps.rules && s->data_dir[0]) {

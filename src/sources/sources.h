@@ -41,6 +41,7 @@ struct sources_config {
     void *policy_ctx;
     unsigned policy_poll_ms;
     struct metrics *metrics; /* scheduler and adapter metrics; NULL = not recorded */
+    struct net_client *net;  /* net/client.h: the shared HTTP client; NULL = one per call */
 };
 
 struct sources;

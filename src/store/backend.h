@@ -76,6 +76,8 @@ struct store_ledger_ops {
                                        int64_t *seq);
     enum store_status (*outbox_cursor_set)(struct store_conn *c, const char *consumer,
                                            int64_t seq);
+    enum store_status (*outbox_cursor_add)(struct store_conn *c, const char *consumer,
+                                           int64_t seq);
     enum store_status (*incident_get)(struct store_conn *c, int64_t id, struct incident *out);
     enum store_status (*incident_list)(struct store_conn *c, const struct incident_filter *f,
                                        int (*fn)(const struct incident *, void *), void *ud);
@@ -96,6 +98,8 @@ struct store_ledger_ops {
                                       int (*fn)(const struct outbox_row *, void *), void *ud);
     enum store_status (*outbox_cursor_get)(struct store_conn *c, const char *consumer,
                                            int64_t *seq);
+    enum store_status (*outbox_cursors)(struct store_conn *c,
+                                        int (*fn)(const char *, int64_t, void *), void *ud);
     enum store_status (*outbox_head)(struct store_conn *c, int64_t *seq);
     enum store_status (*outbox_prune)(struct store_conn *c, int64_t before, unsigned limit,
                                       int64_t *removed);

@@ -57,8 +57,13 @@ enum store_status store_outbox_append(struct store_conn *c, const char *type,
  * *removed gets how many. */
 enum store_status store_outbox_prune(struct store_conn *c, int64_t before, unsigned limit,
                                      int64_t *removed);
-/* The relay's delivery cursor (per consumer name), written with the progress. */
+/* An outbox consumer's cursor (the last seq it handled), written with its
+ * progress. Cursors only move forward: a smaller seq leaves the stored one. */
 enum store_status store_outbox_cursor_set(struct store_conn *c, const char *consumer,
+                                          int64_t seq);
+/* Registers a consumer at seq unless it is registered already (then its cursor
+ * stays). A registered consumer holds back outbox pruning (ledger/consumers.h). */
+enum store_status store_outbox_cursor_add(struct store_conn *c, const char *consumer,
                                           int64_t seq);
 
 /* ---- reads ---- */
@@ -144,8 +149,12 @@ enum store_status store_outbox_after(struct store_conn *c, int64_t after, unsign
                                      int (*fn)(const struct outbox_row *r, void *ud), void *ud);
 /* The highest outbox seq (0 when empty). */
 enum store_status store_outbox_head(struct store_conn *c, int64_t *seq);
-/* The relay cursor of a consumer (0 when it never delivered). */
+/* The cursor of a consumer (0 when it is not registered). */
 enum store_status store_outbox_cursor_get(struct store_conn *c, const char *consumer,
                                           int64_t *seq);
+/* Every registered consumer and its cursor, by name; fn returns nonzero to stop. */
+enum store_status store_outbox_cursors(struct store_conn *c,
+                                       int (*fn)(const char *consumer, int64_t seq, void *ud),
+                                       void *ud);
 
 #endif

@@ -92,6 +92,8 @@ enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned 
                                   int (*fn)(const struct outbox_row *, void *), void *ud);
 enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int64_t *seq);
 enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq);
+enum store_status sq_cursors(struct store_conn *c, int (*fn)(const char *, int64_t, void *),
+                             void *ud);
 extern const struct store_policy_ops sq_policy_ops;
 
 #endif

@@ -280,16 +280,31 @@ static enum store_status outbox_append(struct store_conn *c, const char *type, c
     return res;
 }
 
-static enum store_status cursor_set(struct store_conn *c, const char *consumer, int64_t seq)
+static enum store_status cursor_write(struct store_conn *c, const char *sql, const char *consumer,
+                                      int64_t seq)
 {
     struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "INSERT INTO outbox_cursors(consumer, seq) VALUES(?1, ?2)"
-                                  " ON CONFLICT(consumer) DO UPDATE SET seq = excluded.seq");
+    sqlite3_stmt *st = sq_stmt(q, sql);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, seq);
     return sq_exec_stmt(q, st, "outbox cursor");
+}
+
+/* Cursors only move forward (a late, smaller write loses to the prune's move). */
+static enum store_status cursor_set(struct store_conn *c, const char *consumer, int64_t seq)
+{
+    return cursor_write(c, "INSERT INTO outbox_cursors(consumer, seq) VALUES(?1, ?2)"
+                           " ON CONFLICT(consumer) DO UPDATE SET seq = max(seq, excluded.seq)",
+                        consumer, seq);
+}
+
+static enum store_status cursor_add(struct store_conn *c, const char *consumer, int64_t seq)
+{
+    return cursor_write(c, "INSERT INTO outbox_cursors(consumer, seq) VALUES(?1, ?2)"
+                           " ON CONFLICT(consumer) DO NOTHING",
+                        consumer, seq);
 }
 
 static enum store_status outbox_prune(struct store_conn *c, int64_t before, unsigned limit,
@@ -319,6 +334,7 @@ const struct store_ledger_ops sq_ledger_ops = {
     .timeline_append = timeline_append,
     .outbox_append = outbox_append,
     .outbox_cursor_set = cursor_set,
+    .outbox_cursor_add = cursor_add,
     .incident_get = sq_inc_get,
     .incident_list = sq_inc_list,
     .incident_counts = sq_inc_counts,
@@ -328,6 +344,7 @@ const struct store_ledger_ops sq_ledger_ops = {
     .timeline_of = sq_timeline_of,
     .outbox_after = sq_outbox_after,
     .outbox_cursor_get = sq_cursor_get,
+    .outbox_cursors = sq_cursors,
     .outbox_head = sq_outbox_head,
     .outbox_prune = outbox_prune,
 };

@@ -344,6 +344,20 @@ enum store_status sq_cursor_get(struct store_conn *c, const char *consumer, int6
     return res;
 }
 
+enum store_status sq_cursors(struct store_conn *c, int (*fn)(const char *, int64_t, void *),
+                             void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT consumer, seq FROM outbox_cursors ORDER BY consumer");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), ud))
+            break;
+    return sq_rows_done(q, st, rc, "outbox cursors");
+}
+
 enum store_status sq_outbox_head(struct store_conn *c, int64_t *seq)
 {
     return sq_scalar_int64(sq_of(c), "SELECT coalesce(max(seq), 0) FROM outbox", "outbox head",

@@ -324,7 +324,8 @@ void store_stats(struct store *s, struct store_stats *out)
 }
 
 void store_set_commit_observer(struct store *s,
-                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us), void *ctx)
+                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us),
+                               void *ctx)
 {
     pthread_mutex_lock(&s->mu);
     s->observer = fn;

@@ -102,10 +102,17 @@ struct store_stats {
     int stopping;                   /* store_close has begun: new writes get STORE_BUSY */
 };
 void store_stats(struct store *s, struct store_stats *out);
-/* Called after every commit (from the writer thread) with batch size and latency;
- * the HTTP layer hooks its histograms here. */
+/* Called after every commit (from the writer thread) with batch size and latency. */
 void store_set_commit_observer(struct store *s,
-                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us), void *ctx);
+                               void (*fn)(void *ctx, size_t batch, uint64_t latency_us),
+                               void *ctx);
+
+struct metrics;
+/* The store observes itself: registers srebot_store_* (queue depth and capacity,
+ * busy rejections, commits, writes, commit batch size and duration histograms)
+ * in reg (NULL: records nothing). The gauges read s
+ * when rendered: register once per store, and stop rendering before store_close. */
+void store_metrics_register(struct store *s, struct metrics *reg);
 
 /* ---- repositories: typed operations; each backend implements all of them ---- */
 

@@ -39,6 +39,7 @@ struct store {
     struct store_stats st;
     void (*observer)(void *ctx, size_t batch, uint64_t latency_us);
     void *observer_ctx;
+    struct metric_series *commit_batch, *commit_seconds; /* store_metrics.c */
 
     /* read pool */
     pthread_mutex_t rmu;

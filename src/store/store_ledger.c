@@ -85,6 +85,12 @@ enum store_status store_outbox_cursor_set(struct store_conn *c, const char *cons
     return c->ops->ledger->outbox_cursor_set(c, consumer, seq);
 }
 
+enum store_status store_outbox_cursor_add(struct store_conn *c, const char *consumer, int64_t seq)
+{
+    WRITER_ONLY(c);
+    return c->ops->ledger->outbox_cursor_add(c, consumer, seq);
+}
+
 enum store_status store_incident_get(struct store_conn *c, int64_t id, struct incident *out)
 {
     return c->ops->ledger->incident_get(c, id, out);
@@ -144,6 +150,13 @@ enum store_status store_outbox_cursor_get(struct store_conn *c, const char *cons
                                           int64_t *seq)
 {
     return c->ops->ledger->outbox_cursor_get(c, consumer, seq);
+}
+
+enum store_status store_outbox_cursors(struct store_conn *c,
+                                       int (*fn)(const char *consumer, int64_t seq, void *ud),
+                                       void *ud)
+{
+    return c->ops->ledger->outbox_cursors(c, fn, ud);
 }
 
 enum store_status store_outbox_head(struct store_conn *c, int64_t *seq)

@@ -22,8 +22,8 @@
 #include "api/routes.h"
 #include "api/auth.h"
 #include "http/http.h"
+#include "ledger/ledger.h"
 #include "store_fixture.h"
-#include "util/json_cache.h"
 #include "util/metrics.h"
 
 #define ENV_ADMIN "test-env-admin-token"
@@ -248,11 +248,18 @@ static inline int http_fixture_setup(const struct http_route *extra)
     app.store = store;
     app.metrics = metrics_create();
     app.wake = http_wake_create();
-    app.counts = json_cache_create();
     app.started_at_ms = time_now_ms();
     crypto_sha256(ENV_ADMIN, strlen(ENV_ADMIN), app.admin_token_hash);
     app.has_admin_token = 1;
+    store_metrics_register(store, app.metrics);
     ops_init(&app);
+    /* the ledger's reads and readiness (not started: no tick, no relay) */
+    struct ledger_config lc;
+    ledger_config_defaults(&lc);
+    lc.store = store;
+    lc.metrics = app.metrics;
+    if (ledger_create(&lc, &app.ledger) != SVC_OK)
+        return -1;
     char err[160];
     for (int i = 0; i < 4; i++) {
         char name[32];
@@ -270,8 +277,9 @@ static inline int http_fixture_teardown(void **state)
 {
     (void)state;
     http_server_stop(srv);
+    ledger_destroy(app.ledger);
+    app.ledger = NULL;
     store_close(store);
-    json_cache_destroy(app.counts);
     http_wake_destroy(app.wake);
     metrics_destroy(app.metrics);
     fixture_cleanup(&fx);

@@ -72,10 +72,8 @@ static int with_ledger(void)
         fprintf(stderr, "policy: %s\n", err);
         return -1;
     }
-    struct ledger_config lc;
-    ledger_config_defaults(&lc);
-    lc.store = store;
-    if (ledger_create(&lc, &ledger) != SVC_OK)
+    ledger = app.ledger; /* the fixture's (not started: no tick, no relay) */
+    if (!ledger)
         return -1;
     static const char finding[] =
         "{\"source\":\"probe\",\"class\":\"infrastructure.node_disk_pressure\","
@@ -91,17 +89,12 @@ static int with_ledger(void)
     if (st != SVC_OK || id != 1)
         return -1;
     app.cfg = &cfg;
-    app.ledger = ledger;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    app.ledger = NULL;
-    http_server_stop(srv);
-    srv = NULL;
-    ledger_destroy(ledger);
-    return http_fixture_teardown(state);
+    return http_fixture_teardown(state); /* the server first, then the ledger, then the store */
 }
 
 /* ---- tests ---- */

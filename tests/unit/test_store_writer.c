@@ -346,6 +346,7 @@ static void close_drains_the_queue(void **state)
 static size_t observed_batches;
 static void observer(void *ctx, size_t batch, uint64_t latency_us)
 {
+    (void)ctx;
     (void)latency_us;
     observed_batches += batch > 0;
 }
