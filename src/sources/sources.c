@@ -204,6 +204,11 @@ int sources_create(const struct sources_config *cfg, const struct finding_sink *
     s->deps.net = cfg->net;
 #ifdef SREBOT_WITH_VECTORSCAN /* the log rules live with the log detector */
     s->deps.rules = logrules_slot_create();
+    if (s->deps.rules && s->data_dir[0]) {
+        char cache[600];
+        snprintf(cache, sizeof cache, "%s/cache", s->data_dir);
+        logrules_slot_use_cache(s->deps.rules, cache);
+    }
 #endif
     s->deps.resolver = net_resolver_create();
     if (!s->deps.resolver) {
