@@ -44,7 +44,8 @@ static int start_objects(struct daemon *d)
         return -1;
     }
     char err[256];
-    if (net_client_create(NULL, &d->app.net, err, sizeof err) != 0) {
+    struct net_client_config nc = {.metrics = d->app.metrics};
+    if (net_client_create(&nc, &d->app.net, err, sizeof err) != 0) {
         log_error("main", "http client: %s", err);
         return -1;
     }

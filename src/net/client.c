@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "net/transfer_int.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 #define POOL_KEEP 16     /* idle multi handles kept (each holds its connections) */
@@ -28,6 +29,7 @@ struct net_client {
     long max_host;
     atomic_int stopped;
     char user_agent[128];
+    struct metric_series *answered, *failed, *cancelled, *retries, *attempt_seconds;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -68,6 +70,19 @@ int net_client_create(const struct net_client_config *cfg, struct net_client **o
     c->max_host = cfg && cfg->max_host_connections ? (long)cfg->max_host_connections : 8;
     snprintf(c->user_agent, sizeof c->user_agent, "%s",
              cfg && cfg->user_agent ? cfg->user_agent : "srebot/" SREBOT_VERSION);
+    struct metrics *reg = cfg ? cfg->metrics : NULL;
+    struct metric *req = metrics_counter(reg, "srebot_net_requests_total",
+                                         "Outbound HTTP requests, by outcome (after retries)",
+                                         (const char *[]){"outcome", NULL});
+    c->answered = metric_series_get(req, (const char *[]){"answer"});
+    c->failed = metric_series_get(req, (const char *[]){"error"});
+    c->cancelled = metric_series_get(req, (const char *[]){"cancelled"});
+    c->retries = metric_series0(metrics_counter(reg, "srebot_net_retries_total",
+                                                "Outbound HTTP attempts repeated after a "
+                                                "retryable outcome", NULL));
+    c->attempt_seconds = metric_series0(metrics_histogram(
+        reg, "srebot_net_attempt_duration_seconds", "Outbound HTTP attempts, by duration", NULL,
+        METRICS_LATENCY_BUCKETS, METRICS_LATENCY_NBUCKETS));
     c->share = curl_share_init();
     if (!c->share) {
         net_client_destroy(c);
@@ -232,6 +247,12 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+static int count_outcome(struct net_client *c, const struct net_request *r, int rc)
+{
+    metric_inc(rc == 0 ? c->answered : cancelled(c, r) ? c->cancelled : c->failed);
+    return rc;
+}
+
 static int request_with(struct net_client *c, const struct net_request *r,
                         struct net_response *resp, char *err, size_t errlen)
 {
@@ -248,22 +269,23 @@ static int request_with(struct net_client *c, const struct net_request *r,
         struct multi_slot *slot = pool_take(c);
         if (!slot) {
             snprintf(err, errlen, "out of memory");
-            return -1;
+            return count_outcome(c, r, -1);
         }
         int transport_retry = 0;
         unsigned long lines = 0;
         int rc = run_attempt(c, slot->multi, r, resp, &transport_retry, &lines, err, errlen);
         pool_give(c, slot);
+        metric_observe(c->attempt_seconds, resp->total_ms / 1000.0);
         /* Once lines went to the reader, a retry would hand them over twice. */
         int again = n < attempts && lines == 0 &&
                     (rc != 0 ? transport_retry : net_status_retryable(resp->status));
         if (!again)
-            return rc;
+            return count_outcome(c, r, rc);
         int64_t wait = -1;
         if (rc == 0 && resp->retry_after[0]) {
             wait = net_retry_after_ms(resp->retry_after, time_now_ms());
-            if (wait > ra_max)
-                return rc; /* the server asks for longer than we wait: its answer stands */
+            if (wait > ra_max) /* the server asks for longer than we wait: its answer stands */
+                return count_outcome(c, r, rc);
         }
         if (wait < 0)
             wait = net_backoff_ms(n, base, cap, splitmix64(&seed));
@@ -272,8 +294,9 @@ static int request_with(struct net_client *c, const struct net_request *r,
         resp->total_ms = keep_ms;
         if (wait_cancellable(c, r, wait) != 0) {
             snprintf(err, errlen, "%s", atomic_load(&c->stopped) ? "client stopped" : "cancelled");
-            return -1;
+            return count_outcome(c, r, -1);
         }
+        metric_inc(c->retries);
     }
 }
 

@@ -37,10 +37,15 @@
 #define NET_MAX_HEADERS 16           /* custom headers per request */
 
 struct net_client;
+struct metrics;
 
+/* With a registry, the client counts on /metrics: srebot_net_requests_total
+ * {outcome="answer|error|cancelled"} (per net_request call),
+ * srebot_net_retries_total and srebot_net_attempt_duration_seconds. */
 struct net_client_config {
     unsigned max_host_connections; /* parallel connections per host (0: 8) */
     const char *user_agent;        /* NULL: "srebot/<version>" */
+    struct metrics *metrics;       /* util/metrics.h; NULL: not recorded */
 };
 
 /* Creates the client (calls curl_global_init the first time; safe to call from

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "net/client.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 /* ---- the test server ---- */
@@ -189,6 +190,7 @@ static void server_stop(struct server *s)
 
 static struct server plain;
 static struct net_client *client;
+static struct metrics *reg;
 
 static int setup(void **state)
 {
@@ -196,15 +198,28 @@ static int setup(void **state)
     char err[200];
     if (server_start(&plain, NULL, NULL) != 0)
         return -1;
-    return net_client_create(NULL, &client, err, sizeof err);
+    reg = metrics_create();
+    struct net_client_config cfg = {.metrics = reg};
+    return net_client_create(&cfg, &client, err, sizeof err);
 }
 
 static int teardown(void **state)
 {
     (void)state;
     net_client_destroy(client);
+    metrics_destroy(reg);
     server_stop(&plain);
     return 0;
+}
+
+/* The client's own counters (registering again returns the family). */
+static double counted(const char *outcome)
+{
+    if (!outcome)
+        return metric_value(metric_series0(metrics_counter(reg, "srebot_net_retries_total", "", NULL)));
+    struct metric *m = metrics_counter(reg, "srebot_net_requests_total", "",
+                                       (const char *[]){"outcome", NULL});
+    return metric_value(metric_series_get(m, (const char *[]){outcome}));
 }
 
 static void url_of(char *out, size_t n, const char *scheme, unsigned port, const char *path)
@@ -295,6 +310,7 @@ static void test_retry_after_is_honoured(void **state)
     atomic_store(&plain.flaky_left, 1);
     struct net_request r = {.url = url, .max_attempts = 3, .backoff_base_ms = 10};
     struct net_response a;
+    double retries = counted(NULL), answers = counted("answer");
     int64_t t0 = time_mono_ms();
     assert_int_equal(net_request(client, &r, &a, err, sizeof err), 0);
     int64_t took = time_mono_ms() - t0;
@@ -302,6 +318,8 @@ static void test_retry_after_is_honoured(void **state)
     assert_int_equal(a.attempts, 2);
     assert_string_equal(a.body, "ok now");
     assert_true(took >= 950); /* Retry-After: 1, not the 10 ms backoff */
+    assert_int_equal(counted(NULL) - retries, 1);
+    assert_int_equal(counted("answer") - answers, 1); /* one call, one outcome */
     net_response_free(&a);
 
     /* without retries the 503 is the answer */
@@ -450,10 +468,12 @@ static void test_cancel(void **state)
     pthread_t t;
     pthread_create(&t, NULL, cancel_soon, &c);
     struct net_response a;
+    double before = counted("cancelled");
     int64_t t0 = time_mono_ms();
     assert_int_equal(net_request(client, &r, &a, err, sizeof err), -1);
     assert_true(time_mono_ms() - t0 < 1400);
     assert_string_equal(err, "cancelled");
+    assert_int_equal(counted("cancelled") - before, 1);
     pthread_join(t, NULL);
 }
 
