@@ -11,7 +11,6 @@
  * then the body is accumulated (413 if it outgrows the limit without a
  * Content-Length) and the handler runs.
  */
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,47 +431,6 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     log_warn("http", "libmicrohttpd: %s", msg);
 }
 
-/* "host:port" or "[v6]:port" -> a socket address. */
-static int resolve_listen(const char *listen, struct sockaddr_storage *ss, int *family, char *err,
-                          size_t errlen)
-{
-    char host[256];
-    const char *port;
-    if (!listen || !*listen) {
-        snprintf(err, errlen, "empty listen address");
-        return -1;
-    }
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (!close || close[1] != ':') {
-            snprintf(err, errlen, "listen address '%s': want [v6addr]:port", listen);
-            return -1;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(close - listen - 1), listen + 1);
-        port = close + 2;
-    } else {
-        const char *colon = strrchr(listen, ':');
-        if (!colon) {
-            snprintf(err, errlen, "listen address '%s': want host:port", listen);
-            return -1;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
-        port = colon + 1;
-    }
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(err, errlen, "listen address '%s': %s", listen, gai_strerror(rc));
-        return -1;
-    }
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *family = res->ai_family;
-    freeaddrinfo(res);
-    return 0;
-}
-
 static void register_metrics(struct http_server *srv, struct metrics *reg)
 {
     srv->m_requests = metrics_counter(reg, "srebot_http_requests_total",
@@ -514,7 +472,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
             return -1;
         }
     }
-    if (resolve_listen(cfg->listen, &ss, &family, err, errlen) != 0)
+    if (http_resolve_listen(cfg->listen, &ss, &family, err, errlen) != 0)
         return -1;
     struct http_server *srv = calloc(1, sizeof *srv);
     if (!srv) {

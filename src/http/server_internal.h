@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -93,6 +94,10 @@ int guard_request_shape(struct http_server *srv, struct MHD_Connection *conn, in
 /* MHD_OPTION_URI_LOG_CALLBACK: answers 431 to a request line with more than
  * HTTP_MAX_QUERY_PARAMS query parameters before the daemon parses them. */
 void *guard_uri_log(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* "host:port" or "[v6]:port" -> a socket address (listen_addr.c). */
+int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, int *family, char *err,
+                        size_t errlen);
 
 /* Builds the MHD response for a streamed body; the stream owns ctx from here. */
 struct MHD_Response *stream_response(struct http_server *srv, struct MHD_Connection *conn,
