@@ -117,6 +117,11 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
     tm.tm_min = m;
     tm.tm_sec = sec;
     time_t t = timegm(&tm);
-    *ms = ((int64_t)t - (int64_t)offset_min * 60) * 1000 + frac_ms;
+    int64_t v = ((int64_t)t - (int64_t)offset_min * 60) * 1000 + frac_ms;
+    /* An offset must not carry the time out of years 0001-9999 in UTC, where
+     * time_format_rfc3339 could not write it back. */
+    if (v < TIME_MIN_MS || v >= TIME_MAX_MS)
+        return -1;
+    *ms = v;
     return 0;
 }

@@ -18,7 +18,12 @@ void time_deadline_in(struct timespec *ts, int64_t ms);
 
 /* "2026-11-27T02:09:35.123Z"; out must hold 32 bytes. */
 void time_format_rfc3339(int64_t ms, char *out, size_t outlen);
-/* Parses RFC 3339 (Z or +hh:mm offset, optional fraction). Returns 0 on success. */
+#define TIME_MIN_MS (-62135596800000LL) /* 0001-01-01T00:00:00Z */
+#define TIME_MAX_MS 253402300800000LL   /* 10000-01-01T00:00:00Z */
+
+/* Parses RFC 3339 (Z or +hh:mm offset, optional fraction): a real calendar
+ * date (no 02-30, no year 0000) whose UTC time lies in years 0001-9999.
+ * Returns 0 on success. */
 int time_parse_rfc3339(const char *s, int64_t *ms);
 
 #endif

@@ -64,10 +64,23 @@ static void calendar_times(void **state)
     assert_int_equal(time_parse_rfc3339("2024-02-29T00:00:00Z", &ms), 0); /* leap year */
     assert_int_equal(time_parse_rfc3339("2000-02-29T00:00:00Z", &ms), 0);
     assert_int_equal(time_parse_rfc3339("0001-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(ms, TIME_MIN_MS);
+    assert_int_equal(time_parse_rfc3339("9999-12-31T23:59:59.999Z", &ms), 0);
+    assert_int_equal(ms, TIME_MAX_MS - 1);
+    /* what is written reads back the same */
+    char text[32];
+    int64_t back;
+    static const int64_t samples[] = {TIME_MIN_MS, -1, 0, 1795745375123LL, TIME_MAX_MS - 1};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        time_format_rfc3339(samples[i], text, sizeof text);
+        assert_int_equal(time_parse_rfc3339(text, &back), 0);
+        assert_int_equal(back, samples[i]);
+    }
     static const char *const bad[] = {"2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z",
                                       "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
                                       "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z",
-                                      "2026-00-10T00:00:00Z", "2026-01-01T24:00:00Z"};
+                                      "2026-00-10T00:00:00Z", "2026-01-01T24:00:00Z",
+                                      "0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (time_parse_rfc3339(bad[i], &ms) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
