@@ -7,6 +7,8 @@
 #    Alertmanager keeps alerts in memory. Prints findings/s, p50/p99 and the ratio.
 # 2. Scale: fills a fresh srebot with 1M findings over 100k incidents, then reports
 #    its RSS and the p50/p99 of GET /api/v1/incidents.
+# Before them: start-to-healthy and idle RSS (bench/start.sh) and the log scan
+# vs grep -E vs cat on two logs (bench/scan.sh); SKIP_START=1, SKIP_SCAN=1.
 #
 # Knobs (environment): SECONDS_PER_RUN (default 5), CLIENTS ("1 8 64"), HTTP_THREADS (16),
 # FILL_FINDINGS (1000000), FILL_KEYS (100000), SKIP_SCALE=1, SKIP_AM=1.
@@ -54,6 +56,15 @@ start_am() { # sets AM_PID AM_URL
   AM_PID=$!; pids+=("$AM_PID"); AM_URL="http://127.0.0.1:$port"
   wait_http "$AM_URL/-/ready"
 }
+
+if [ -z "${SKIP_START:-}" ]; then
+  echo "== start and idle: bench/start.sh"
+  SREBOT_BENCH_NOBUILD=1 bash bench/start.sh "$build"
+fi
+if [ -z "${SKIP_SCAN:-}" ]; then
+  echo "== log scan: bench/scan.sh"
+  SREBOT_BENCH_NOBUILD=1 SREBOT_BENCH_BUILD="$build" bash bench/scan.sh
+fi
 
 echo "== ingest: srebot (durable, $http_threads HTTP threads) vs Alertmanager (memory), batches of 100, 50% repeated keys, ${secs}s per run"
 printf '%-8s | %-12s %-9s %-9s %-9s | %-12s %-9s %-9s %-9s | %s\n' clients "srebot f/s" p50_ms p99_ms rss_MB \

@@ -11,6 +11,7 @@
 #include "core/builtin_rules.h"
 #include "core/classes.h"
 #include "core/jsonin.h"
+#include "util/crypto.h"
 
 /* Sets get a serial so a scanner can tell a new set from an old one that was
  * freed and happened to reuse the address. */
@@ -137,8 +138,8 @@ struct rule_view {
 
 /* Reads one detector rule into v. Returns 1 when it is an enabled log rule to
  * compile, 0 to skip it; problems go to p. */
-static int read_rule(json_t *e, const char *path, int flags, struct rule_view *v,
-                     struct problems *p)
+static int read_rule(json_t *e, const char *path, int flags, int defer_patterns,
+                     struct rule_view *v, struct problems *p)
 {
     char fp[PROBLEM_PATH_MAX];
     size_t before = p->count;
@@ -178,7 +179,9 @@ static int read_rule(json_t *e, const char *path, int flags, struct rule_view *v
     if (kind && strcmp(kind, "log_signature") != 0)
         return 0; /* metric and probe rules belong to other engines */
     v->pattern = jsonin_string(e, path, "pattern", 1, LOGSIG_PATTERN_MAX, p);
-    if (v->pattern) {
+    /* With a cache the patterns of enabled rules are checked only when the
+     * database is not in it (see logsig_compile_cached). */
+    if (v->pattern && !(defer_patterns && enabled)) {
         json_pointer_child(fp, sizeof fp, path, "pattern");
         check_pattern(v->pattern, fp, p);
     }
@@ -284,12 +287,114 @@ out:
     return rc;
 }
 
-int logsig_compile(const json_t *rules, const char *base, int flags, struct logsig_set **out,
-                   struct problems *p)
+/* The key: a digest of everything the compiled database depends on: the
+ * engine's version, the platform it was compiled for, the flags, and each
+ * rule's pattern in order (its index is its match id). */
+int logsig_cache_key(const struct logsig_set *set, char key[LOGSIG_CACHE_KEY_LEN])
+{
+    hs_platform_info_t plat;
+    memset(&plat, 0, sizeof plat);
+    (void)hs_populate_platform(&plat);
+    char head[160];
+    int hn = snprintf(head, sizeof head, "srebot-logsig-db 1\n%s\n%u %llu %u\n", hs_version(),
+                      plat.tune, (unsigned long long)plat.cpu_features,
+                      (unsigned)LOGSIG_HS_FLAGS);
+    size_t len = (size_t)hn;
+    for (size_t i = 0; i < set->count; i++)
+        len += strlen(set->rules[i].pattern) + 1;
+    char *material = malloc(len);
+    if (!material)
+        return -1;
+    memcpy(material, head, (size_t)hn);
+    size_t o = (size_t)hn;
+    for (size_t i = 0; i < set->count; i++) {
+        size_t n = strlen(set->rules[i].pattern) + 1; /* with its NUL: a separator */
+        memcpy(material + o, set->rules[i].pattern, n);
+        o += n;
+    }
+    crypto_sha256_hex(material, len, key);
+    free(material);
+    return 0;
+}
+
+/* Takes the database from the cache. Returns 0 on a hit; anything wrong with
+ * the stored bytes (another engine version, platform, a torn file) is a miss. */
+static int load_cached(struct logsig_set *set, const struct logsig_cache *cache,
+                       const char *key)
+{
+    size_t len = 0;
+    char *bytes = cache->load(cache->ctx, key, &len);
+    if (!bytes)
+        return -1;
+    hs_database_t *db = NULL;
+    hs_error_t rc = hs_deserialize_database(bytes, len, &db);
+    free(bytes);
+    if (rc != HS_SUCCESS)
+        return -1;
+    set->db = db;
+    return 0;
+}
+
+static void store_cached(const struct logsig_set *set, const struct logsig_cache *cache,
+                         const char *key)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    if (!set->db || hs_serialize_database(set->db, &bytes, &len) != HS_SUCCESS)
+        return;
+    (void)cache->store(cache->ctx, key, bytes, len);
+    free(bytes); /* allocated with the misc allocator: malloc by default */
+}
+
+/* Reads the rules into a new set (patterns not compiled). With defer_patterns
+ * the patterns of enabled rules are not checked; src[i] then tells which
+ * entry of rules the set's rule i came from. Returns NULL on problems. */
+static struct logsig_set *read_set(const json_t *rules, size_t n, const char *base, int flags,
+                                   int defer_patterns, size_t *src, struct problems *p)
 {
     size_t before = p->count;
-    if (!base)
-        base = "";
+    struct logsig_set *set = calloc(1, sizeof *set);
+    if (!set || (n && !(set->rules = calloc(n, sizeof *set->rules)))) {
+        free(set);
+        problems_add(p, base, "too_large", "out of memory");
+        return NULL;
+    }
+    set->serial = atomic_fetch_add(&next_serial, 1);
+    for (size_t i = 0; rules && i < n; i++)
+        report_duplicate_id(rules, i, base, p);
+    for (size_t i = 0; i < n; i++) {
+        struct rule_view v;
+        char path[PROBLEM_PATH_MAX];
+        json_pointer_index(path, sizeof path, base, i);
+        if (rules) {
+            if (!read_rule(json_array_get(rules, i), path, flags, defer_patterns, &v, p))
+                continue;
+        } else {
+            const struct builtin_rule *b = &builtin_rules[i];
+            if (strcmp(b->kind, "log_signature") != 0)
+                continue;
+            v = (struct rule_view){b->id,         b->pattern,        b->class,   b->severity,
+                                   b->key_template, b->window_seconds, b->threshold, 1};
+        }
+        if (rule_copy(&set->rules[set->count], &v) != 0) {
+            rule_free(&set->rules[set->count]);
+            problems_add(p, path, "too_large", "out of memory");
+            continue;
+        }
+        if (src)
+            src[set->count] = i;
+        set->count++;
+    }
+    if (p->count > before) {
+        logsig_set_destroy(set);
+        return NULL;
+    }
+    return set;
+}
+
+/* How many entries rules has (the built-in table when NULL), or -1. */
+static long rule_entries(const json_t *rules, const char *base, struct problems *p)
+{
     if (rules && !json_is_array(rules)) {
         problems_add(p, base, "type", "must be an array of detector rules");
         return -1;
@@ -304,40 +409,72 @@ int logsig_compile(const json_t *rules, const char *base, int flags, struct logs
         problems_add(p, base, "range", "at most %d rules", LOGSIG_MAX_RULES);
         return -1;
     }
-    struct logsig_set *set = calloc(1, sizeof *set);
-    if (!set || (n && !(set->rules = calloc(n, sizeof *set->rules)))) {
-        free(set);
-        problems_add(p, base, "too_large", "out of memory");
+    return (long)n;
+}
+
+int logsig_compile(const json_t *rules, const char *base, int flags, struct logsig_set **out,
+                   struct problems *p)
+{
+    if (!base)
+        base = "";
+    long n = rule_entries(rules, base, p);
+    if (n < 0)
         return -1;
-    }
-    set->serial = atomic_fetch_add(&next_serial, 1);
-    for (size_t i = 0; rules && i < n; i++)
-        report_duplicate_id(rules, i, base, p);
-    for (size_t i = 0; i < n; i++) {
-        struct rule_view v;
-        char path[PROBLEM_PATH_MAX];
-        json_pointer_index(path, sizeof path, base, i);
-        if (rules) {
-            if (!read_rule(json_array_get(rules, i), path, flags, &v, p))
-                continue;
-        } else {
-            const struct builtin_rule *b = &builtin_rules[i];
-            if (strcmp(b->kind, "log_signature") != 0)
-                continue;
-            v = (struct rule_view){b->id,         b->pattern,        b->class,   b->severity,
-                                   b->key_template, b->window_seconds, b->threshold, 1};
-        }
-        if (rule_copy(&set->rules[set->count], &v) != 0) {
-            rule_free(&set->rules[set->count]);
-            problems_add(p, path, "too_large", "out of memory");
-            continue;
-        }
-        set->count++;
-    }
-    if (p->count > before || compile_db(set, base, p) != 0) {
+    struct logsig_set *set = read_set(rules, (size_t)n, base, flags, 0, NULL, p);
+    if (!set)
+        return -1;
+    if (compile_db(set, base, p) != 0) {
         logsig_set_destroy(set);
         return -1;
     }
     *out = set;
     return 0;
+}
+
+int logsig_compile_cached(const json_t *rules, const char *base, int flags,
+                          const struct logsig_cache *cache, struct logsig_set **out,
+                          struct problems *p)
+{
+    if (!cache)
+        return logsig_compile(rules, base, flags, out, p);
+    if (!base)
+        base = "";
+    size_t before = p->count;
+    long n = rule_entries(rules, base, p);
+    if (n < 0)
+        return -1;
+    size_t *src = calloc((size_t)n + 1, sizeof *src);
+    struct logsig_set *set = src ? read_set(rules, (size_t)n, base, flags, 1, src, p) : NULL;
+    if (!set) {
+        free(src);
+        /* Report exactly what the uncached compile reports, in its order
+         * (the deferred pattern checks interleave with the others there). */
+        p->count = before;
+        return logsig_compile(rules, base, flags, out, p);
+    }
+    int rc = -1;
+    char key[LOGSIG_CACHE_KEY_LEN];
+    int keyed = logsig_cache_key(set, key) == 0;
+    if (keyed && set->count > 0 && load_cached(set, cache, key) == 0) {
+        rc = 0; /* stored only after a compile whose patterns all passed the checks */
+        goto out;
+    }
+    for (size_t i = 0; rules && i < set->count; i++) {
+        char path[PROBLEM_PATH_MAX], fp[PROBLEM_PATH_MAX];
+        json_pointer_index(path, sizeof path, base, src[i]);
+        json_pointer_child(fp, sizeof fp, path, "pattern");
+        check_pattern(set->rules[i].pattern, fp, p);
+    }
+    if (p->count > before || compile_db(set, base, p) != 0)
+        goto out;
+    if (keyed)
+        store_cached(set, cache, key);
+    rc = 0;
+out:
+    free(src);
+    if (rc == 0)
+        *out = set;
+    else
+        logsig_set_destroy(set);
+    return rc;
 }

@@ -1,14 +1,21 @@
 #include "sources/logrules.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "util/blobcache.h"
 #include "util/log.h"
+
+/* Compiled sets kept in the cache directory: the built-ins, and a few policy versions. */
+#define RULE_CACHE_ENTRIES 8
 
 struct logrules_slot {
     pthread_mutex_t lock;
     struct logrules *current;
     unsigned long long last_version;
+    struct blobcache *cache; /* NULL: compile every time */
+    struct logsig_cache ops;
 };
 
 struct logrules_slot *logrules_slot_create(void)
@@ -40,6 +47,16 @@ static void put_locked(struct logrules *r)
     }
 }
 
+void logrules_slot_use_cache(struct logrules_slot *slot, const char *dir)
+{
+    if (!slot || slot->cache)
+        return;
+    slot->cache = blobcache_open(dir, RULE_CACHE_ENTRIES);
+    if (!slot->cache)
+        log_warn("logrules", "no rule cache in %s: log rules are compiled at each start", dir);
+    slot->ops = (struct logsig_cache){slot->cache, blobcache_load, blobcache_store};
+}
+
 void logrules_slot_destroy(struct logrules_slot *slot)
 {
     if (!slot)
@@ -47,7 +64,19 @@ void logrules_slot_destroy(struct logrules_slot *slot)
     /* Readers are gone (the instances that held sets are destroyed first). */
     put_locked(slot->current);
     pthread_mutex_destroy(&slot->lock);
+    blobcache_close(slot->cache);
     free(slot);
+}
+
+/* A compile through the slot's cache. A compile allocates megabytes that it
+ * frees at once; give them back, or they stay in the (thread's) malloc arena
+ * and count in the idle RSS. */
+static int compile(struct logrules_slot *slot, const json_t *rules, const char *base,
+                   struct logsig_set **set, struct problems *p)
+{
+    int rc = logsig_compile_cached(rules, base, 0, slot->cache ? &slot->ops : NULL, set, p);
+    malloc_trim(0);
+    return rc;
 }
 
 int logrules_publish(struct logrules_slot *slot, const json_t *detector_rules,
@@ -55,7 +84,7 @@ int logrules_publish(struct logrules_slot *slot, const json_t *detector_rules,
 {
     struct logsig_set *set = NULL;
     /* Compile outside the lock: it takes milliseconds, scans go on meanwhile. */
-    if (logsig_compile(detector_rules, "/detector_rules", 0, &set, p) != 0)
+    if (compile(slot, detector_rules, "/detector_rules", &set, p) != 0)
         return -1;
     struct logrules *r = wrap(set);
     if (!r)
@@ -81,7 +110,7 @@ struct logrules *logrules_acquire(struct logrules_slot *slot)
         struct logsig_set *set = NULL;
         if (p)
             problems_init(p);
-        if (p && logsig_compile(NULL, "", 0, &set, p) == 0 && (slot->current = wrap(set)))
+        if (p && compile(slot, NULL, "", &set, p) == 0 && (slot->current = wrap(set)))
             slot->current->version = ++slot->last_version;
         free(p);
     }

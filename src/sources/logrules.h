@@ -28,6 +28,11 @@ struct logrules {
 
 struct logrules_slot;
 struct logrules_slot *logrules_slot_create(void);
+/* Keeps compiled sets in dir (created when missing; util/blobcache.h), so a
+ * restart loads the set in force instead of compiling it (~2 ms instead of
+ * 30-300 ms of CPU). Without it, or when dir is unusable, every set is
+ * compiled. Call before the first acquire or publish. */
+void logrules_slot_use_cache(struct logrules_slot *slot, const char *dir);
 /* Drops the set in force; after every reader released its set. NULL ok. */
 void logrules_slot_destroy(struct logrules_slot *slot);
 

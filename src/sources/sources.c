@@ -141,6 +141,10 @@ static int apply_locked(struct sources *s, const json_t *policy, char *err, size
     int rc = scheduler_reconfigure(s->sched, specs, err, errlen);
     if (rc == 0)
         log_info("sources", "%zu source instance(s) configured", json_array_size(specs));
+    char why[300];
+    if (json_array_size(json_object_get(policy, "log_sources")) &&
+        !source_select("logfile", why, sizeof why)) /* left out: the specs skip them */
+        log_warn("sources", "the policy's log_sources are not run: %s", why);
     json_decref(specs);
     return rc;
 }
@@ -200,6 +204,11 @@ int sources_create(const struct sources_config *cfg, const struct finding_sink *
     s->deps.net = cfg->net;
 #ifdef SREBOT_WITH_VECTORSCAN /* the log rules live with the log detector */
     s->deps.rules = logrules_slot_create();
+    if (s->deps.rules && s->data_dir[0]) {
+        char cache[600];
+        snprintf(cache, sizeof cache, "%s/cache", s->data_dir);
+        logrules_slot_use_cache(s->deps.rules, cache);
+    }
 #endif
     s->deps.resolver = net_resolver_create();
     if (!s->deps.resolver) {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +20,25 @@ int cmd_scan(int argc, char **argv);
 
 static char dir[64];
 
+/* Removes path and everything under it (the test's cache directories). */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            remove_tree(sub);
+        }
+    closedir(d);
+    rmdir(path);
+}
+
 static void write_file(const char *name, const char *text, char *path, size_t pathlen)
 {
     snprintf(path, pathlen, "%s/%s", dir, name);
@@ -28,11 +48,11 @@ static void write_file(const char *name, const char *text, char *path, size_t pa
     fclose(f);
 }
 
-/* Runs cmd_scan with argv, returns its status; the output lines go to *out. */
-static int run_scan(int argc, char **argv, json_t **out)
+/* Runs cmd_scan with argv, its stdout into a file; returns its status and
+ * leaves the file at path, for the caller to read and remove. */
+static int run_captured(int argc, char **argv, char *path, size_t pathlen)
 {
-    char path[128];
-    snprintf(path, sizeof path, "%s/stdout", dir);
+    snprintf(path, pathlen, "%s/stdout", dir);
     fflush(stdout);
     int saved = dup(1);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -44,6 +64,14 @@ static int run_scan(int argc, char **argv, json_t **out)
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
+    return rc;
+}
+
+/* Runs cmd_scan with argv, returns its status; the output lines go to *out. */
+static int run_scan(int argc, char **argv, json_t **out)
+{
+    char path[128];
+    int rc = run_captured(argc, argv, path, sizeof path);
     *out = json_array();
     FILE *f = fopen(path, "r");
     char line[4096];
@@ -174,23 +202,105 @@ static void standard_input(void **state)
     json_decref(out);
 }
 
+/* Runs a scan; its whole stdout as text, summary line dropped. */
+static char *scan_text(int argc, char **argv, int *rc)
+{
+    char path[128];
+    *rc = run_captured(argc, argv, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    unlink(path);
+    text[n] = '\0';
+    char *summary = strstr(text, "{\"summary\"");
+    assert_non_null(summary);
+    *summary = '\0';
+    return strdup(text);
+}
+
+/* Threads and the rule cache change how fast, never what: the same lines
+ * in the same order on 1 and 4 threads, from a fresh and from a warm cache,
+ * and a changed rules file is compiled anew, not served from the cache. */
+static void threads_and_cache_change_nothing_but_speed(void **state)
+{
+    (void)state;
+    char log[128], rules[128], cache[128];
+    snprintf(cache, sizeof cache, "%s/rulecache", dir);
+    static char text[300000];
+    size_t len = 0;
+    for (int i = 0; len < sizeof text - 200; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                i % 11 == 3 ? "%d panic: boom \"q\"\tERR %d\n" : "%d fine %d\n", i, i);
+    write_file("e.log", text, log, sizeof log);
+    write_file("rules.json",
+               "[{\"id\":\"t.err\",\"pattern\":\"ERR [0-9]*7\","
+               "\"class\":\"application_services.application_service_degraded\"}]",
+               rules, sizeof rules);
+    int rc;
+    char *argv1[] = {"scan", "--no-cache", "--threads", "1", "--rules", rules, log, NULL};
+    char *one = scan_text(7, argv1, &rc);
+    assert_int_equal(rc, 0);
+    assert_true(strlen(one) > 1000);
+    char *argv4[] = {"scan", "--cache", cache, "-j", "4", "--rules", rules, log, NULL};
+    char *four = scan_text(8, argv4, &rc);
+    assert_string_equal(four, one);
+    char *warm = scan_text(8, argv4, &rc); /* from the cache now */
+    assert_string_equal(warm, one);
+    DIR *d = opendir(cache);
+    assert_non_null(d);
+    int blobs = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        blobs += strstr(e->d_name, ".blob") != NULL;
+    closedir(d);
+    assert_int_equal(blobs, 1);
+
+    write_file("rules.json",
+               "[{\"id\":\"t.err\",\"pattern\":\"ERR [0-9]*8\","
+               "\"class\":\"application_services.application_service_degraded\"}]",
+               rules, sizeof rules);
+    char *changed = scan_text(8, argv4, &rc);
+    assert_string_not_equal(changed, one);
+    char *argv1b[] = {"scan", "--no-cache", "--rules", rules, log, NULL};
+    char *fresh = scan_text(5, argv1b, &rc);
+    assert_string_equal(changed, fresh);
+    char *bad[] = {"scan", "--threads", "0", log, NULL};
+    json_t *out = NULL;
+    assert_int_equal(run_scan(4, bad, &out), 2);
+    assert_int_equal(json_array_size(out), 0);
+    json_decref(out);
+    free(one);
+    free(four);
+    free(warm);
+    free(changed);
+    free(fresh);
+    remove_tree(cache);
+}
+
 static int setup(void **state)
 {
     (void)state;
     snprintf(dir, sizeof dir, "/tmp/srebot-scan-XXXXXX");
     assert_non_null(mkdtemp(dir));
+    /* The default rule cache lives under XDG_CACHE_HOME: keep it in here. */
+    char xdg[128];
+    snprintf(xdg, sizeof xdg, "%s/xdg", dir);
+    setenv("XDG_CACHE_HOME", xdg, 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"a.log", "b.log", "c.log", "d.log", "rules.json", "bad.json", NULL};
+    const char *names[] = {"a.log", "b.log", "c.log", "d.log", "e.log", "rules.json", "bad.json", NULL};
     char path[128];
     for (int i = 0; names[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         unlink(path);
     }
+    snprintf(path, sizeof path, "%s/xdg", dir);
+    remove_tree(path);
     rmdir(dir);
     return 0;
 }
@@ -202,6 +312,7 @@ int main(void)
         cmocka_unit_test(rules_file_and_count_only),
         cmocka_unit_test(errors_and_no_match),
         cmocka_unit_test(standard_input),
+        cmocka_unit_test(threads_and_cache_change_nothing_but_speed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
