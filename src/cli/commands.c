@@ -5,15 +5,16 @@
 #define CMD_SCAN cmd_scan
 #else
 #include <stdio.h>
+#include <string.h>
 #define CMD_SCAN scan_not_built
-/* Left out with the log detector: say how to get it. */
+/* Left out with the log detector: say how to get it (--help too, exit 0). */
 static int scan_not_built(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "srebot scan: the log detector is not in this build "
-                    "(configure with -DSREBOT_WITH_VECTORSCAN=ON)\n");
-    return 2;
+    int help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    fprintf(help ? stdout : stderr,
+            "srebot scan: the log detector is not in this build "
+            "(configure with -DSREBOT_WITH_VECTORSCAN=ON)\n");
+    return help ? 0 : 2;
 }
 #endif
 

@@ -141,6 +141,10 @@ static int apply_locked(struct sources *s, const json_t *policy, char *err, size
     int rc = scheduler_reconfigure(s->sched, specs, err, errlen);
     if (rc == 0)
         log_info("sources", "%zu source instance(s) configured", json_array_size(specs));
+    char why[300];
+    if (json_array_size(json_object_get(policy, "log_sources")) &&
+        !source_select("logfile", why, sizeof why)) /* left out: the specs skip them */
+        log_warn("sources", "the policy's log_sources are not run: %s", why);
     json_decref(specs);
     return rc;
 }

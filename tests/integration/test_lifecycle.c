@@ -15,6 +15,10 @@ static void starts_serves_and_stops_cleanly(void **state)
     assert_int_equal(it_request(&d, "GET", "/healthz", NULL, NULL, NULL, &r), 200);
     it_resp_free(&r);
     assert_int_equal(it_request(&d, "GET", "/readyz", NULL, NULL, NULL, &r), 200);
+    /* the bus adapter and its connection state */
+    json_t *bus = json_object_get(r.json, "bus");
+    assert_string_equal(json_string_value(json_object_get(bus, "adapter")), "local");
+    assert_string_equal(json_string_value(json_object_get(bus, "state")), "connected");
     it_resp_free(&r);
     assert_int_equal(it_request(&d, "GET", "/api/v1/whoami", IT_ADMIN, NULL, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "role")), "admin");
@@ -29,6 +33,15 @@ static void starts_serves_and_stops_cleanly(void **state)
     assert_int_equal(it_request(&d, "GET", "/readyz", NULL, NULL, NULL, &r), 200);
     it_resp_free(&r);
     assert_int_equal(it_stop(&d), 0);
+
+    /* A bus this build lacks stops start-up, naming the option that brings it. */
+    char out[8192];
+    const char *env[] = {"IF_SRE_BUS_URL=nats://127.0.0.1:4222", "IF_SRE_LISTEN=127.0.0.1:0",
+                         NULL};
+    const char *args[] = {"serve", NULL};
+    assert_int_equal(it_run_cli(&d, env, args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "nats is not in this build"));
+    assert_non_null(strstr(out, "SREBOT_WITH_NATS"));
     it_cleanup(&d);
 }
 

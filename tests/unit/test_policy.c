@@ -131,11 +131,13 @@ static void builtin_patterns_compile(void **state)
         dump(&p);
     assert_int_equal(rc, 0);
     assert_true(n > 0);
+#ifdef SREBOT_WITH_VECTORSCAN /* only a build with the log detector checks patterns */
     /* and a broken pattern in the same position is caught */
     json_object_set_new(json_array_get(rules, json_array_size(rules) - 1), "pattern",
                         json_string("(x"));
     problems_init(&p);
     assert_int_equal(policy_validate(doc, &p), -1);
+#endif
     json_decref(doc);
 }
 
@@ -370,6 +372,7 @@ static const struct bad_case bad_cases[] = {
     {0, "set", "/detector_rules/-", OPRULE(), "", ""}, /* sanity: a valid operator rule */
     {0, "set", "/detector_rules/-", OPRULE(",\"extra\":1"), "/detector_rules/$/extra",
      "unknown_field"},
+#ifdef SREBOT_WITH_VECTORSCAN /* patterns are checked by the engine that runs them */
     {0, "set", "/detector_rules/-",
      "{\"id\":\"op.bad\",\"builtin\":false,\"enabled\":true,\"kind\":\"log_signature\","
      "\"pattern\":\"(unclosed\",\"class\":\"application_services.panic_detected\","
@@ -380,6 +383,7 @@ static const struct bad_case bad_cases[] = {
      "\"pattern\":\"a*\",\"class\":\"application_services.panic_detected\","
      "\"severity\":\"high\",\"key_template\":\"{source}\",\"window_seconds\":60,\"threshold\":1}",
      "/detector_rules/$/pattern", "pattern"},
+#endif
     {0, "set", "/detector_rules/-",
      "{\"id\":\"builtin.mine\",\"builtin\":false,\"enabled\":true,\"kind\":\"log_signature\","
      "\"pattern\":\"x\",\"class\":\"application_services.panic_detected\","
