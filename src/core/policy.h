@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/actions.h"
 #include "core/alertmanager.h"
 #include "core/config.h"
 #include "core/fold.h"
@@ -38,25 +39,24 @@ const char *policy_posture_name(enum environment e);
 /* Returns 0 and sets *out, or -1 when s is not a posture name. */
 int policy_posture_parse(const char *s, enum environment *out);
 
-/* ---- actions (binding names, ARCHITECTURE.md) ---- */
-enum policy_action_class {
-    ACTION_NOTIFY = 0,       /* always automatic */
-    ACTION_AUTOMATIC,        /* automatic unless listed in approval.required_for */
-    ACTION_APPROVAL_ONLY,    /* always needs an approval */
-    ACTION_RECOMMEND_ONLY,   /* never executed, only proposed */
-};
-struct policy_action {
-    const char *name;
-    enum policy_action_class cls;
-    int disruptive; /* changes the world beyond sending a message */
-};
-extern const struct policy_action policy_actions[]; /* NULL-name terminated */
-const struct policy_action *policy_action_find(const char *name);
+/* ---- actions: the catalogue is core/actions.h (action_catalogue, action_find) ---- */
 
 /* How the policy lets an action run. For a validated document. */
 enum policy_action_mode { MODE_DENY = 0, MODE_AUTO, MODE_APPROVAL, MODE_RECOMMEND };
 enum policy_action_mode policy_action_mode(const json_t *doc, const char *action);
 const char *policy_action_mode_name(enum policy_action_mode m);
+/* 1 when the JSON array holds the string s. */
+int policy_string_listed(const json_t *arr, const char *s);
+
+/* ---- playbooks: class -> ordered actions (policy_playbooks.c, docs/actions.md) ---- */
+#define POLICY_MAX_PLAYBOOKS 64
+#define POLICY_MAX_PLAYBOOK_STEPS 16
+struct policy_playbook {
+    const char *class_; /* "default" for classes without their own */
+    const char *steps[POLICY_MAX_PLAYBOOK_STEPS + 1]; /* NULL-terminated action names */
+};
+/* The built-in playbooks (the default document's `playbooks`); NULL-class terminated. */
+extern const struct policy_playbook policy_builtin_playbooks[];
 
 /* ---- probes ---- */
 /* The class a probe reports: its `class` when given (tcp/http/dns/tls), else the

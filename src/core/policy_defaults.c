@@ -8,6 +8,7 @@
  *               approval by someone other than the requester.
  */
 #include "core/policy.h"
+#include "core/policy_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -49,13 +50,14 @@ static json_t *string_list(const char *const *items)
 
 static json_t *automation(const struct posture_defaults *d)
 {
-    return json_pack("{s:b, s:b, s:i, s:i, s:{s:i, s:i}, s:{s:o, s:i, s:i, s:b}}", "enabled", 1,
+    return json_pack("{s:b, s:b, s:i, s:i, s:{s:i, s:i}, s:{s:o, s:i, s:i, s:b}, s:o}", "enabled", 1,
                      "dry_run", 0, "max_actions_per_hour", d->max_actions_per_hour,
                      "attempt_budget", d->attempt_budget, "cooldown_seconds", "default",
                      d->cooldown_default, "notify", d->cooldown_notify, "approval",
                      "required_for", string_list(d->required_for), "expiry_seconds",
                      d->expiry_seconds, "approvers_required", d->approvers_required,
-                     "allow_self_approval", d->allow_self_approval);
+                     "allow_self_approval", d->allow_self_approval, "verify_seconds",
+                     policy_verify_seconds_json());
 }
 
 /* Built-in rules are copied in full so that GET -> edit -> PUT round-trips and
@@ -118,7 +120,7 @@ json_t *policy_defaults(const struct policy_seed *seed)
         " s:s, s:o, s:o, s:[], s:[],"
         " s:{s:i, s:i},"
         " s:{s:s, s:[], s:[], s:s},"
-        " s:[], s:{s:s, s:s, s:s, s:b, s:i, s:i}}",
+        " s:[], s:{s:s, s:s, s:s, s:b, s:i, s:i}, s:o}",
         "environment", policy_posture_name(env), "automation", automation(d),
         "allowlists", "cronjobs", "workloads", "protected_namespaces", "kube-system",
         "kube-public", "kube-node-lease",
@@ -131,5 +133,6 @@ json_t *policy_defaults(const struct policy_seed *seed)
         "alertmanager", "class_label", "sre_class", "class_map", "key_labels", "default_class",
         CLASS_FALLBACK,
         "mcp_servers", "agent_runtime", "provider", "ollama", "base_url", base_url, "model", model,
-        "enabled", 0, "max_tool_calls", 8, "timeout_seconds", 60);
+        "enabled", 0, "max_tool_calls", 8, "timeout_seconds", 60, "playbooks",
+        policy_playbooks_json());
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "core/builtin_rules.h"
+#include "core/classes.h"
 #include "core/jsonin.h"
 #include "core/policy.h"
 
@@ -26,6 +27,8 @@
 #define PV_MAX_MCP 16
 #define PV_MAX_TOOLS 64
 #define PV_MAX_LABELS 16
+#define PV_MAX_PLAYBOOKS POLICY_MAX_PLAYBOOKS
+#define PV_MAX_STEPS POLICY_MAX_PLAYBOOK_STEPS
 #define PV_MAX_LIST 64 /* generic small lists: severities, classes, recipients, argv */
 
 /* Facts gathered on the way that later sections check against. */
@@ -95,12 +98,15 @@ void pv_probes(const json_t *doc, struct pv_ctx *c);
 void pv_log_sources(const json_t *doc, struct pv_ctx *c);
 void pv_mcp_servers(const json_t *doc, struct pv_ctx *c);
 void pv_agent_runtime(const json_t *doc, struct pv_ctx *c);
+void pv_playbooks(const json_t *doc, struct pv_ctx *c);
+void pv_verify_seconds(const json_t *automation, const char *base, struct pv_ctx *c);
+/* The default document's `playbooks` and `automation.verify_seconds`. */
+json_t *policy_playbooks_json(void);
+json_t *policy_verify_seconds_json(void);
 /* Walks the whole document for string values under secret-like names. */
 void pv_clear_secrets(const json_t *node, const char *path, struct problems *p);
 
 json_t *policy_builtin_rule_json(const struct builtin_rule *r);
 
-/* 1 when the JSON array holds the string s. */
-int policy_string_listed(const json_t *arr, const char *s);
 
 #endif

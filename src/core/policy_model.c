@@ -24,30 +24,6 @@ int policy_posture_parse(const char *s, enum environment *out)
     return -1;
 }
 
-const struct policy_action policy_actions[] = {
-    {"notify", ACTION_NOTIFY, 0},
-    {"delete_completed_pods", ACTION_AUTOMATIC, 1},
-    {"suspend_cronjob", ACTION_AUTOMATIC, 1},
-    {"scale_to_zero", ACTION_AUTOMATIC, 1},
-    {"rollout_restart", ACTION_APPROVAL_ONLY, 1},
-    {"patch_config", ACTION_APPROVAL_ONLY, 1},
-    {"helm_reconcile", ACTION_APPROVAL_ONLY, 1},
-    {"cordon_node", ACTION_APPROVAL_ONLY, 1},
-    {"oci_reboot_node", ACTION_APPROVAL_ONLY, 1},
-    {"oci_replace_node", ACTION_APPROVAL_ONLY, 1},
-    {"review_cluster_capacity", ACTION_RECOMMEND_ONLY, 0},
-    {"review_workload_stability", ACTION_RECOMMEND_ONLY, 0},
-    {NULL, 0, 0},
-};
-
-const struct policy_action *policy_action_find(const char *name)
-{
-    for (const struct policy_action *a = policy_actions; name && a->name; a++)
-        if (strcmp(a->name, name) == 0)
-            return a;
-    return NULL;
-}
-
 int policy_string_listed(const json_t *arr, const char *s)
 {
     size_t i;
@@ -64,18 +40,18 @@ int policy_string_listed(const json_t *arr, const char *s)
  * needed when the action is approval-only or listed in approval.required_for. */
 enum policy_action_mode policy_action_mode(const json_t *doc, const char *action)
 {
-    const struct policy_action *a = policy_action_find(action);
+    const struct action_def *a = action_find(action);
     if (!a)
         return MODE_DENY;
-    if (a->cls == ACTION_RECOMMEND_ONLY)
+    if (a->kind == ACTION_RECOMMEND_ONLY)
         return MODE_RECOMMEND;
-    if (a->cls == ACTION_NOTIFY)
+    if (a->kind == ACTION_NOTIFY)
         return MODE_AUTO;
     const json_t *automation = json_object_get(doc, "automation");
     if (!json_is_true(json_object_get(automation, "enabled")))
         return MODE_DENY;
     const json_t *req = json_object_get(json_object_get(automation, "approval"), "required_for");
-    if (a->cls == ACTION_APPROVAL_ONLY || policy_string_listed(req, action))
+    if (a->kind == ACTION_APPROVAL_ONLY || policy_string_listed(req, action))
         return MODE_APPROVAL;
     return MODE_AUTO;
 }

@@ -8,7 +8,7 @@
 static const char *const top_fields[] = {
     "environment", "automation", "allowlists", "channels", "routing",
     "detector_learning_mode", "detector_rules", "thresholds", "probes", "log_sources",
-    "incidents", "alertmanager", "mcp_servers", "agent_runtime", NULL};
+    "incidents", "alertmanager", "mcp_servers", "agent_runtime", "playbooks", NULL};
 
 json_t *policy_parse(const char *buf, size_t len, struct problems *p)
 {
@@ -17,12 +17,12 @@ json_t *policy_parse(const char *buf, size_t len, struct problems *p)
 
 static int check_action_for_approval(const char *s, const char *path, struct problems *p)
 {
-    const struct policy_action *a = policy_action_find(s);
+    const struct action_def *a = action_find(s);
     if (!a) {
         problems_add(p, path, "enum", "%s is not a known action", s);
         return -1;
     }
-    if (a->cls == ACTION_NOTIFY || a->cls == ACTION_RECOMMEND_ONLY) {
+    if (a->kind == ACTION_NOTIFY || a->kind == ACTION_RECOMMEND_ONLY) {
         problems_add(p, path, "forbidden", "%s never needs an approval", s);
         return -1;
     }
@@ -52,10 +52,10 @@ static void approval(const json_t *automation, const char *base, struct pv_ctx *
     if (!req)
         return;
     pv_path(lpath, path, "required_for");
-    for (const struct policy_action *a = policy_actions; a->name; a++) {
+    for (const struct action_def *a = action_catalogue; a->name; a++) {
         if (policy_string_listed(req, a->name))
             continue;
-        if (a->cls == ACTION_APPROVAL_ONLY)
+        if (a->kind == ACTION_APPROVAL_ONLY)
             problems_add(c->p, lpath, "required", "must include %s (it always needs an approval)",
                          a->name);
         else if (a->disruptive && c->posture_known && c->posture == ENV_PRODUCTION)
@@ -69,7 +69,7 @@ void pv_automation(const json_t *doc, struct pv_ctx *c)
 {
     static const char *const known[] = {"enabled",        "dry_run",          "max_actions_per_hour",
                                         "attempt_budget", "cooldown_seconds", "approval",
-                                        NULL};
+                                        "verify_seconds", NULL};
     char path[PROBLEM_PATH_MAX], cpath[PROBLEM_PATH_MAX];
     const json_t *o = pv_object(doc, "", "automation", 1, known, path, c->p);
     if (!o)
@@ -87,7 +87,7 @@ void pv_automation(const json_t *doc, struct pv_ctx *c)
         const char *key;
         const json_t *v;
         json_object_foreach((json_t *)cd, key, v) {
-            if (strcmp(key, "default") != 0 && !policy_action_find(key)) {
+            if (strcmp(key, "default") != 0 && !action_find(key)) {
                 char kpath[PROBLEM_PATH_MAX];
                 pv_path(kpath, cpath, key);
                 problems_add(c->p, kpath, "unknown_field", "is neither default nor an action");
@@ -97,6 +97,7 @@ void pv_automation(const json_t *doc, struct pv_ctx *c)
         }
     }
     approval(o, path, c);
+    pv_verify_seconds(o, path, c);
 }
 
 static int check_namespace(const char *s, const char *path, struct problems *p)
@@ -300,5 +301,6 @@ int policy_validate(const json_t *doc, struct problems *p)
     alertmanager(doc, &c);
     pv_mcp_servers(doc, &c);
     pv_agent_runtime(doc, &c);
+    pv_playbooks(doc, &c);
     return p->count > before ? -1 : 0;
 }

@@ -2,10 +2,10 @@
  *
  * Every reader of the ledger — HTTP handlers, the SSE stream, MCP tools, chat
  * callbacks — asks here, never the store: one query path, one error mapping
- * (enum svc_status; store results mapped by svc_from_store). Each read takes a
- * pooled read connection for its duration, so a detail and its evidence are
- * read from one snapshot. Out-parameters are written only on SVC_OK; JSON
- * results are new references owned by the caller.
+ * (enum svc_status; store results mapped by svc_from_store). Each read takes
+ * one pooled read connection for its duration and sees committed data only.
+ * Out-parameters are written only on SVC_OK; JSON results are new references
+ * owned by the caller.
  *
  * The JSON shapes are documented in docs/api.md and docs/events.md. */
 #ifndef SREBOT_LEDGER_VIEWS_H

@@ -11,6 +11,31 @@
  *   begin (exclusive write transaction) { savepoint ... release | rollback_to } commit
  * Savepoints are not nested: there is at most one open at a time.
  * Every op returns a store_status and, on failure, leaves a message in c->err.
+ *
+ * Serialization — the ledger's fold is correct only because of it:
+ *   Ledger writes are applied by one writer at a time. The ledger's apply
+ *   functions (src/ledger/ingest.c, ledger.c) read rows (incident_latest,
+ *   finding_lookup, incident_get), fold findings into them in memory and write
+ *   the result back: a read-modify-write of an incident's count, severity, state
+ *   and times, and an "is this finding id new?" check. Two writers interleaving
+ *   would lose counts, open two incidents for one identity, or accept one
+ *   finding id twice. store.c runs every write through its single writer
+ *   thread; a backend must also keep every other process from writing ledger
+ *   rows while a write transaction is open. SQLite does so by construction
+ *   (begin takes the database's write lock). A backend shared by several
+ *   processes (PostgreSQL behind several replicas) must do it explicitly, e.g.
+ *   begin takes a transaction-scoped lock that every writer takes
+ *   (pg_advisory_xact_lock), or only the leader writes the ledger. SERIALIZABLE
+ *   isolation alone is not enough: the writer does not retry a group on a
+ *   serialization failure.
+ *   The outbox follows from it: event sequence numbers become visible in
+ *   order, so a reader that has seen seq n never later sees a new event with a
+ *   smaller seq (the relay and the SSE stream follow a cursor). Sequences
+ *   handed out by concurrent transactions would break this.
+ *   Readers see only committed data.
+ * tests/unit/test_ledger_contract.c checks all of this through the ledger
+ * service, against the backend named by SREBOT_STORE_TEST_URL (SQLite in make
+ * test), including concurrent ingest from several threads with exact counts.
  */
 #ifndef SREBOT_STORE_BACKEND_H
 #define SREBOT_STORE_BACKEND_H

@@ -147,15 +147,15 @@ static void posture_modes(void **state)
     json_t *demo = defaults_for(ENV_DEMO), *stg = defaults_for(ENV_STAGING),
            *prod = defaults_for(ENV_PRODUCTION);
     /* production: nothing disruptive without approval; only notify automatic */
-    for (const struct policy_action *a = policy_actions; a->name; a++) {
+    for (const struct action_def *a = action_catalogue; a->name; a++) {
         enum policy_action_mode m = policy_action_mode(prod, a->name);
-        if (a->cls == ACTION_NOTIFY)
+        if (a->kind == ACTION_NOTIFY)
             assert_int_equal(m, MODE_AUTO);
-        else if (a->cls == ACTION_RECOMMEND_ONLY)
+        else if (a->kind == ACTION_RECOMMEND_ONLY)
             assert_int_equal(m, MODE_RECOMMEND);
         else
             assert_int_equal(m, MODE_APPROVAL);
-        if (a->cls == ACTION_APPROVAL_ONLY) {
+        if (a->kind == ACTION_APPROVAL_ONLY) {
             assert_int_equal(policy_action_mode(demo, a->name), MODE_APPROVAL);
             assert_int_equal(policy_action_mode(stg, a->name), MODE_APPROVAL);
         }
