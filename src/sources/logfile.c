@@ -220,12 +220,15 @@ static int lf_init(const json_t *config, void *deps, void **instance, char *err,
     if (!rules)
         rules = json_object_get(config, "detector_rules");
     if (rules) {
-        struct problems p;
-        problems_init(&p);
-        if (logsig_compile(rules, "/rules", 0, &lf->own_set, &p) != 0) {
-            snprintf(err, errlen, "%s: %s", p.items[0].path, p.items[0].message);
+        struct problems *p = problems_create();
+        if (!p)
+            goto oom;
+        int bad = logsig_compile(rules, "/rules", 0, &lf->own_set, p) != 0;
+        if (bad)
+            snprintf(err, errlen, "%s: %s", p->items[0].path, p->items[0].message);
+        problems_destroy(p);
+        if (bad)
             goto fail;
-        }
     }
     if (logsig_scanner_create(&lf->sc) != 0 ||
         logread_create(LOGFILE_READ_BUFFER, &lf->rd) != 0 ||

@@ -74,16 +74,21 @@ int logfile_state_load(const char *path, struct logfile_track **tracks, size_t *
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
-    struct problems p;
-    problems_init(&p);
-    doc = jsonin_parse(buf, len, LOGFILE_STATE_MAX_BYTES, 4, &p);
+    struct problems *p = problems_create();
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    doc = jsonin_parse(buf, len, LOGFILE_STATE_MAX_BYTES, 4, p);
     json_t *files = doc ? json_object_get(doc, "files") : NULL;
     if (!doc || json_integer_value(json_object_get(doc, "version")) != 1 ||
         !json_is_array(files)) {
         snprintf(err, errlen, "%s: not an offsets file (%s)", path,
-                 p.count ? p.items[0].message : "version 1 with files[] expected");
+                 p->count ? p->items[0].message : "version 1 with files[] expected");
+        problems_destroy(p);
         goto out;
     }
+    problems_destroy(p);
     t = calloc(json_array_size(files) + 1, sizeof *t);
     if (!t) {
         snprintf(err, errlen, "out of memory");

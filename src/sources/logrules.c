@@ -106,13 +106,11 @@ struct logrules *logrules_acquire(struct logrules_slot *slot)
         return NULL;
     pthread_mutex_lock(&slot->lock);
     if (!slot->current) {
-        struct problems *p = malloc(sizeof *p); /* large: not on the stack */
+        struct problems *p = problems_create();
         struct logsig_set *set = NULL;
-        if (p)
-            problems_init(p);
         if (p && compile(slot, NULL, "", &set, p) == 0 && (slot->current = wrap(set)))
             slot->current->version = ++slot->last_version;
-        free(p);
+        problems_destroy(p);
     }
     struct logrules *r = slot->current;
     if (r)

@@ -72,15 +72,16 @@ static json_t *get_json(const struct probe *p, const struct oidc_opts *o, const 
     } else if (a.truncated) {
         snprintf(r->detail, sizeof r->detail, "%s larger than %d bytes", what, OIDC_MAX_DOC);
     } else {
-        struct problems pr;
-        problems_init(&pr);
-        doc = jsonin_parse(a.body ? a.body : "", a.body_len, OIDC_MAX_DOC, 16, &pr);
+        struct problems *pr = problems_create();
+        doc = pr ? jsonin_parse(a.body ? a.body : "", a.body_len, OIDC_MAX_DOC, 16, pr) : NULL;
         if (!doc || !json_is_object(doc)) {
+            int any = pr && pr->count;
             snprintf(r->detail, sizeof r->detail, "%s is not a JSON object%s%s", what,
-                     pr.count ? ": " : "", pr.count ? pr.items[0].message : "");
+                     any ? ": " : "", any ? pr->items[0].message : "");
             json_decref(doc);
             doc = NULL;
         }
+        problems_destroy(pr);
     }
     net_response_free(&a);
     return doc;

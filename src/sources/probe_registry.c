@@ -151,9 +151,9 @@ static int exchange_token(const struct probe *p, const struct registry_opts *o,
     } else if (a.status != 200) {
         snprintf(r->detail, sizeof r->detail, "token endpoint answered %ld", a.status);
     } else {
-        struct problems pr;
-        problems_init(&pr);
-        json_t *doc = jsonin_parse(a.body ? a.body : "", a.body_len, 64 * 1024, 8, &pr);
+        struct problems *pr = problems_create();
+        json_t *doc = pr ? jsonin_parse(a.body ? a.body : "", a.body_len, 64 * 1024, 8, pr) : NULL;
+        problems_destroy(pr);
         const char *tok = json_string_value(json_object_get(doc, "token"));
         if (!tok)
             tok = json_string_value(json_object_get(doc, "access_token"));

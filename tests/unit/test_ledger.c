@@ -16,6 +16,7 @@
 
 #include "bus/bus.h"
 #include "ledger/ledger.h"
+#include "ledger_fixture.h"
 #include "store/ledger_repo.h"
 #include "util/timeutil.h"
 
@@ -80,29 +81,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Ingests a JSON document; returns the answer's items. */
 static json_t *ingest(struct fx *f, const char *doc)
 {
-    struct problems *p = problems_create();
-    json_t *answer = NULL;
-    enum svc_status st = ledger_ingest_json(f->ledger, doc, strlen(doc), "test", &answer, p);
-    if (st != SVC_OK)
-        fail_msg("ingest: %s (%s %s)", svc_status_text(st), p->count ? p->items[0].path : "",
-                 p->count ? p->items[0].message : "");
-    problems_destroy(p);
-    json_t *items = json_incref(json_object_get(answer, "items"));
-    json_decref(answer);
-    return items;
-}
-
-static const char *outcome(json_t *items, size_t i)
-{
-    return json_string_value(json_object_get(json_array_get(items, i), "outcome"));
-}
-
-static int64_t incident_of(json_t *items, size_t i)
-{
-    return json_integer_value(json_object_get(json_array_get(items, i), "incident_id"));
+    return ledger_ingest_items(f->ledger, doc, "test");
 }
 
 #define FINDING(id, key, status)                                                                   \

@@ -22,6 +22,7 @@
 
 #include "ledger/ledger.h"
 #include "ledger/views.h"
+#include "ledger_fixture.h"
 #include "store_fixture.h"
 
 struct lfx {
@@ -70,29 +71,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Ingests a document; returns the answer's items (new reference). */
 static json_t *ingest(struct lfx *x, const char *doc)
 {
-    struct problems *p = problems_create();
-    json_t *answer = NULL;
-    enum svc_status st = ledger_ingest_json(x->ledger, doc, strlen(doc), "contract", &answer, p);
-    if (st != SVC_OK)
-        fail_msg("ingest: %s (%s %s)", svc_status_text(st), p->count ? p->items[0].path : "",
-                 p->count ? p->items[0].message : "");
-    problems_destroy(p);
-    json_t *items = json_incref(json_object_get(answer, "items"));
-    json_decref(answer);
-    return items;
-}
-
-static const char *outcome(json_t *items, size_t i)
-{
-    return json_string_value(json_object_get(json_array_get(items, i), "outcome"));
-}
-
-static int64_t incident_of(json_t *items, size_t i)
-{
-    return json_integer_value(json_object_get(json_array_get(items, i), "incident_id"));
+    return ledger_ingest_items(x->ledger, doc, "contract");
 }
 
 static struct incident get(struct lfx *x, int64_t id)
