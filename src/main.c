@@ -30,6 +30,7 @@ struct daemon {
     struct config cfg;
     struct app app;
     struct http_server *http;
+    struct http_server *ops; /* --ops-listen, or NULL */
 };
 
 /* The shared objects every later step is handed: the metrics registry, the
@@ -178,6 +179,10 @@ static int start_http(struct daemon *d)
         .max_connections = d->cfg.max_connections,
         .connection_timeout_s = d->cfg.http_timeout_s,
         .threads = d->cfg.http_threads,
+        .max_connections_per_client = d->cfg.max_conn_per_client,
+        .header_timeout_s = d->cfg.header_timeout_s,
+        .max_streams = d->cfg.max_streams,
+        .max_streams_per_client = d->cfg.max_streams_per_token,
         .authenticate = api_authenticate,
         .auth_ctx = &d->app,
         .metrics = d->app.metrics,
@@ -188,11 +193,35 @@ static int start_http(struct daemon *d)
         return -1;
     }
     log_info("main", "listening on http://%s:%u/", d->cfg.listen_host, http_server_port(d->http));
+    if (!d->cfg.ops_listen[0])
+        return 0;
+    /* Its own small connection budget and thread: probes get through while
+     * the API's connections are all taken. */
+    struct http_config oc = {
+        .listen = d->cfg.ops_listen,
+        .max_body_bytes = 4096,
+        .max_connections = 32,
+        .connection_timeout_s = 10,
+        .threads = 1,
+        .max_connections_per_client = 16,
+        .header_timeout_s = 5,
+        .metrics = d->app.metrics,
+    };
+    if (http_server_start(&oc, ops_routes, &d->app, &d->ops, err, sizeof err)) {
+        log_error("main", "ops listener: %s", err);
+        http_server_stop(d->http);
+        d->http = NULL;
+        return -1;
+    }
+    log_info("main", "operations listener on %s, port %u (healthz, readyz, metrics)",
+             d->cfg.ops_listen, http_server_port(d->ops));
     return 0;
 }
 
 static void stop_http(struct daemon *d)
 {
+    http_server_stop(d->ops);
+    d->ops = NULL;
     http_server_stop(d->http);
     d->http = NULL;
 }

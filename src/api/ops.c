@@ -6,6 +6,7 @@
 
 #include "bus/bus.h"
 #include "ledger/ledger.h"
+#include "util/log.h"
 #include "util/metrics.h"
 
 static double start_time_seconds(void *ctx)
@@ -27,6 +28,18 @@ static double resident_bytes(void *ctx)
     return n == 2 ? (double)resident * (double)sysconf(_SC_PAGESIZE) : 0;
 }
 
+static double log_dropped_ordinary(void *ctx)
+{
+    (void)ctx;
+    return (double)log_dropped(LOG_ORDINARY);
+}
+
+static double log_dropped_security(void *ctx)
+{
+    (void)ctx;
+    return (double)log_dropped(LOG_SECURITY);
+}
+
 void ops_init(struct app *app)
 {
     struct metrics *reg = app->metrics;
@@ -35,6 +48,13 @@ void ops_init(struct app *app)
                      start_time_seconds, app);
     metrics_gauge_fn(reg, "process_resident_memory_bytes", "Resident memory size in bytes",
                      resident_bytes, NULL);
+    metrics_counter_fn(reg, "srebot_log_dropped_lines_total",
+                       "Ordinary log lines dropped by the rate limit (200/s per component and level)",
+                       log_dropped_ordinary, NULL);
+    metrics_counter_fn(reg, "srebot_log_dropped_security_lines_total",
+                       "Security-relevant log lines (5xx, 401/403/429, edge refusals) dropped by "
+                       "their own rate limit",
+                       log_dropped_security, NULL);
     struct metric *info = metrics_gauge(reg, "srebot_build_info", "Build information (always 1)",
                                         (const char *[]){"version", NULL});
     metric_set(metric_series_get(info, (const char *[]){SREBOT_VERSION}), 1);

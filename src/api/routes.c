@@ -10,6 +10,13 @@
  * ROLES_OPERATOR, ROLES_ADMIN, ROLES_INGEST (ingest, operator, admin),
  * ROLES_ANY (every authenticated role). Everything under /api/v1 needs a token
  * whatever its row says (the server refuses before routing). */
+const struct http_route ops_routes[] = {
+    {"GET", "/healthz", ROLES_PUBLIC, ops_healthz, "Liveness: the process answers"},
+    {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
+    {"GET", "/metrics", ROLES_PUBLIC, ops_metrics, "Prometheus metrics"},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
 const struct http_route api_routes[] = {
     /* operations */
     {"GET", "/healthz", ROLES_PUBLIC, ops_healthz, "Liveness: the process answers"},

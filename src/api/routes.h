@@ -7,5 +7,8 @@
 #include "http/http.h"
 
 extern const struct http_route api_routes[]; /* NULL-method terminated */
+/* The operations listener's table (--ops-listen): /healthz, /readyz, /metrics
+ * only, the same handlers and roles as their rows in api_routes. */
+extern const struct http_route ops_routes[];
 
 #endif

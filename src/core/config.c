@@ -143,6 +143,10 @@ UINT_SETTER(apply_max_body, max_body_bytes, size_t, 1024, 64ull << 20)
 UINT_SETTER(apply_max_conn, max_connections, unsigned, 1, 100000)
 UINT_SETTER(apply_threads, http_threads, unsigned, 1, 256)
 UINT_SETTER(apply_timeout, http_timeout_s, unsigned, 1, 3600)
+UINT_SETTER(apply_max_conn_client, max_conn_per_client, unsigned, 1, 100000)
+UINT_SETTER(apply_header_timeout, header_timeout_s, unsigned, 1, 600)
+UINT_SETTER(apply_max_streams, max_streams, unsigned, 1, 100000)
+UINT_SETTER(apply_max_streams_token, max_streams_per_token, unsigned, 1, 100000)
 UINT_SETTER(apply_queue, write_queue, unsigned, 1, 1000000)
 UINT_SETTER(apply_batch, write_batch, unsigned, 1, 100000)
 
@@ -187,6 +191,15 @@ static int apply_logs_glob(struct config *c, const char *v, char *err, size_t er
     return copy_str(c->logs_glob, sizeof c->logs_glob, v, err, errlen);
 }
 
+static int apply_ops_listen(struct config *c, const char *v, char *err, size_t errlen)
+{
+    if (*v && !strchr(v, ':')) {
+        snprintf(err, errlen, "want host:port (or empty for none)");
+        return -1;
+    }
+    return copy_str(c->ops_listen, sizeof c->ops_listen, v, err, errlen);
+}
+
 static int apply_file_roots(struct config *c, const char *v, char *err, size_t errlen)
 {
     return copy_str(c->file_roots, sizeof c->file_roots, v, err, errlen);
@@ -213,6 +226,20 @@ const struct config_setting config_settings[] = {
     {"http-threads", "IF_SRE_HTTP_THREADS", "2", "HTTP worker threads", 0, apply_threads},
     {"http-timeout", "IF_SRE_HTTP_TIMEOUT_SECONDS", "30", "idle connection timeout in seconds", 0,
      apply_timeout},
+    {"max-connections-per-client", "IF_SRE_MAX_CONNECTIONS_PER_CLIENT", "128",
+     "concurrent HTTP connections from one client address", 0, apply_max_conn_client},
+    {"header-timeout", "IF_SRE_HEADER_TIMEOUT_SECONDS", "10",
+     "seconds from connect (or the previous answer) to a complete request head; not reset by "
+     "activity",
+     0, apply_header_timeout},
+    {"max-streams", "IF_SRE_MAX_STREAMS", "256", "open event streams in total (429 beyond)", 0,
+     apply_max_streams},
+    {"max-streams-per-token", "IF_SRE_MAX_STREAMS_PER_TOKEN", "8",
+     "open event streams per token (429 beyond)", 0, apply_max_streams_token},
+    {"ops-listen", "IF_SRE_OPS_LISTEN", "",
+     "second listener serving only /healthz, /readyz and /metrics (host:port; empty = none), "
+     "answered while the API's connections are exhausted",
+     0, apply_ops_listen},
     {"write-queue", "IF_SRE_WRITE_QUEUE", "4096",
      "writes that may wait for the writer before callers get 503", 0, apply_queue},
     {"write-batch", "IF_SRE_WRITE_BATCH", "512", "most writes committed in one transaction", 0,

@@ -25,6 +25,11 @@ struct config {
     unsigned max_connections;
     unsigned http_threads;
     unsigned http_timeout_s;
+    unsigned max_conn_per_client;  /* per client address */
+    unsigned header_timeout_s;     /* connect -> complete headers, not reset by activity */
+    unsigned max_streams;          /* event streams in total */
+    unsigned max_streams_per_token;
+    char ops_listen[128];          /* "" = no operations listener */
     unsigned write_queue;          /* store writer queue capacity */
     unsigned write_batch;          /* max writes per transaction */
     int seed_policy_defaults;      /* IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS */

@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 #define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_QUERY_PARAMS 64 /* more query parameters -> 431 */
 
 struct principal {
     enum role role;   /* ROLE_NONE when unauthenticated */
@@ -154,6 +155,11 @@ struct http_config {
     unsigned max_connections;
     unsigned connection_timeout_s; /* idle time before a connection is closed */
     unsigned threads;            /* event-loop threads (1 = one internal thread) */
+    unsigned max_connections_per_client; /* per client address; 0 = no cap */
+    unsigned header_timeout_s;   /* from connect (or the previous answer) to complete
+                                    headers; not reset by activity; 0 = 10 */
+    unsigned max_streams;        /* event streams in total; 0 = 256 */
+    unsigned max_streams_per_client; /* per principal (token); 0 = 8 */
     http_auth_fn authenticate;   /* NULL: every presented credential is invalid */
     void *auth_ctx;
     struct metrics *metrics;     /* srebot_http_* go here; NULL = not recorded */

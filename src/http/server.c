@@ -11,7 +11,6 @@
  * then the body is accumulated (413 if it outgrows the limit without a
  * Content-Length) and the handler runs.
  */
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,11 +128,29 @@ static enum MHD_Result send_resp(struct http_server *srv, struct MHD_Connection 
     }
     struct MHD_Response *r;
     size_t len = 0;
+    char why[128];
+    if (resp->stream &&
+        guard_stream_admit(srv, &rc->who, rc->stream_key, sizeof rc->stream_key, why,
+                           sizeof why) != 0) {
+        if (resp->stream_free)
+            resp->stream_free(resp->stream_ctx);
+        resp->stream = NULL;
+        resp->stream_ctx = NULL;
+        resp->stream_free = NULL;
+        resp->nheaders = 0;
+        resp->content_type = NULL;
+        http_resp_error(resp, 429, "too_many_requests", "%s; retry later", why);
+        http_resp_header(resp, "Retry-After", "5");
+    }
     int streamed = resp->stream != NULL;
     if (streamed) {
         r = stream_response(srv, conn, rc, resp);
         if (!r && resp->stream_free)
             resp->stream_free(resp->stream_ctx);
+        if (!r && rc->stream_key[0]) {
+            guard_stream_release(srv, rc->stream_key);
+            rc->stream_key[0] = '\0';
+        }
     } else {
         r = body_response(resp, &len);
     }
@@ -157,6 +174,10 @@ static enum MHD_Result send_resp(struct http_server *srv, struct MHD_Connection 
     }
     if (!has_cache_control && is_api_path(rc->path))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* Stopping, or a request a proxy may have framed differently: this is the
+     * connection's last answer. */
+    if (rc->close_after || atomic_load(&srv->stopping))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 
     rc->status = resp->status;
     if (!streamed)
@@ -196,6 +217,14 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
         if (end != clen && n > srv->max_body_bytes)
             return send_error(srv, conn, rc, 413, "payload_too_large",
                               "the body is %llu bytes; the limit is %zu", n, srv->max_body_bytes);
+    }
+
+    int shape_status;
+    char shape_msg[160];
+    if (guard_request_shape(srv, conn, &shape_status, shape_msg, sizeof shape_msg) != 0) {
+        rc->close_after = 1;
+        guard_refused(srv, "ambiguous_headers");
+        return send_error(srv, conn, rc, shape_status, "bad_request", "%s", shape_msg);
     }
 
     char nul_at[96];
@@ -322,6 +351,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(rc->method, sizeof rc->method, "%s", method);
         snprintf(rc->path, sizeof rc->path, "%s", url);
         set_request_id(srv, rc, conn);
+        guard_headers_in(srv, conn);
+        if (atomic_load(&srv->stopping)) {
+            guard_refused(srv, "stopping");
+            return send_error(srv, conn, rc, 503, "unavailable", "the server is stopping");
+        }
         return begin_request(srv, conn, rc, url, method);
     }
     if (rc->responded) {
@@ -352,7 +386,10 @@ static void access_log(struct http_server *srv, const struct req_ctx *rc, double
     if (f)
         json_object_set_new(f, "principal",
                             rc->who.role != ROLE_NONE ? json_string(rc->who.name) : json_null());
-    log_fields(rc->status >= 500 ? LOG_WARN : LOG_INFO, "http", f, "request");
+    if (rc->status >= 500 || rc->status == 401 || rc->status == 403 || rc->status == 429)
+        log_security(rc->status >= 500 ? LOG_WARN : LOG_INFO, "http", f, "request");
+    else
+        log_fields(LOG_INFO, "http", f, "request");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -360,8 +397,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct http_server *srv = cls;
     struct req_ctx *rc = *con_cls;
-    (void)conn;
     (void)toe;
+    guard_request_done(srv, conn);
     if (!rc)
         return;
     double seconds = (double)(time_mono_ns() - rc->start_ns) / 1e9;
@@ -376,8 +413,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
     struct http_server *srv = cls;
-    (void)conn;
-    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        guard_conn_started(srv, conn, socket_context);
+    else
+        guard_conn_closed(srv, socket_context);
     metric_gauge_add(srv->s_connections, code == MHD_CONNECTION_NOTIFY_STARTED ? 1.0 : -1.0);
 }
 
@@ -392,47 +431,6 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     log_warn("http", "libmicrohttpd: %s", msg);
 }
 
-/* "host:port" or "[v6]:port" -> a socket address. */
-static int resolve_listen(const char *listen, struct sockaddr_storage *ss, int *family, char *err,
-                          size_t errlen)
-{
-    char host[256];
-    const char *port;
-    if (!listen || !*listen) {
-        snprintf(err, errlen, "empty listen address");
-        return -1;
-    }
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (!close || close[1] != ':') {
-            snprintf(err, errlen, "listen address '%s': want [v6addr]:port", listen);
-            return -1;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(close - listen - 1), listen + 1);
-        port = close + 2;
-    } else {
-        const char *colon = strrchr(listen, ':');
-        if (!colon) {
-            snprintf(err, errlen, "listen address '%s': want host:port", listen);
-            return -1;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
-        port = colon + 1;
-    }
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(err, errlen, "listen address '%s': %s", listen, gai_strerror(rc));
-        return -1;
-    }
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *family = res->ai_family;
-    freeaddrinfo(res);
-    return 0;
-}
-
 static void register_metrics(struct http_server *srv, struct metrics *reg)
 {
     srv->m_requests = metrics_counter(reg, "srebot_http_requests_total",
@@ -445,6 +443,22 @@ static void register_metrics(struct http_server *srv, struct metrics *reg)
     srv->m_connections = metrics_gauge(reg, "srebot_http_connections", "Open HTTP connections",
                                        NULL);
     srv->s_connections = metric_series0(srv->m_connections);
+    srv->m_streams = metrics_gauge(reg, "srebot_http_streams", "Open event streams", NULL);
+    srv->s_streams = metric_series0(srv->m_streams);
+    srv->m_refused = metrics_counter(
+        reg, "srebot_http_refused_total",
+        "Requests and connections refused at the edge (header_deadline, stream_limit, "
+        "too_many_params, ambiguous_headers, stopping)",
+        (const char *[]){"reason", NULL});
+}
+
+static void server_free(struct http_server *srv)
+{
+    pthread_mutex_destroy(&srv->park_lock);
+    pthread_mutex_destroy(&srv->guard_lock);
+    http_wake_destroy(srv->own_wake);
+    free(srv->stream_keys);
+    free(srv);
 }
 
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
@@ -458,7 +472,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
             return -1;
         }
     }
-    if (resolve_listen(cfg->listen, &ss, &family, err, errlen) != 0)
+    if (http_resolve_listen(cfg->listen, &ss, &family, err, errlen) != 0)
         return -1;
     struct http_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
@@ -471,12 +485,17 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->auth_ctx = cfg->auth_ctx;
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
+    pthread_mutex_init(&srv->guard_lock, NULL);
+    srv->header_timeout_ms = 1000 * (int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10);
+    srv->max_streams = cfg->max_streams ? cfg->max_streams : 256;
+    srv->max_streams_per_client = cfg->max_streams_per_client ? cfg->max_streams_per_client : 8;
+    srv->stream_keys = calloc(srv->max_streams, sizeof srv->stream_keys[0]);
     register_metrics(srv, cfg->metrics);
     srv->wake = cfg->wake;
-    if (!srv->wake && !(srv->wake = srv->own_wake = http_wake_create())) {
+    if (!srv->stream_keys ||
+        (!srv->wake && !(srv->wake = srv->own_wake = http_wake_create()))) {
         snprintf(err, errlen, "out of memory");
-        pthread_mutex_destroy(&srv->park_lock);
-        free(srv);
+        server_free(srv);
         return -1;
     }
 
@@ -491,9 +510,11 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s ? cfg->connection_timeout_s : 30,
          NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client, NULL},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)guard_uri_log, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_unescape_keep_nul, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
@@ -515,18 +536,19 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     return 0;
 fail:
     stream_waker_stop(srv);
-    pthread_mutex_destroy(&srv->park_lock);
-    http_wake_destroy(srv->own_wake);
-    free(srv);
+    server_free(srv);
     return -1;
 }
 
-/* Graceful: stop accepting, end the streams, let in-flight requests finish
+/* Graceful: refuse new requests (503, Connection: close), stop accepting, end the streams, let in-flight requests finish
  * (bounded by DRAIN_MS), then close every connection. */
 void http_server_stop(struct http_server *srv)
 {
     if (!srv)
         return;
+    /* From here every new request is refused and every answer closes its
+     * connection, so keep-alive clients are not served through the drain. */
+    atomic_store(&srv->stopping, 1);
     if (srv->daemon) {
         MHD_socket lsock = MHD_quiesce_daemon(srv->daemon);
         if (lsock != MHD_INVALID_SOCKET)
@@ -543,9 +565,7 @@ void http_server_stop(struct http_server *srv)
                  atomic_load(&srv->inflight));
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    pthread_mutex_destroy(&srv->park_lock);
-    http_wake_destroy(srv->own_wake);
-    free(srv);
+    server_free(srv);
 }
 
 unsigned http_server_port(const struct http_server *srv) { return srv ? srv->port : 0; }

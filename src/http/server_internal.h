@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -13,6 +14,9 @@
 #include "util/metrics.h"
 
 struct stream;
+struct conn_guard;
+
+#define STREAM_KEY_LEN 96 /* "token_id:name" of a stream's principal */
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -36,8 +40,16 @@ struct http_server {
     int waker_stop; /* guarded by wake's lock (server_stream.c) */
     atomic_uint_fast64_t request_seq; /* request ids when randomness fails */
 
-    struct metric *m_requests, *m_duration, *m_connections;
-    struct metric_series *s_connections;
+    /* Edge protection (server_guard.c), under guard_lock. */
+    pthread_mutex_t guard_lock;
+    struct conn_guard *guarded;   /* every open connection */
+    int64_t header_timeout_ms;
+    int64_t last_reap_ms;
+    unsigned max_streams, max_streams_per_client, nstreams;
+    char (*stream_keys)[STREAM_KEY_LEN]; /* max_streams entries, nstreams used */
+
+    struct metric *m_requests, *m_duration, *m_connections, *m_refused, *m_streams;
+    struct metric_series *s_connections, *s_streams;
 };
 
 /* Per-request state, from the first call of the access handler to completion. */
@@ -54,9 +66,38 @@ struct req_ctx {
     size_t discarded;        /* body bytes dropped after the limit was passed */
     int too_large;
     int responded;           /* a response is queued */
+    int close_after;         /* answer with Connection: close */
     int status;
     uint64_t bytes;          /* body bytes sent (streams: counted as they go) */
+    char stream_key[STREAM_KEY_LEN]; /* the stream slot held, "" when none */
 };
+
+/* Connection bookkeeping for the header deadline (server_guard.c). */
+void guard_conn_started(struct http_server *srv, struct MHD_Connection *conn, void **socket_ctx);
+void guard_conn_closed(struct http_server *srv, void **socket_ctx);
+void guard_headers_in(struct http_server *srv, struct MHD_Connection *conn);
+void guard_request_done(struct http_server *srv, struct MHD_Connection *conn);
+/* Shuts down connections past their header deadline; at most every 250 ms. */
+void guard_reap(struct http_server *srv);
+/* Counts a refusal in srebot_http_refused_total{reason}. */
+void guard_refused(struct http_server *srv, const char *reason);
+/* Takes a stream slot for the principal (key gets its slot name); -1 with why
+ * filled when the total or per-principal cap is reached. */
+int guard_stream_admit(struct http_server *srv, const struct principal *who, char *key,
+                       size_t keylen, char *why, size_t whylen);
+void guard_stream_release(struct http_server *srv, const char *key);
+/* Duplicate Content-Length (different values) / Authorization -> 400: -1
+ * with *status and msg filled. */
+int guard_request_shape(struct http_server *srv, struct MHD_Connection *conn, int *status,
+                        char *msg, size_t msglen);
+
+/* MHD_OPTION_URI_LOG_CALLBACK: answers 431 to a request line with more than
+ * HTTP_MAX_QUERY_PARAMS query parameters before the daemon parses them. */
+void *guard_uri_log(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* "host:port" or "[v6]:port" -> a socket address (listen_addr.c). */
+int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, int *family, char *err,
+                        size_t errlen);
 
 /* Builds the MHD response for a streamed body; the stream owns ctx from here. */
 struct MHD_Response *stream_response(struct http_server *srv, struct MHD_Connection *conn,

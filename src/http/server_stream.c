@@ -8,12 +8,17 @@
  * object (struct http_wake, shared with the producer) is signalled; resumed readers are polled again and park again if still idle. The
  * cost of an idle stream is one callback per poll interval.
  *
- * Suspended connections are not timed out by the daemon and a client's
- * disconnect is noticed only when the stream next writes: SSE handlers send a
- * keep-alive comment every 15 s, which bounds how long a dead client is held.
+ * Suspended connections are not timed out by the daemon. A client that closed
+ * its end is noticed at the next poll (a non-blocking peek at the socket reads
+ * end-of-stream: event-stream clients send nothing after their request); one
+ * that vanished without closing is noticed when the stream next writes: SSE
+ * handlers send a keep-alive comment every 15 s, which bounds how long a dead
+ * client is held.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "http/server_internal.h"
@@ -28,6 +33,8 @@ struct stream {
     void *ctx;
     void (*ctx_free)(void *ctx);
     int parked;
+    int fd;                       /* the connection's socket, for the liveness peek */
+    char key[STREAM_KEY_LEN];     /* the stream slot (server_guard.c) */
     struct stream *prev, *next;
 };
 
@@ -118,6 +125,7 @@ static void *waker_main(void *arg)
                 break;
         pthread_mutex_unlock(&w->lock);
         resume_all(srv);
+        guard_reap(srv);
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
@@ -150,10 +158,20 @@ void stream_waker_stop(struct http_server *srv)
     resume_all(srv);
 }
 
+/* 1 when the client closed its end (or the socket failed). */
+static int client_gone(const struct stream *st)
+{
+    char c;
+    if (st->fd < 0)
+        return 0;
+    ssize_t n = recv(st->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct stream *st = cls;
-    if (atomic_load(&st->srv->stopping))
+    if (atomic_load(&st->srv->stopping) || client_gone(st))
         return MHD_CONTENT_READER_END_OF_STREAM;
     /* Read before asking: a wake after this may be for data the callback
      * missed, and the waker may have resumed the parked list already. */
@@ -198,6 +216,8 @@ static void stream_free(void *cls)
     pthread_mutex_unlock(&st->srv->park_lock);
     if (st->ctx_free)
         st->ctx_free(st->ctx);
+    if (st->key[0])
+        guard_stream_release(st->srv, st->key);
     free(st);
 }
 
@@ -213,12 +233,17 @@ struct MHD_Response *stream_response(struct http_server *srv, struct MHD_Connect
     st->fn = resp->stream;
     st->ctx = resp->stream_ctx;
     st->ctx_free = resp->stream_free;
+    snprintf(st->key, sizeof st->key, "%s", rc->stream_key);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    st->fd = ci ? ci->connect_fd : -1;
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, st, stream_free);
     if (!r) {
         free(st);
         goto fail;
     }
+    rc->stream_key[0] = '\0'; /* the slot is the stream's now */
     resp->stream = NULL; /* owned by the response now */
     resp->stream_ctx = NULL;
     resp->stream_free = NULL;

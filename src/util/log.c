@@ -13,12 +13,16 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 static enum log_level min_level = LOG_INFO;
 static unsigned rate_per_second = 200;
 
-/* Rate limiter state: a fixed one-second window per (component, level), so a
- * chatty component (the access log under load) cannot starve the others. */
+/* Rate limiter state: a fixed one-second window per (component, level,
+ * class), so a chatty component (the access log under load) cannot starve the
+ * others, and a flood of ordinary lines (malformed requests answered 400)
+ * cannot hide the security-relevant ones (5xx, authentication failures,
+ * refusals at the edge), which have their own budget. */
 #define RATE_SLOTS 64
 struct rate_slot {
     char component[32];
     int level;
+    int cls; /* enum log_class */
     time_t window_start;
     unsigned count;
     unsigned long dropped;
@@ -26,19 +30,31 @@ struct rate_slot {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rate_slot slots[RATE_SLOTS];
 static size_t nslots;
+static unsigned long long dropped_total[2]; /* by enum log_class, for /metrics */
 
-/* The slot of (component, level); components past RATE_SLOTS share the last one. */
-static struct rate_slot *rate_slot(const char *component, int level)
+/* The slot of (component, level, class); components past RATE_SLOTS share
+ * the last two (one per class). */
+static struct rate_slot *rate_slot(const char *component, int level, int cls)
 {
     for (size_t i = 0; i < nslots; i++)
-        if (slots[i].level == level && strcmp(slots[i].component, component) == 0)
+        if (slots[i].level == level && slots[i].cls == cls &&
+            strcmp(slots[i].component, component) == 0)
             return &slots[i];
-    if (nslots == RATE_SLOTS)
-        return &slots[RATE_SLOTS - 1];
+    if (nslots >= RATE_SLOTS - 2)
+        return &slots[RATE_SLOTS - 2 + cls];
     struct rate_slot *s = &slots[nslots++];
     snprintf(s->component, sizeof s->component, "%s", component);
     s->level = level;
+    s->cls = cls;
     return s;
+}
+
+unsigned long long log_dropped(enum log_class cls)
+{
+    pthread_mutex_lock(&lock);
+    unsigned long long n = dropped_total[cls == LOG_SECURITY];
+    pthread_mutex_unlock(&lock);
+    return n;
 }
 
 int log_level_parse(const char *s)
@@ -53,8 +69,8 @@ void log_set_level(enum log_level level) { min_level = level; }
 enum log_level log_get_level(void) { return min_level; }
 void log_set_rate_limit(unsigned per_second) { rate_per_second = per_second; }
 
-static void emit(enum log_level level, const char *component, json_t *fields, const char *fmt,
-                 va_list ap)
+static void emit(enum log_level level, enum log_class cls, const char *component, json_t *fields,
+                 const char *fmt, va_list ap)
 {
     if (level < min_level) {
         json_decref(fields);
@@ -66,7 +82,7 @@ static void emit(enum log_level level, const char *component, json_t *fields, co
     if (!component)
         component = "-";
     pthread_mutex_lock(&lock);
-    struct rate_slot *slot = rate_slot(component, (int)level);
+    struct rate_slot *slot = rate_slot(component, (int)level, cls == LOG_SECURITY);
     time_t now = time(NULL);
     if (now != slot->window_start) {
         slot->window_start = now;
@@ -74,6 +90,7 @@ static void emit(enum log_level level, const char *component, json_t *fields, co
     }
     if (rate_per_second && ++slot->count > rate_per_second) {
         slot->dropped++;
+        dropped_total[cls == LOG_SECURITY]++;
         pthread_mutex_unlock(&lock);
         json_decref(fields);
         return;
@@ -104,7 +121,7 @@ void log_msg(enum log_level level, const char *component, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    emit(level, component, NULL, fmt, ap);
+    emit(level, LOG_ORDINARY, component, NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -112,6 +129,15 @@ void log_fields(enum log_level level, const char *component, json_t *fields, con
 {
     va_list ap;
     va_start(ap, fmt);
-    emit(level, component, fields, fmt, ap);
+    emit(level, LOG_ORDINARY, component, fields, fmt, ap);
+    va_end(ap);
+}
+
+void log_security(enum log_level level, const char *component, json_t *fields, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(level, LOG_SECURITY, component, fields, fmt, ap);
     va_end(ap);
 }

@@ -27,6 +27,15 @@ void log_msg(enum log_level level, const char *component, const char *fmt, ...)
 void log_fields(enum log_level level, const char *component, json_t *fields, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Security-relevant lines (5xx answers, authentication failures, refusals at
+ * the edge): the same output, but their own rate budget, so a flood of
+ * ordinary lines cannot hide them. */
+enum log_class { LOG_ORDINARY = 0, LOG_SECURITY };
+void log_security(enum log_level level, const char *component, json_t *fields, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+/* Lines dropped by the rate limiter since start, per class (srebot_log_dropped_total). */
+unsigned long long log_dropped(enum log_class cls);
+
 #define log_debug(c, ...) log_msg(LOG_DEBUG, c, __VA_ARGS__)
 #define log_info(c, ...)  log_msg(LOG_INFO, c, __VA_ARGS__)
 #define log_warn(c, ...)  log_msg(LOG_WARN, c, __VA_ARGS__)

@@ -1,5 +1,6 @@
-/* Log lines: one JSON object per line; the rate limit is per component and level,
- * and dropped lines are counted on the next line that passes. */
+/* Log lines: one JSON object per line; the rate limit is per component, level
+ * and class (security-relevant lines have their own budget), and dropped lines
+ * are counted on the next line that passes and per class for /metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,10 +47,16 @@ static void rate_limit_per_component(void **state)
     time_t start = time(NULL);
     while (time(NULL) == start)
         usleep(1000);
+    unsigned long long ord_before = log_dropped(LOG_ORDINARY);
     for (int i = 0; i < 10; i++)
         log_info("noisy", "line %d", i);
     for (int i = 0; i < 3; i++)
         log_info("quiet", "other %d", i);
+    /* the same component and level, but security-relevant: its own budget */
+    unsigned long long sec_before = log_dropped(LOG_SECURITY);
+    for (int i = 0; i < 4; i++)
+        log_security(LOG_INFO, "noisy", NULL, "denied %d", i);
+    assert_int_equal(log_dropped(LOG_SECURITY) - sec_before, 0);
     log_fields(LOG_INFO, "quiet", json_pack("{s:f}", "duration_ms", 2.8131010000000001), "timed");
     sleep(1);
     log_info("noisy", "after");
@@ -62,6 +69,8 @@ static void rate_limit_per_component(void **state)
 
     assert_int_equal(count_lines(path, "\"component\":\"noisy\",\"msg\":\"line"), 5);
     assert_int_equal(count_lines(path, "\"msg\":\"other"), 3); /* not starved by "noisy" */
+    assert_int_equal(count_lines(path, "\"msg\":\"denied"), 4); /* not hidden by the flood */
+    assert_int_equal(log_dropped(LOG_ORDINARY) - ord_before, 5); /* counted for /metrics */
     assert_int_equal(count_lines(path, "\"dropped_lines\":5"), 1);
     /* Reals print with 6 significant digits, not 17. */
     assert_int_equal(count_lines(path, "\"duration_ms\":2.8131}"), 1);
