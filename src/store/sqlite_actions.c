@@ -420,20 +420,7 @@ static enum store_status decision_list(struct store_conn *c, int64_t incident_id
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int(st, 2, (int)limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct timeline_row r = {
-            .id = sqlite3_column_int64(st, 0),
-            .at_ms = sqlite3_column_int64(st, 1),
-            .actor = (const char *)sqlite3_column_text(st, 2),
-            .kind = (const char *)sqlite3_column_text(st, 3),
-            .reason = (const char *)sqlite3_column_text(st, 4),
-            .data = (const char *)sqlite3_column_text(st, 5),
-        };
-        if (fn(&r, ud))
-            break;
-    }
-    return sq_rows_done(q, st, rc, "decisions");
+    return sq_timeline_rows(q, st, fn, ud, "decisions");
 }
 
 /* A scan of the findings table in seq order: no index on received_at (one

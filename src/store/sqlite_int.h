@@ -47,6 +47,10 @@ enum store_status sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *
 /* Ends a row loop: rc is the last sqlite3_step result (ROW when the caller
  * stopped early, DONE at the end, else an error); resets the statement. */
 enum store_status sq_rows_done(struct sq_conn *c, sqlite3_stmt *st, int rc, const char *what);
+/* Steps a bound timeline statement (id, at, actor, kind, reason, data) into fn. */
+enum store_status sq_timeline_rows(struct sq_conn *q, sqlite3_stmt *st,
+                                   int (*fn)(const struct timeline_row *, void *), void *ud,
+                                   const char *what);
 /* Runs a query answering one integer (e.g. "SELECT coalesce(max(x), 0) ..."). */
 enum store_status sq_scalar_int64(struct sq_conn *c, const char *sql, const char *what,
                                   int64_t *out);

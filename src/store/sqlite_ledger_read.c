@@ -258,18 +258,12 @@ enum store_status sq_evidence_of(struct store_conn *c, int64_t incident_id, unsi
     return sq_rows_done(q, st, rc, "evidence of incident");
 }
 
-enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
-                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
-                                 void *ud)
+/* Steps a bound "SELECT id, at, actor, kind, reason, data FROM timeline ..."
+ * statement, handing each row to fn until it answers non-zero. */
+enum store_status sq_timeline_rows(struct sq_conn *q, sqlite3_stmt *st,
+                                   int (*fn)(const struct timeline_row *, void *), void *ud,
+                                   const char *what)
 {
-    struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT id, at, actor, kind, reason, data FROM timeline"
-                                  " WHERE incident_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, incident_id);
-    sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int(st, 3, (int)limit);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct timeline_row r = {
@@ -283,7 +277,22 @@ enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int6
         if (fn(&r, ud))
             break;
     }
-    return sq_rows_done(q, st, rc, "timeline");
+    return sq_rows_done(q, st, rc, what);
+}
+
+enum store_status sq_timeline_of(struct store_conn *c, int64_t incident_id, int64_t after,
+                                 unsigned limit, int (*fn)(const struct timeline_row *, void *),
+                                 void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT id, at, actor, kind, reason, data FROM timeline"
+                                  " WHERE incident_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int(st, 3, (int)limit);
+    return sq_timeline_rows(q, st, fn, ud, "timeline");
 }
 
 enum store_status sq_outbox_after(struct store_conn *c, int64_t after, unsigned limit,
