@@ -81,6 +81,7 @@ static int start_store(struct daemon *d)
     sc.url = d->cfg.store_url;
     sc.queue_capacity = d->cfg.write_queue;
     sc.max_batch = d->cfg.write_batch;
+    sc.busy_timeout_ms = d->cfg.store_lock_timeout_ms;
     /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
     sc.read_pool_size = d->cfg.http_threads + 5;
     char err[300];
