@@ -155,7 +155,15 @@ struct http_route {
     unsigned roles;
     http_handler handler;
     const char *summary; /* one line, for docs and the OpenAPI document */
+    unsigned flags;      /* HTTP_ROUTE_* */
 };
+/* The handler may wait (for a commit, or on a long read): it runs on one of a
+ * few offload workers (4; 64 more may queue, then 503 + Retry-After) with its
+ * connection suspended, never on an event-loop thread. Handlers that defer
+ * their own answer (http_req_defer) do not need it. */
+#define HTTP_ROUTE_BLOCKING 1u
+#define HTTP_OFFLOAD_WORKERS 4 /* per server */
+#define HTTP_OFFLOAD_QUEUE 64
 #define ROLES_VIEWER (ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_OPERATOR (ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_ADMIN (ROLE_ADMIN)

@@ -330,7 +330,12 @@ static enum MHD_Result run_handler(struct http_server *srv, struct MHD_Connectio
     req.conn_ = conn;
     req.rc_ = rc;
     struct http_resp resp = {0};
-    rc->match.route->handler(&req, &resp, srv->app);
+    if (rc->match.route->flags & HTTP_ROUTE_BLOCKING) {
+        if (offload_submit(srv, rc->match.route->handler, &req) != 0)
+            http_resp_error(&resp, 500, "internal", "out of memory");
+    } else {
+        rc->match.route->handler(&req, &resp, srv->app);
+    }
     if (rc->defer) {
         /* the answer comes from finish(); a handler that deferred leaves resp alone */
         json_decref(resp.json);
@@ -475,7 +480,7 @@ static void register_metrics(struct http_server *srv, struct metrics *reg)
     srv->m_refused = metrics_counter(
         reg, "srebot_http_refused_total",
         "Requests and connections refused at the edge (header_deadline, stream_limit, "
-        "too_many_params, ambiguous_headers, stopping)",
+        "too_many_params, ambiguous_headers, stopping, offload_queue_full)",
         (const char *[]){"reason", NULL});
 }
 
@@ -548,8 +553,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    if (stream_waker_start(srv) != 0) {
-        snprintf(err, errlen, "cannot start the stream waker thread");
+    if (stream_waker_start(srv) != 0 || offload_start(srv) != 0) {
+        snprintf(err, errlen, "cannot start the server's threads");
         goto fail;
     }
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
@@ -565,6 +570,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     return 0;
 fail:
     stream_waker_stop(srv);
+    offload_stop(srv);
     server_free(srv);
     return -1;
 }
@@ -592,7 +598,9 @@ void http_server_stop(struct http_server *srv)
     if (atomic_load(&srv->inflight) > 0)
         log_warn("http", "stopping with %d request(s) still in flight",
                  atomic_load(&srv->inflight));
-    /* The daemon must not stop with a suspended connection. */
+    /* Workers first: a job reads its request until it is done. Then no
+     * connection may stay suspended when the daemon stops. */
+    offload_stop(srv);
     defer_abandon_all(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);

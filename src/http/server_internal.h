@@ -48,6 +48,8 @@ struct http_server {
     unsigned max_streams, max_streams_per_client, nstreams;
     char (*stream_keys)[STREAM_KEY_LEN]; /* max_streams entries, nstreams used */
 
+    struct offload_pool *offload; /* workers for HTTP_ROUTE_BLOCKING routes */
+
     /* Deferred answers (server_defer.c), under defer_lock. */
     pthread_mutex_t defer_lock;
     struct http_defer *deferred; /* every deferral the server still answers */
@@ -114,6 +116,15 @@ void defer_answer(struct req_ctx *rc, struct http_resp *resp);
 void defer_release(struct http_server *srv, struct req_ctx *rc);
 /* Stopping, after the drain: every deferral still waiting is answered 503. */
 void defer_abandon_all(struct http_server *srv);
+
+/* The offload pool (server_offload.c) for HTTP_ROUTE_BLOCKING routes. */
+struct offload_pool;
+int offload_start(struct http_server *srv);
+/* Runs what is queued, then joins the workers. */
+void offload_stop(struct http_server *srv);
+/* Defers req's answer and queues handler(req) for a worker (a full queue is
+ * answered 503 + Retry-After). req->rc_ must be set; -1 when out of memory. */
+int offload_submit(struct http_server *srv, http_handler handler, const struct http_req *req);
 
 /* "host:port" or "[v6]:port" -> a socket address (listen_addr.c). */
 int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, int *family, char *err,

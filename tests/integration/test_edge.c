@@ -11,9 +11,10 @@
  * - shutdown: new requests on kept-alive connections are refused and the
  *   answer in flight carries Connection: close;
  * - a slow commit holds no server thread: with the database write lock held by
- *   another process, more POSTs than HTTP threads wait for their commit while
- *   /healthz and reads are answered; none is acknowledged before the lock is
- *   released, and then each answers with its committed result. */
+ *   another process, more POSTs than HTTP threads (and an operator's transition
+ *   and evidence, on the offload workers) wait for their commit while /healthz
+ *   and reads are answered; none is acknowledged before the lock is released,
+ *   and then each answers with its committed result. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -435,7 +436,7 @@ static void slow_commit_holds_no_thread(void **state)
     sqlite3_busy_timeout(db, 30000); /* the daemon's own writes come and go */
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 
-    int fds[NPOSTS];
+    int fds[NPOSTS + 2];
     for (int i = 0; i < NPOSTS; i++) {
         char body[512], req[1024];
         int n = snprintf(body, sizeof body,
@@ -452,15 +453,31 @@ static void slow_commit_holds_no_thread(void **state)
         assert_true(fds[i] >= 0);
         send_all(fds[i], req);
     }
-    /* every POST is waiting for its commit, with no thread held: the server
-     * still answers /metrics, which says so */
+    /* an operator's transition and evidence wait on the offload workers */
+    static const char *const op_body[2] = {"{\"to\":\"triaged\",\"reason\":\"looking\"}",
+                                           "{\"type\":\"operator_note\",\"summary\":\"n\","
+                                           "\"data\":{\"note\":\"slow\"}}"};
+    static const char *const op_path[2] = {"/api/v1/incidents/1/transitions",
+                                           "/api/v1/incidents/1/evidence"};
+    for (int i = 0; i < 2; i++) {
+        char req[1024];
+        snprintf(req, sizeof req,
+                 "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " IT_ADMIN
+                 "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                 op_path[i], strlen(op_body[i]), op_body[i]);
+        fds[NPOSTS + i] = conn_to(d.port);
+        assert_true(fds[NPOSTS + i] >= 0);
+        send_all(fds[NPOSTS + i], req);
+    }
+    /* every write is waiting for its commit, with no event-loop thread held:
+     * the server still answers /metrics, which says so */
     double waiting = -1;
-    for (int i = 0; i < 400 && waiting != NPOSTS; i++) {
+    for (int i = 0; i < 400 && waiting != NPOSTS + 2; i++) {
         waiting = metric_value(&d, "srebot_http_deferred");
-        if (waiting != NPOSTS)
+        if (waiting != NPOSTS + 2)
             nanosleep(&(struct timespec){0, 25 * 1000000}, NULL);
     }
-    assert_true(waiting == NPOSTS);
+    assert_true(waiting == NPOSTS + 2);
     /* liveness and reads are answered meanwhile */
     assert_int_equal(it_request(&d, "GET", "/healthz", NULL, NULL, NULL, &r), 200);
     it_resp_free(&r);
@@ -473,7 +490,7 @@ static void slow_commit_holds_no_thread(void **state)
                      200);
     it_resp_free(&r);
     /* nothing is acknowledged before it is durable */
-    for (int i = 0; i < NPOSTS; i++) {
+    for (int i = 0; i < NPOSTS + 2; i++) {
         struct pollfd p = {fds[i], POLLIN, 0};
         assert_int_equal(poll(&p, 1, 0), 0);
     }
@@ -491,6 +508,16 @@ static void slow_commit_holds_no_thread(void **state)
         assert_non_null(strstr(buf, "\"outcome\":\"opened\""));
         close(fds[i]);
     }
+    for (int i = NPOSTS; i < NPOSTS + 2; i++) {
+        assert_true(read_answer(fds[i], buf, sizeof buf, 30000) > 0);
+        if (status_of(buf) != (i == NPOSTS ? 200 : 201)) /* moved; evidence created */
+            fail_msg("%s: %s", op_path[i - NPOSTS], buf);
+        close(fds[i]);
+    }
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents/1", IT_ADMIN, NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "triaged");
+    assert_int_equal(json_array_size(json_object_get(r.json, "evidence")), 1);
+    it_resp_free(&r);
     assert_int_equal(it_request(&d, "GET", "/api/v1/incidents?q=slow-key", IT_ADMIN, NULL, NULL,
                                 &r),
                      200);
