@@ -15,6 +15,8 @@
 #include "api/ops.h"
 #include "api/routes.h"
 #include "bus/bus.h"
+#include "channels/chat_service.h"
+#include "channels/telegram_poll.h"
 #include "cli/cli.h"
 #include "http/http.h"
 #include "ledger/ledger.h"
@@ -35,6 +37,7 @@ struct daemon {
     struct remed_worker *remediation;
     struct channel_worker *channels;
     struct http_server *ops; /* --ops-listen, or NULL */
+    struct telegram_poller *telegram_poll;
 };
 
 /* A test build (tests/CMakeLists.txt: srebot_it) links a table of runners
@@ -207,6 +210,35 @@ static void stop_channels(struct daemon *d)
     d->channels = NULL;
 }
 
+/* Chat callbacks (Slack, Telegram buttons and commands) -> approvals, and the
+ * Telegram long-polling reader for channels without a public URL. Before the
+ * HTTP server, whose callback routes use it. */
+static int start_chat(struct daemon *d)
+{
+    struct chat_service_config cc = {.ledger = d->app.ledger,
+                                     .net = d->app.net,
+                                     .file_roots = d->cfg.file_roots};
+    if (chat_service_create(&cc, &d->app.chat) != 0) {
+        log_error("main", "chat callbacks: out of memory");
+        return -1;
+    }
+    if (telegram_poller_start(d->app.chat, &d->telegram_poll) != 0) {
+        log_error("main", "telegram polling: cannot start its thread");
+        chat_service_destroy(d->app.chat);
+        d->app.chat = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_chat(struct daemon *d)
+{
+    telegram_poller_stop(d->telegram_poll);
+    d->telegram_poll = NULL;
+    chat_service_destroy(d->app.chat);
+    d->app.chat = NULL;
+}
+
 /* The sources: host, probes and log files from the saved policy (polled for new
  * versions), findings into the ledger in-process. */
 static json_t *current_policy(void *store, int64_t known, int64_t *version)
@@ -308,6 +340,7 @@ static const struct step {
     {"ledger", start_ledger, stop_ledger},
     {"remediation", start_remediation, stop_remediation},
     {"channels", start_channels, stop_channels},
+    {"chat", start_chat, stop_chat},
     {"sources", start_sources, stop_sources},
     {"http", start_http, stop_http},
 };

@@ -15,6 +15,7 @@ struct metrics;
 struct sources;
 struct http_wake;
 struct net_client;
+struct chat_service;
 
 struct app {
     const struct config *cfg;
@@ -29,6 +30,7 @@ struct app {
     struct sources *sources;   /* sources/sources.h: the sources worker (NULL: not running) */
     struct http_wake *wake;    /* http/http.h: signalled when events commit (SSE) */
     struct net_client *net;    /* net/client.h: the one outbound HTTP client */
+    struct chat_service *chat; /* channels/chat_service.h: chat callbacks (NULL: none) */
 };
 
 #endif

@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/actions_api.h"
+#include "api/chat_api.h"
 #include "api/ledger_api.h"
 #include "api/meta.h"
 #include "api/ops.h"
@@ -9,8 +10,9 @@
 
 /* Roles: ROLES_PUBLIC (no token), ROLES_VIEWER (viewer, operator, admin),
  * ROLES_OPERATOR, ROLES_ADMIN, ROLES_INGEST (ingest, operator, admin),
- * ROLES_ANY (every authenticated role). Everything under /api/v1 needs a token
- * whatever its row says (the server refuses before routing). */
+ * ROLES_ANY (every authenticated role), ROLES_SIGNED (no token: the handler
+ * checks a chat provider's signature). Everything else under /api/v1 needs a
+ * token whatever its row says (the server refuses before routing). */
 const struct http_route ops_routes[] = {
     {"GET", "/healthz", ROLES_PUBLIC, ops_healthz, "Liveness: the process answers"},
     {"GET", "/readyz", ROLES_PUBLIC, ops_readyz, "Readiness: the store commits writes"},
@@ -65,6 +67,14 @@ const struct http_route api_routes[] = {
      "An incident's decisions (denials included), oldest first"},
     {"GET", "/api/v1/notifications", ROLES_VIEWER, api_notifications_list,
      "The in-app notification inbox, newest first"},
+
+    /* chat provider callbacks (docs/channels.md): signed by the provider */
+    {"POST", "/api/v1/channels/{id}/slack/interactions", ROLES_SIGNED, api_slack_interactions,
+     "Slack interactivity (Approve / Reject buttons), verified by X-Slack-Signature"},
+    {"POST", "/api/v1/channels/{id}/slack/commands", ROLES_SIGNED, api_slack_commands,
+     "Slack slash command /srebot (incidents, ack ID), verified by X-Slack-Signature"},
+    {"POST", "/api/v1/channels/{id}/telegram/updates", ROLES_SIGNED, api_telegram_updates,
+     "Telegram webhook (button presses), verified by X-Telegram-Bot-Api-Secret-Token"},
 
     /* policy (docs/policy.md) */
     {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},

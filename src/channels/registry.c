@@ -1,15 +1,20 @@
-/* THE table of built-in channel providers (channel.h). The chat providers
- * (slack, telegram, teams) join here in their own files. */
+/* THE table of built-in channel providers (channel.h). */
 #include <string.h>
 
 #include "channels/channel.h"
 
 extern const struct channel_ops channel_inapp;
 extern const struct channel_ops channel_webhook;
+extern const struct channel_ops channel_slack;
+extern const struct channel_ops channel_telegram;
+extern const struct channel_ops channel_teams;
 
 const struct channel_ops *const channel_registry[] = {
     &channel_inapp,
     &channel_webhook,
+    &channel_slack,
+    &channel_telegram,
+    &channel_teams,
     NULL,
 };
 

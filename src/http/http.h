@@ -120,7 +120,8 @@ void http_resp_svc_error(struct http_resp *resp, enum svc_status st, const char 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp, void *app);
 
 /* One row of a route table. roles: bitmask of enum role allowed to call it;
- * 0 means public (no authentication: /healthz, /readyz, /metrics, console assets). */
+ * 0 means public (no authentication: /healthz, /readyz, /metrics, console assets);
+ * ROLES_SIGNED: the handler checks a provider signature instead. */
 struct http_route {
     const char *method;
     const char *pattern; /* "/api/v1/incidents/{id}/timeline"; "{name}" matches one segment */
@@ -134,6 +135,14 @@ struct http_route {
 #define ROLES_INGEST (ROLE_INGEST | ROLE_OPERATOR | ROLE_ADMIN) /* POST findings */
 #define ROLES_ANY (ROLE_INGEST | ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_PUBLIC 0u
+/* Authenticated by the request's own signature, not a bearer token: chat
+ * provider callbacks (Slack's X-Slack-Signature, Telegram's secret token),
+ * which cannot send our tokens. The server lets such a row through without a
+ * token (and ignores one that is sent: no role applies); its handler verifies
+ * the signature before it reads the body and answers 401 when it does not
+ * hold. The auth-matrix test walks these rows with unsigned and forged
+ * requests. */
+#define ROLES_SIGNED (1u << 30)
 
 enum auth_result {
     AUTH_NONE = 0,     /* no credentials presented */

@@ -5,7 +5,9 @@
  * is read, so a rejected upload costs nothing):
  *   Content-Length > max_body_bytes            -> 413
  *   /api/v1/... without a valid token          -> 401 (before routing: the API's
- *                                                 shape stays hidden)
+ *                                                 shape stays hidden), except on
+ *                                                 ROLES_SIGNED rows (the handler
+ *                                                 checks the provider's signature)
  *   no route for the path / for the method     -> 404 / 405 + Allow
  *   the route's roles exclude the principal    -> 403 (401 when unauthenticated)
  * then the body is accumulated (413 if it outgrows the limit without a
@@ -204,6 +206,15 @@ send_error(struct http_server *srv, struct MHD_Connection *conn, struct req_ctx 
     return send_resp(srv, conn, rc, &resp);
 }
 
+/* 1 when method + url is a ROLES_SIGNED row (a chat provider's callback). */
+static int signed_route(struct http_server *srv, const char *method, const char *url)
+{
+    struct route_match m;
+    char allow[96];
+    return router_find(srv->routes, method, url, &m, allow, sizeof allow) == ROUTER_FOUND &&
+           m.route->roles == ROLES_SIGNED;
+}
+
 /* Everything decided from the request line and headers alone. Returns MHD_YES
  * with rc->responded set when it answered, MHD_YES to go on reading the body. */
 static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connection *conn,
@@ -244,6 +255,11 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
                                : AUTH_INVALID;
     if (ar != AUTH_OK)
         memset(&rc->who, 0, sizeof rc->who);
+    if (api && ar != AUTH_OK && signed_route(srv, method, url)) {
+        /* a chat callback: its signature is the credential (the handler checks it) */
+        memset(&rc->who, 0, sizeof rc->who);
+        ar = AUTH_OK;
+    }
     if (api && ar == AUTH_UNAVAILABLE) {
         struct http_resp resp = {0};
         http_resp_svc_error(&resp, SVC_BUSY, "authentication");
@@ -267,7 +283,9 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
     }
     const struct http_route *route = rc->match.route;
     rc->route_pattern = route->pattern;
-    if (route->roles != ROLES_PUBLIC) {
+    if (route->roles == ROLES_SIGNED) {
+        memset(&rc->who, 0, sizeof rc->who); /* a token grants nothing here */
+    } else if (route->roles != ROLES_PUBLIC) {
         if (rc->who.role == ROLE_NONE)
             return send_error(srv, conn, rc, 401, "unauthorized", "a bearer token is required");
         if (!(route->roles & (unsigned)rc->who.role))
