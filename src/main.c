@@ -104,20 +104,36 @@ static void stop_store(struct daemon *d)
     d->app.store = NULL;
 }
 
-/* First-run policy seeding; a restart never overwrites an edited policy. */
+/* First-run policy seeding; a restart never overwrites an edited policy. The
+ * saved policy's `environment` is what the evaluator acts on, so a start whose
+ * --environment disagrees with it says so instead of silently ignoring it. */
 static int start_policy(struct daemon *d)
 {
-    if (!d->cfg.seed_policy_defaults)
-        return 0;
     char err[256];
-    int rc = policy_seed_defaults(d->app.store, &d->cfg, err, sizeof err);
-    if (rc < 0) {
-        log_error("main", "policy seeding: %s", err);
-        return -1;
+    const char *env = environment_name(d->cfg.environment);
+    if (d->cfg.seed_policy_defaults) {
+        int rc = policy_seed_defaults(d->app.store, &d->cfg, err, sizeof err);
+        if (rc < 0) {
+            log_error("main", "policy seeding: %s", err);
+            return -1;
+        }
+        if (rc)
+            log_info("main", "policy: saved the %s defaults as version 1", env);
     }
-    log_info("main", rc ? "policy: saved the %s defaults as version 1"
-                        : "policy: a saved policy exists; %s defaults not seeded",
-             environment_name(d->cfg.environment));
+    int64_t version = 0;
+    json_t *doc = policy_service_current_doc(d->app.store, &version);
+    const char *saved = json_string_value(json_object_get(doc, "environment"));
+    if (!doc)
+        log_warn("main", "policy: none saved; nothing is decided until one is (console Policy "
+                         "page, or `srebot policy init`)");
+    else if (saved && strcmp(saved, env) != 0)
+        log_warn("main", "policy: version %lld says environment %s; it wins over --environment "
+                         "%s, which only picks the defaults seeded into an empty store",
+                 (long long)version, saved, env);
+    else
+        log_info("main", "policy: version %lld, environment %s", (long long)version,
+                 saved ? saved : "?");
+    json_decref(doc);
     return 0;
 }
 
@@ -360,12 +376,35 @@ static void scrub_env(const char *name)
     memset(entry, 0, n);
 }
 
+/* The first thing a new user reads (stdout; the log goes to stderr): where
+ * the server really listens (a port 0 or a --listen flag included) and how to
+ * sign in. */
+static void print_banner(const struct daemon *d, int had_admin_token)
+{
+    char url[128], token_file[600];
+    snprintf(url, sizeof url, "http://%s:%u", d->cfg.listen_host, http_server_port(d->http));
+    snprintf(token_file, sizeof token_file, "%s/admin.token", d->cfg.data_dir);
+    printf("\n  SRE Smart Bot %s is ready.\n  Console:  %s/\n", SREBOT_VERSION, url);
+    if (had_admin_token)
+        printf("  Sign in:  with the token in IF_SRE_ADMIN_TOKEN\n");
+    else if (access(token_file, R_OK) == 0)
+        printf("  Sign in:  with the admin token in %s\n", token_file);
+    else
+        printf("  Sign in:  create a token first: srebot token create --data-dir %s --name NAME "
+               "--role admin\n",
+               d->cfg.data_dir);
+    printf("  Health:   %s/healthz   Metrics: %s/metrics\n"
+           "  Stop:     Ctrl-C (drains pending writes, then exits)\n\n",
+           url, url);
+    fflush(stdout);
+}
+
 static void serve_help(FILE *out)
 {
     fprintf(out, "usage: srebot serve [SETTINGS]\n\n"
                  "Runs the service. SIGTERM or SIGINT drains the write queue and exits 0;\n"
                  "a second signal exits at once.\n\n");
-    cli_settings_help(out);
+    cli_settings_help(out, NULL);
 }
 
 int serve_main(int argc, char **argv)
@@ -408,6 +447,7 @@ int serve_main(int argc, char **argv)
     if (!exit_code) {
         log_info("main", "srebot %s ready in %.1f ms (environment %s)", SREBOT_VERSION,
                  (double)(time_mono_ns() - t0) / 1e6, environment_name(d.cfg.environment));
+        print_banner(&d, d.app.has_admin_token);
         int sig = 0;
         sigwait(&stop_signals, &sig);
         log_info("main", "signal %d: draining and stopping (send again to exit at once)", sig);

@@ -84,6 +84,8 @@ const struct http_route api_routes[] = {
      "Validate a policy document without saving it"},
     {"POST", "/api/v1/policy/simulate", ROLES_OPERATOR, api_policy_simulate,
      "What-if replay: the decisions a candidate policy would have made over a time range"},
+    {"GET", "/api/v1/policy/defaults", ROLES_VIEWER, api_policy_defaults,
+     "The default policy of an environment (?environment=demo|staging|production)"},
     {"GET", "/api/v1/policy/versions", ROLES_VIEWER, api_policy_versions,
      "Policy versions, newest first"},
     {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, api_policy_version_get,

@@ -254,8 +254,10 @@ const struct config_setting config_settings[] = {
      "writes that may wait for the writer before callers get 503", 0, apply_queue},
     {"write-batch", "IF_SRE_WRITE_BATCH", "512", "most writes committed in one transaction", 0,
      apply_batch},
-    {NULL, "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS", "false",
-     "on first run, save deployment-aware policy defaults as version 1", 0, apply_seed},
+    {"seed-policy-defaults", "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS", "true",
+     "on an empty store, save the environment's policy defaults as version 1 (false: start "
+     "with no policy)",
+     0, apply_seed},
     {NULL, "IF_SRE_AGENT_RUNTIME_BASE_URL", "http://127.0.0.1:11434",
      "agent runtime (LLM) base URL seeded into the policy", 0, apply_agent_url},
     {NULL, "IF_SRE_AGENT_RUNTIME_MODEL", "llama3.2:3b", "agent runtime model seeded into the policy",

@@ -13,6 +13,7 @@
  * then the body is accumulated (413 if it outgrows the limit without a
  * Content-Length) and the handler runs.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,7 +530,6 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
          NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client, NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)guard_uri_log, srv},
@@ -544,8 +544,14 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(err, errlen, "cannot listen on %s (address in use or not permitted?)",
-                 cfg->listen);
+        /* No SO_REUSEPORT (MHD's default is SO_REUSEADDR only), so a second
+         * server on a port in use fails here instead of sharing its traffic. */
+        if (errno == EADDRINUSE)
+            snprintf(err, errlen, "cannot listen on %s: the address is in use (another srebot?)",
+                     cfg->listen);
+        else
+            snprintf(err, errlen, "cannot listen on %s (address in use or not permitted?)",
+                     cfg->listen);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
