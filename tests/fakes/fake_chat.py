@@ -22,6 +22,7 @@ Provider endpoints:
 Control (tests only):
   GET  /_control/requests            every request recorded, oldest first
   GET  /_control/violations          wire-format violations seen (must stay empty)
+  GET  /_control/messages            the messages as they stand (after edits), posting order
   POST /_control/fail                {"api","method"?,"status","retry_after","count"}
   POST /_control/reset               forget requests, failures and violations
   POST /_control/slack/interaction   {"url","signing_secret","user_id","action","value",
@@ -200,6 +201,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, STATE["requests"])
             if self.path == "/_control/violations":
                 return self.reply(200, STATE["violations"])
+            if self.path == "/_control/messages":
+                return self.reply(200, list(STATE["messages"].values()))
         self.reply(404, {"error": "no such path"})
 
     # ---- POST ----

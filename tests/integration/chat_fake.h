@@ -143,6 +143,18 @@ static inline size_t chat_fake_count(struct chat_fake *f, const char *api, const
     return n;
 }
 
+/* The messages the fake holds, as edited (new reference): Slack {"channel",
+ * "ts","thread_ts","text","blocks","edits"}, Telegram {"message_id","chat",
+ * "text","reply_to","reply_markup","edits"}, in posting order. */
+static inline json_t *chat_fake_messages(struct chat_fake *f)
+{
+    struct it_resp r;
+    assert_int_equal(it_request(&f->ctl, "GET", "/_control/messages", NULL, NULL, NULL, &r), 200);
+    json_t *j = json_incref(r.json);
+    it_resp_free(&r);
+    return j;
+}
+
 /* The fake's wire-format violations must stay empty: fails the test otherwise. */
 static inline void chat_fake_no_violations(struct chat_fake *f)
 {

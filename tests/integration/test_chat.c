@@ -7,175 +7,13 @@
  * timestamp, an unsigned request and an unmapped user are refused with
  * nothing executed (the unmapped one audited); the slash command lists and
  * acknowledges. */
-#include <sqlite3.h>
-
-#include "chat_fake.h"
-#include "remed_helpers.h"
-
-#define SIGNING "slack-signing-secret-0123456789"
-#define TG_HOOK "tg_webhook_secret-42"
-#define U_ALICE "U0ALICE01"
-#define U_VERA "U0VERA001"   /* mapped, but a viewer */
-#define U_NOBODY "U0NOBODY1" /* not mapped */
-#define TG_ALICE 5551234
-#define TG_NOBODY 7777777
-
-struct chat_env {
-    struct remed_env e;
-    struct chat_fake fake;
-    const char *env[8];
-    char slack_url[160], slack_cmd_url[160], tg_url[160];
-};
-
-static void add_chat_channels(json_t *doc, void *ud)
-{
-    struct chat_env *c = ud;
-    char text[2048];
-    json_t *chans = json_object_get(doc, "channels");
-    snprintf(text, sizeof text,
-             "{\"id\":\"ops-slack\",\"provider\":\"slack\",\"enabled\":true,\"settings\":{"
-             "\"token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_SLACK_TOKEN\"}},"
-             "\"channel\":\"C0FAKE0001\",\"signing_secret\":{\"secret_ref\":{\"env\":"
-             "\"IF_SRE_SECRET_SLACK_SIGNING\"}},\"api_base_url\":\"%s/api\"},"
-             "\"operators\":[{\"user_id\":\"" U_ALICE "\",\"operator\":\"alice\",\"role\":"
-             "\"operator\"},{\"user_id\":\"" U_VERA "\",\"operator\":\"vera\",\"role\":\"viewer\"}]}",
-             c->fake.ctl.base_url);
-    json_array_append_new(chans, json_loads(text, 0, NULL));
-    snprintf(text, sizeof text,
-             "{\"id\":\"ops-tg\",\"provider\":\"telegram\",\"enabled\":true,\"settings\":{"
-             "\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG_TOKEN\"}},"
-             "\"chat_id\":\"-1001\",\"webhook_secret\":{\"secret_ref\":{\"env\":"
-             "\"IF_SRE_SECRET_TG_HOOK\"}},\"api_base_url\":\"%s\"},"
-             "\"operators\":[{\"user_id\":\"%d\",\"operator\":\"alice\",\"role\":\"operator\"}]}",
-             c->fake.ctl.base_url, TG_ALICE);
-    json_array_append_new(chans, json_loads(text, 0, NULL));
-    snprintf(text, sizeof text,
-             "{\"id\":\"ops-tg-poll\",\"provider\":\"telegram\",\"enabled\":true,\"settings\":{"
-             "\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG_TOKEN\"}},"
-             "\"chat_id\":\"-1001\",\"updates\":\"poll\",\"poll_timeout_seconds\":2,"
-             "\"api_base_url\":\"%s\"},"
-             "\"operators\":[{\"user_id\":\"%d\",\"operator\":\"alice\",\"role\":\"operator\"}]}",
-             c->fake.ctl.base_url, TG_ALICE);
-    json_array_append_new(chans, json_loads(text, 0, NULL));
-}
-
-static void chat_start(struct chat_env *c)
-{
-    memset(c, 0, sizeof *c);
-    chat_fake_start(&c->fake, 0);
-    const char *it_bin = getenv("SREBOT_IT_BIN");
-    assert_non_null(it_bin);
-    setenv("SREBOT_BIN", it_bin, 1);
-    struct remed_env *e = &c->e;
-    snprintf(e->runner_dir, sizeof e->runner_dir, "/tmp/srebot-it-runner-XXXXXX");
-    assert_int_equal(it_mkdtemp(e->runner_dir), 0);
-    snprintf(e->runner_env, sizeof e->runner_env, "SREBOT_IT_RUNNER_DIR=%s", e->runner_dir);
-    c->env[0] = e->runner_env;
-    c->env[1] = "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true";
-    c->env[2] = "IF_SRE_SECRET_SLACK_TOKEN=" FAKE_SLACK_TOKEN;
-    c->env[3] = "IF_SRE_SECRET_SLACK_SIGNING=" SIGNING;
-    c->env[4] = "IF_SRE_SECRET_TG_TOKEN=" FAKE_TG_TOKEN;
-    c->env[5] = "IF_SRE_SECRET_TG_HOOK=" TG_HOOK;
-    c->env[6] = NULL;
-    assert_int_equal(it_start(&e->d, c->env, NULL), 0);
-    edit_policy(&e->d, add_chat_channels, c);
-    snprintf(c->slack_url, sizeof c->slack_url,
-             "%s/api/v1/channels/ops-slack/slack/interactions", e->d.base_url);
-    snprintf(c->slack_cmd_url, sizeof c->slack_cmd_url,
-             "%s/api/v1/channels/ops-slack/slack/commands", e->d.base_url);
-    snprintf(c->tg_url, sizeof c->tg_url, "%s/api/v1/channels/ops-tg/telegram/updates",
-             e->d.base_url);
-}
-
-static void chat_stop(struct chat_env *c)
-{
-    assert_int_equal(it_stop(&c->e.d), 0);
-    const char *audit[] = {"audit", "verify", NULL};
-    char out[1024];
-    assert_int_equal(it_run_cli(&c->e.d, NULL, audit, out, sizeof out), 0);
-    it_cleanup(&c->e.d);
-    chat_fake_no_violations(&c->fake);
-    chat_fake_cleanup(&c->fake);
-}
-
-/* The fake presses a Slack button; returns srebot's HTTP status, *answer its body. */
-static long slack_press(struct chat_env *c, const char *user, const char *action, int64_t value,
-                        const char *extra_key, json_t *extra_value, json_t **answer)
-{
-    json_t *rq = json_pack("{s:s, s:s, s:s, s:s, s:I}", "url", c->slack_url, "signing_secret",
-                           SIGNING, "user_id", user, "action", action, "value",
-                           (json_int_t)value);
-    if (extra_key)
-        json_object_set_new(rq, extra_key, extra_value);
-    json_t *r = chat_fake_control(&c->fake, "slack/interaction", rq);
-    long st = (long)json_integer_value(json_object_get(r, "status"));
-    if (answer)
-        *answer = json_loads(json_string_value(json_object_get(r, "body")), 0, NULL);
-    json_decref(r);
-    return st;
-}
-
-/* An incident whose playbook asks to restart workload shop/<key> (a workload
- * of its own: a restart of the same target is in cooldown for 10 minutes). */
-static int64_t new_approval(struct chat_env *c, const char *key, int64_t *incident)
-{
-    char attrs[160];
-    snprintf(attrs, sizeof attrs,
-             "{\"namespace\":\"shop\",\"workload_kind\":\"Deployment\",\"workload\":\"%s\"}",
-             key);
-    int64_t inc = post_finding(&c->e.d, OUTAGE_CLASS, key, "firing", attrs);
-    int64_t req = 0;
-    assert_true(inc > 0);
-    assert_true(WAIT_FOR(20, (req = pending_approval(&c->e.d, inc)) > 0));
-    *incident = inc;
-    return req;
-}
-
-static const char *approval_state(struct chat_env *c, int64_t req, char *buf, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/api/v1/approvals/%lld", (long long)req);
-    json_t *j = get_json(&c->e.d, path);
-    snprintf(buf, len, "%s", json_string_value(json_object_get(j, "state")) ?: "?");
-    json_decref(j);
-    return buf;
-}
-
-/* Audit records with this action (read from the daemon's SQLite file). */
-static int audit_count(struct chat_env *c, const char *action)
-{
-    char path[320];
-    snprintf(path, sizeof path, "%s/srebot.db", c->e.d.data_dir);
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int n = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit_log WHERE action = ?",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
-/* The last ephemeral message the fake Slack received (its text, copied). */
-static void last_ephemeral(struct chat_env *c, char *out, size_t len)
-{
-    json_t *eph = chat_fake_requests(&c->fake, "slack", "chat.postEphemeral");
-    json_t *b = json_object_get(json_array_get(eph, json_array_size(eph) - 1), "body");
-    snprintf(out, len, "%s", json_string_value(json_object_get(b, "text")) ?: "");
-    json_decref(eph);
-}
+#include "chat_env.h"
 
 static void slack_signed_callbacks(void **state)
 {
     (void)state;
     struct chat_env c;
-    chat_start(&c);
+    chat_start(&c, NULL, NULL);
     int64_t inc;
     int64_t req = new_approval(&c, "db", &inc);
     char st[32], text[512];
@@ -237,7 +75,7 @@ static void slack_slash_command(void **state)
 {
     (void)state;
     struct chat_env c;
-    chat_start(&c);
+    chat_start(&c, NULL, NULL);
     int64_t inc = post_finding(&c.e.d, "infrastructure.node_cpu_saturation", "node-a", "firing",
                                "{\"node\":\"node-a\"}");
     char text[64], st[32];
@@ -279,24 +117,11 @@ static void slack_slash_command(void **state)
     chat_stop(&c);
 }
 
-static long tg_press(struct chat_env *c, const char *secret, int from, const char *data,
-                     int times)
-{
-    json_t *rq = json_pack("{s:s, s:i, s:s, s:i, s:i, s:i}", "url", c->tg_url, "from_id", from,
-                           "data", data, "chat_id", -1001, "message_id", 77, "times", times);
-    if (secret)
-        json_object_set_new(rq, "secret_token", json_string(secret));
-    json_t *r = chat_fake_control(&c->fake, "telegram/callback", rq);
-    long st = (long)json_integer_value(json_object_get(r, "status"));
-    json_decref(r);
-    return st;
-}
-
 static void telegram_webhook_and_polling(void **state)
 {
     (void)state;
     struct chat_env c;
-    chat_start(&c);
+    chat_start(&c, NULL, NULL);
     int64_t inc;
     int64_t req = new_approval(&c, "db", &inc);
     char data[64], st[32];
