@@ -89,8 +89,10 @@ static int start_store(struct daemon *d)
     sc.url = d->cfg.store_url;
     sc.queue_capacity = d->cfg.write_queue;
     sc.max_batch = d->cfg.write_batch;
-    /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
-    sc.read_pool_size = d->cfg.http_threads + 5;
+    sc.busy_timeout_ms = d->cfg.store_lock_timeout_ms;
+    /* Every HTTP thread and offload worker may hold a reader while the sources
+     * and relay hold theirs. */
+    sc.read_pool_size = d->cfg.http_threads + HTTP_OFFLOAD_WORKERS + 5;
     char err[300];
     if (store_open(&sc, &d->app.store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);
