@@ -238,7 +238,8 @@ static int start_chat(struct daemon *d)
 {
     struct chat_service_config cc = {.ledger = d->app.ledger,
                                      .net = d->app.net,
-                                     .file_roots = d->cfg.file_roots};
+                                     .file_roots = d->cfg.file_roots,
+                                     .console_base_url = d->cfg.console_url};
     if (chat_service_create(&cc, &d->app.chat) != 0) {
         log_error("main", "chat callbacks: out of memory");
         return -1;

@@ -41,7 +41,12 @@ int chat_service_create(const struct chat_service_config *cfg, struct chat_servi
     s->ledger = cfg->ledger;
     s->net = cfg->net;
     s->file_roots = cfg->file_roots ? strdup(cfg->file_roots) : NULL;
-    s->console_base_url = cfg->console_base_url ? strdup(cfg->console_base_url) : NULL;
+    if (cfg->console_base_url && *cfg->console_base_url) {
+        s->console_base_url = strdup(cfg->console_base_url);
+        size_t n = s->console_base_url ? strlen(s->console_base_url) : 0;
+        while (n > 0 && s->console_base_url[n - 1] == '/')
+            s->console_base_url[--n] = '\0';
+    }
     pthread_mutex_init(&s->mu, NULL);
     *out = s;
     return 0;
@@ -264,12 +269,16 @@ static void list_incidents(struct chat_service *s, struct chat_reply *reply)
             continue;
         if (shown == INCIDENTS_LISTED || o >= sizeof reply->text - 1)
             break;
+        json_int_t id = json_integer_value(json_object_get(inc, "id"));
         o += (size_t)snprintf(reply->text + o, sizeof reply->text - o,
-                              "\n#%" JSON_INTEGER_FORMAT " %s %s (%s): %.80s",
-                              json_integer_value(json_object_get(inc, "id")),
+                              "\n#%" JSON_INTEGER_FORMAT " %s %s (%s): %.80s", id,
                               json_string_value(json_object_get(inc, "severity")) ?: "",
                               json_string_value(json_object_get(inc, "class")) ?: "", state,
                               json_string_value(json_object_get(inc, "summary")) ?: "");
+        if (s->console_base_url && o < sizeof reply->text - 1) /* where to look closer */
+            o += (size_t)snprintf(reply->text + o, sizeof reply->text - o,
+                                  " %.200s/#/incidents/%" JSON_INTEGER_FORMAT,
+                                  s->console_base_url, id);
         shown++;
     }
     if (shown == 0 && o < sizeof reply->text)

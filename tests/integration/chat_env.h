@@ -24,7 +24,7 @@ struct chat_env {
     struct chat_fake fake;    /* Slack (and Telegram unless tg_fake is its own) */
     struct chat_fake tg_own;  /* Telegram on its own port (chat_start with separate_tg) */
     struct chat_fake *tg;     /* the fake the Telegram channels talk to */
-    const char *env[9];
+    const char *env[10];
     char slack_url[160], slack_cmd_url[160], tg_url[160];
     void (*edit)(json_t *doc, void *ud); /* the test's own policy edit (routing), or NULL */
     void *edit_ud;
@@ -92,7 +92,8 @@ static inline void chat_start_with(struct chat_env *c, int separate_tg,
     c->env[4] = "IF_SRE_SECRET_TG_TOKEN=" FAKE_TG_TOKEN;
     c->env[5] = "IF_SRE_SECRET_TG_HOOK=" TG_HOOK;
     c->env[6] = "IF_SRE_CHANNEL_RETRY_BASE_MS=200"; /* failover after ~1.5 s, not ~14 s */
-    c->env[7] = NULL;
+    c->env[7] = "IF_SRE_CONSOLE_URL=https://srebot.example/";
+    c->env[8] = NULL;
     assert_int_equal(it_start(&e->d, c->env, NULL), 0);
     edit_policy(&e->d, add_chat_channels, c);
     snprintf(c->slack_url, sizeof c->slack_url,

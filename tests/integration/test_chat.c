@@ -78,12 +78,15 @@ static void slack_slash_command(void **state)
     chat_start(&c, NULL, NULL);
     int64_t inc = post_finding(&c.e.d, "infrastructure.node_cpu_saturation", "node-a", "firing",
                                "{\"node\":\"node-a\"}");
-    char text[64], st[32];
+    char text[64], st[32], link[96];
     snprintf(text, sizeof text, "ack %lld", (long long)inc);
+    /* the list names the incident and links it in the console */
+    snprintf(link, sizeof link, "node-a firing https://srebot.example/#/incidents/%lld",
+             (long long)inc);
     struct {
         const char *user, *text, *expect;
     } cases[] = {
-        {U_ALICE, "incidents", "node-a"},
+        {U_ALICE, "incidents", link},
         {U_NOBODY, text, "not linked to an srebot operator"},
         {U_VERA, text, "acknowledging needs operator"},
         {U_ALICE, "hello", "Usage: /srebot incidents"},
