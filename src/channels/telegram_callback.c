@@ -87,8 +87,12 @@ int telegram_update_from_json(json_t *update, const char *base, struct chat_call
     json_t *q = object_at(update, base, "callback_query", 0, path, p);
     if (!q)
         return problems_any(p) ? -1 : 0; /* another kind of update: nothing to do */
-    snprintf(out->query_id, sizeof out->query_id, "%s",
-             jsonin_string(q, path, "id", 1, CHAT_ID_MAX - 1, p) ?: "");
+    const char *qid = jsonin_string(q, path, "id", 1, CHAT_ID_MAX - 1, p);
+    if (qid && !*qid) { /* answerCallbackQuery needs it: a button press always has one */
+        json_pointer_child(sub, sizeof sub, path, "id");
+        problems_add(p, sub, "length", "must not be empty");
+    }
+    snprintf(out->query_id, sizeof out->query_id, "%s", qid ? qid : "");
     json_t *from = object_at(q, path, "from", 1, sub, p);
     if (from) {
         id_field(from, sub, "id", 1, out->user_id, sizeof out->user_id, p);

@@ -268,6 +268,12 @@ static void telegram_updates(void **state)
                              &cb, p),
                      -1);
     expect_problem(p, "/callback_query/from/id", "type");
+    /* found by fuzzing: an empty query id would leave the button spinning */
+    assert_int_equal(parse_u("{\"update_id\":18,\"callback_query\":{\"id\":\"\",\"from\":{\"id\":4},"
+                             "\"data\":\"approve:42\"}}",
+                             &cb, p),
+                     -1);
+    expect_problem(p, "/callback_query/id", "length");
     assert_int_equal(parse_u("{\"callback_query\":{}}", &cb, p), -1);
     expect_problem(p, "/update_id", "required");
     expect_problem(p, "/callback_query/id", "required");
