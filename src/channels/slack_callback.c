@@ -156,7 +156,13 @@ int slack_parse_interaction(const char *body, size_t len, struct chat_callback *
         problems_add(p, "/type", "enum", "only block_actions is handled");
     json_t *user = sub_object(doc, "", "user", 1, path, p);
     if (user) {
-        copy(out->user_id, sizeof out->user_id, jsonin_string(user, path, "id", 1, 63, p));
+        const char *uid = jsonin_string(user, path, "id", 1, 63, p);
+        if (uid && !*uid) {
+            char upath[PROBLEM_PATH_MAX];
+            json_pointer_child(upath, sizeof upath, path, "id");
+            problems_add(p, upath, "length", "must not be empty");
+        }
+        copy(out->user_id, sizeof out->user_id, uid);
         const char *name = json_string_value(json_object_get(user, "username"));
         copy(out->user_name, sizeof out->user_name, name && strlen(name) < 64 ? name : "");
     }

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (data[0] % 3) {
     case 0:
         rc = slack_parse_interaction(body, len, &cb, p);
-        if (rc == 0 && cb.verb != CHAT_VERB_APPROVE && cb.verb != CHAT_VERB_REJECT)
+        if (rc == 0 && ((cb.verb != CHAT_VERB_APPROVE && cb.verb != CHAT_VERB_REJECT) ||
+                        !cb.user_id[0]))
             abort();
         break;
     case 1:

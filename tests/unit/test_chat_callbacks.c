@@ -180,6 +180,11 @@ static void slack_interactions(void **state)
                      -1);
     expect_problem(p, "/type", "enum");
     expect_problem(p, "/actions", "type");
+    assert_int_equal(parse_i("{\"type\":\"block_actions\",\"user\":{\"id\":\"\"},\"actions\":[{"
+                             "\"action_id\":\"approve\",\"value\":\"1\"}]}",
+                             &cb, p),
+                     -1);
+    expect_problem(p, "/user/id", "length");
     assert_int_equal(parse_i("{\"type\":\"block_actions\",\"user\":\"U1\"}", &cb, p), -1);
     expect_problem(p, "/user", "type");
     expect_problem(p, "/actions", "required");
