@@ -321,11 +321,21 @@ static void cli_and_ingest_role(void **state)
     const char *bad[] = {"finding", "emit", "--source", "cli", "--class", "nodot", "--key", "k",
                          "--severity", "high", "--summary", "s", NULL};
     assert_int_equal(it_run_cli(&d, env, bad, out, sizeof out), 2);
-    assert_non_null(strstr(out, "/class pattern"));
+    assert_non_null(strstr(out, "--class pattern")); /* the flag, not a JSON path */
+    const char *nokey[] = {"finding", "emit", "--source", "cli", "--class", "a.b", "--severity",
+                           "high", "--summary", "s", NULL};
+    assert_int_equal(it_run_cli(&d, env, nokey, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--key required"));
 
     const char *list[] = {"incidents", "list", "--severity", "high", NULL};
     assert_int_equal(it_run_cli(&d, env, list, out, sizeof out), 0);
     assert_non_null(strstr(out, "node-7:/"));
+    const char *since[] = {"incidents", "list", "--since", "2000-01-01T00:00:00Z", NULL};
+    assert_int_equal(it_run_cli(&d, env, since, out, sizeof out), 0);
+    assert_non_null(strstr(out, "node-7:/"));
+    const char *until[] = {"incidents", "list", "--until", "2000-01-01T00:00:00Z", NULL};
+    assert_int_equal(it_run_cli(&d, env, until, out, sizeof out), 0);
+    assert_null(strstr(out, "node-7:/"));
     const char *show[] = {"incidents", "show", "1", NULL};
     assert_int_equal(it_run_cli(&d, env, show, out, sizeof out), 0);
     assert_non_null(strstr(out, "can go to:  triaged"));
