@@ -181,8 +181,9 @@ static void alertmanager_receiver(void **state)
     char path[64];
     snprintf(path, sizeof path, "/api/v1/incidents/%lld", id);
     assert_int_equal(it_request(&d, "GET", path, IT_ADMIN, NULL, NULL, &r), 200);
-    assert_string_equal(s_of(r.json, "class"), "application_services.application_service_degraded");
-    assert_string_equal(s_of(r.json, "correlation_key"), "1a30ba71cca2921f");
+    assert_string_equal(s_of(r.json, "class"), "application_services.pod_restart_pressure");
+    assert_string_equal(s_of(r.json, "correlation_key"),
+                        "alertname=KubePodCrashLooping,namespace=prod");
     assert_string_equal(s_of(r.json, "source"), "alertmanager");
     assert_string_equal(s_of(r.json, "severity"), "critical");
     it_resp_free(&r);
