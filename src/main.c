@@ -10,6 +10,7 @@
 
 #include "actions/worker.h"
 #include "api/app.h"
+#include "channels/delivery.h"
 #include "api/auth.h"
 #include "api/ops.h"
 #include "api/routes.h"
@@ -34,6 +35,7 @@ struct daemon {
     struct app app;
     struct http_server *http;
     struct remed_worker *remediation;
+    struct channel_worker *channels;
     struct http_server *ops; /* --ops-listen, or NULL */
     struct telegram_poller *telegram_poll;
 };
@@ -196,6 +198,34 @@ static void stop_remediation(struct daemon *d)
     d->remediation = NULL;
 }
 
+/* The channel delivery worker: notification outbox -> providers. */
+static int start_channels(struct daemon *d)
+{
+    char err[256] = "";
+    struct channel_worker_config cc;
+    channel_worker_config_defaults(&cc);
+    cc.ledger = d->app.ledger;
+    cc.store = d->app.store;
+    cc.net = d->app.net;
+    cc.file_roots = d->cfg.file_roots;
+    cc.console_base_url = d->cfg.console_url[0] ? d->cfg.console_url : NULL;
+    cc.retry.base_ms = d->cfg.channel_retry_base_ms;
+    if (channel_worker_create(&cc, &d->channels, err, sizeof err) != 0 ||
+        channel_worker_start(d->channels) != 0) {
+        log_error("main", "channels: %s", err[0] ? err : "cannot start");
+        channel_worker_destroy(d->channels);
+        d->channels = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_channels(struct daemon *d)
+{
+    channel_worker_destroy(d->channels);
+    d->channels = NULL;
+}
+
 /* Chat callbacks (Slack, Telegram buttons and commands) -> approvals, and the
  * Telegram long-polling reader for channels without a public URL. Before the
  * HTTP server, whose callback routes use it. */
@@ -325,6 +355,7 @@ static const struct step {
     {"policy", start_policy, NULL},
     {"ledger", start_ledger, stop_ledger},
     {"remediation", start_remediation, stop_remediation},
+    {"channels", start_channels, stop_channels},
     {"chat", start_chat, stop_chat},
     {"sources", start_sources, stop_sources},
     {"http", start_http, stop_http},

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sources/srcconf.h"
+#include "core/secret_ref.h"
 
 int chat_secret(const json_t *settings, const char *key, const char *file_roots, char *out,
                 size_t outlen, char *err, size_t errlen)
@@ -15,7 +15,7 @@ int chat_secret(const json_t *settings, const char *key, const char *file_roots,
         snprintf(err, errlen, "settings.%s is not set", key);
         return -1;
     }
-    if (srcconf_secret(ref, file_roots, out, outlen, why, sizeof why) != 0) {
+    if (secret_ref_resolve(ref, file_roots, out, outlen, why, sizeof why) != 0) {
         snprintf(err, errlen, "settings.%s: %s", key, why);
         return -1;
     }

@@ -37,6 +37,8 @@ struct config {
     char agent_model[128];         /* IF_SRE_AGENT_RUNTIME_MODEL */
     char logs_glob[512];           /* IF_SRE_LOG_PATHS: default log detector paths */
     char file_roots[1024];         /* IF_SRE_FILE_ROOTS: where policy-named files may lie */
+    char console_url[256];         /* IF_SRE_CONSOLE_URL: links in channel messages ("" none) */
+    unsigned channel_retry_base_ms; /* IF_SRE_CHANNEL_RETRY_BASE_MS */
 };
 
 struct config_setting {

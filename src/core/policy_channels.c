@@ -163,7 +163,8 @@ static const settings_fn provider_settings[] = {settings_inapp,  settings_webhoo
 
 void pv_channels(const json_t *doc, struct pv_ctx *c)
 {
-    static const char *const known[] = {"id", "provider", "enabled", "settings", "operators",
+    static const char *const known[] = {"id",       "provider",        "enabled",
+                                        "settings", "rate_per_minute", "operators",
                                         NULL};
     char path[PROBLEM_PATH_MAX], ipath[PROBLEM_PATH_MAX], spath[PROBLEM_PATH_MAX];
     const json_t *arr = pv_array(doc, "", "channels", 1, PV_MAX_CHANNELS, path, c->p);
@@ -185,6 +186,8 @@ void pv_channels(const json_t *doc, struct pv_ctx *c)
         }
         int b;
         pv_bool(ch, ipath, "enabled", 1, &b, c->p);
+        long long rate;
+        pv_int(ch, ipath, "rate_per_minute", 0, 1, 6000, &rate, c->p);
         int prov = pv_enum(ch, ipath, "provider", 1, providers, c->p);
         const json_t *settings = pv_object(ch, ipath, "settings", 1, NULL, spath, c->p);
         if (settings && prov >= 0)

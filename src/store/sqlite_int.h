@@ -11,6 +11,7 @@
 #define SREBOT_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdio.h>
 
 #include "store/backend.h"
 
@@ -37,6 +38,16 @@ sqlite3_stmt *sq_stmt(struct sq_conn *c, const char *sql);
 static inline void sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
+}
+/* Column text into a fixed buffer ("" for NULL), and text bound without copy. */
+static inline void sq_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    snprintf(out, outlen, "%s", s ? s : "");
+}
+static inline void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 /* Maps an SQLite result code to a store status and records the message:
  * BUSY/LOCKED -> STORE_BUSY, UNIQUE/PRIMARY KEY -> STORE_CONFLICT, other
@@ -100,5 +111,6 @@ enum store_status sq_cursors(struct store_conn *c, int (*fn)(const char *, int64
                              void *ud);
 extern const struct store_policy_ops sq_policy_ops;
 extern const struct store_action_ops sq_action_ops;
+extern const struct store_channel_ops sq_channel_ops;
 
 #endif
