@@ -18,6 +18,17 @@
     "\"correlation_key\":\"" key "\",\"severity\":\"" sev "\",\"status\":\"" status "\","         \
     "\"summary\":\"db down\"}"
 
+/* The daemon's log gets line within 10 s (the outbox relay writes it). */
+static int wait_log(struct it_daemon *d, const char *line)
+{
+    for (int i = 0; i < 200; i++) {
+        if (it_stderr_contains(d, line))
+            return 1;
+        usleep(50 * 1000);
+    }
+    return 0;
+}
+
 static json_t *item(struct it_resp *r, size_t i)
 {
     return json_array_get(json_object_get(r->json, "items"), i);
@@ -102,6 +113,13 @@ static void ingest_fold_read_transition(void **state)
                      200);
     assert_string_equal(s_of(r.json, "state"), "triaged");
     it_resp_free(&r);
+    /* one log line per opening and per change (written as the events leave
+     * the outbox, so shortly after the answer) */
+    char line[96];
+    snprintf(line, sizeof line, "incident %lld opened: ", inc1);
+    assert_true(wait_log(&d, line));
+    snprintf(line, sizeof line, "incident %lld observed -> triaged (", inc1);
+    assert_true(wait_log(&d, line));
     /* counts right after a change see it (a console refetches on the change's
      * event; a reused older answer would stay on its screen) */
     assert_int_equal(it_request(&d, "GET", "/api/v1/incidents/counts", IT_ADMIN, NULL, NULL, &r),
