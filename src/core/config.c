@@ -149,6 +149,7 @@ UINT_SETTER(apply_max_streams, max_streams, unsigned, 1, 100000)
 UINT_SETTER(apply_max_streams_token, max_streams_per_token, unsigned, 1, 100000)
 UINT_SETTER(apply_queue, write_queue, unsigned, 1, 1000000)
 UINT_SETTER(apply_batch, write_batch, unsigned, 1, 100000)
+UINT_SETTER(apply_lock_timeout, store_lock_timeout_ms, unsigned, 1, 600000)
 UINT_SETTER(apply_channel_retry, channel_retry_base_ms, unsigned, 10, 600000)
 
 static int apply_seed(struct config *c, const char *v, char *err, size_t errlen)
@@ -254,6 +255,10 @@ const struct config_setting config_settings[] = {
      "writes that may wait for the writer before callers get 503", 0, apply_queue},
     {"write-batch", "IF_SRE_WRITE_BATCH", "512", "most writes committed in one transaction", 0,
      apply_batch},
+    {"store-lock-timeout", "IF_SRE_STORE_LOCK_TIMEOUT_MS", "5000",
+     "milliseconds the writer waits for a database lock another process holds (a backup, an "
+     "sqlite3 shell) before the waiting writes fail",
+     0, apply_lock_timeout},
     {"seed-policy-defaults", "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS", "true",
      "on an empty store, save the environment's policy defaults as version 1 (false: start "
      "with no policy)",

@@ -32,6 +32,7 @@ struct config {
     char ops_listen[128];          /* "" = no operations listener */
     unsigned write_queue;          /* store writer queue capacity */
     unsigned write_batch;          /* max writes per transaction */
+    unsigned store_lock_timeout_ms; /* writer's wait for a lock held by another process */
     int seed_policy_defaults;      /* IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS */
     char agent_base_url[256];      /* IF_SRE_AGENT_RUNTIME_BASE_URL */
     char agent_model[128];         /* IF_SRE_AGENT_RUNTIME_MODEL */

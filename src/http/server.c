@@ -347,8 +347,32 @@ static enum MHD_Result run_handler(struct http_server *srv, struct MHD_Connectio
         req.param_values[i] = rc->match.values[i];
     }
     req.conn_ = conn;
+    req.rc_ = rc;
     struct http_resp resp = {0};
-    rc->match.route->handler(&req, &resp, srv->app);
+    if (rc->match.route->flags & HTTP_ROUTE_BLOCKING) {
+        if (offload_submit(srv, rc->match.route->handler, &req) != 0)
+            http_resp_error(&resp, 500, "internal", "out of memory");
+    } else {
+        rc->match.route->handler(&req, &resp, srv->app);
+    }
+    if (rc->defer) {
+        /* the answer comes from finish(); a handler that deferred leaves resp alone */
+        json_decref(resp.json);
+        free(resp.raw);
+        if (defer_park(srv, conn, rc))
+            return MHD_YES; /* suspended: called again once the work is done */
+        memset(&resp, 0, sizeof resp);
+        defer_answer(rc, &resp);
+    }
+    return send_resp(srv, conn, rc, &resp);
+}
+
+/* The call after a deferred request's connection was resumed. */
+static enum MHD_Result answer_deferred(struct http_server *srv, struct MHD_Connection *conn,
+                                       struct req_ctx *rc)
+{
+    struct http_resp resp = {0};
+    defer_answer(rc, &resp);
     return send_resp(srv, conn, rc, &resp);
 }
 
@@ -365,6 +389,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rc)
             return MHD_NO;
         *con_cls = rc;
+        rc->srv = srv;
         atomic_fetch_add(&srv->inflight, 1);
         rc->start_ns = time_mono_ns();
         snprintf(rc->method, sizeof rc->method, "%s", method);
@@ -381,6 +406,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0; /* answered early: the rest of the body is ignored */
         return MHD_YES;
     }
+    if (rc->defer)
+        return answer_deferred(srv, conn, rc);
     if (*upload_data_size) {
         enum MHD_Result ok = take_body(srv, rc, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -420,6 +447,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     guard_request_done(srv, conn);
     if (!rc)
         return;
+    defer_release(srv, rc);
     double seconds = (double)(time_mono_ns() - rc->start_ns) / 1e9;
     access_log(srv, rc, seconds);
     free(rc->body);
@@ -464,10 +492,14 @@ static void register_metrics(struct http_server *srv, struct metrics *reg)
     srv->s_connections = metric_series0(srv->m_connections);
     srv->m_streams = metrics_gauge(reg, "srebot_http_streams", "Open event streams", NULL);
     srv->s_streams = metric_series0(srv->m_streams);
+    srv->m_deferred = metrics_gauge(
+        reg, "srebot_http_deferred",
+        "Requests waiting for their work (a commit) with their connection suspended", NULL);
+    srv->s_deferred = metric_series0(srv->m_deferred);
     srv->m_refused = metrics_counter(
         reg, "srebot_http_refused_total",
         "Requests and connections refused at the edge (header_deadline, stream_limit, "
-        "too_many_params, ambiguous_headers, stopping)",
+        "too_many_params, ambiguous_headers, stopping, offload_queue_full)",
         (const char *[]){"reason", NULL});
 }
 
@@ -475,6 +507,7 @@ static void server_free(struct http_server *srv)
 {
     pthread_mutex_destroy(&srv->park_lock);
     pthread_mutex_destroy(&srv->guard_lock);
+    pthread_mutex_destroy(&srv->defer_lock);
     http_wake_destroy(srv->own_wake);
     free(srv->stream_keys);
     free(srv);
@@ -505,6 +538,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
     pthread_mutex_init(&srv->guard_lock, NULL);
+    pthread_mutex_init(&srv->defer_lock, NULL);
     srv->header_timeout_ms = 1000 * (int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10);
     srv->max_streams = cfg->max_streams ? cfg->max_streams : 256;
     srv->max_streams_per_client = cfg->max_streams_per_client ? cfg->max_streams_per_client : 8;
@@ -537,8 +571,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    if (stream_waker_start(srv) != 0) {
-        snprintf(err, errlen, "cannot start the stream waker thread");
+    if (stream_waker_start(srv) != 0 || offload_start(srv) != 0) {
+        snprintf(err, errlen, "cannot start the server's threads");
         goto fail;
     }
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
@@ -560,6 +594,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     return 0;
 fail:
     stream_waker_stop(srv);
+    offload_stop(srv);
     server_free(srv);
     return -1;
 }
@@ -587,6 +622,10 @@ void http_server_stop(struct http_server *srv)
     if (atomic_load(&srv->inflight) > 0)
         log_warn("http", "stopping with %d request(s) still in flight",
                  atomic_load(&srv->inflight));
+    /* Workers first: a job reads its request until it is done. Then no
+     * connection may stay suspended when the daemon stops. */
+    offload_stop(srv);
+    defer_abandon_all(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     server_free(srv);

@@ -112,7 +112,8 @@ struct store_ledger_ops {
                                            int64_t seq);
     enum store_status (*incident_get)(struct store_conn *c, int64_t id, struct incident *out);
     enum store_status (*incident_list)(struct store_conn *c, const struct incident_filter *f,
-                                       int (*fn)(const struct incident *, void *), void *ud);
+                                       int (*fn)(const struct incident *, void *), void *ud,
+                                       struct incident_scan *scan);
     enum store_status (*incident_counts)(struct store_conn *c,
                                          void (*fn)(const char *, const char *, int64_t, void *),
                                          void *ud);

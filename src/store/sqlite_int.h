@@ -89,7 +89,8 @@ void sq_incident_from_row(sqlite3_stmt *st, struct incident *out);
 /* The read half of the ledger repository (sqlite_ledger_read.c). */
 enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
 enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
-                              int (*fn)(const struct incident *, void *), void *ud);
+                              int (*fn)(const struct incident *, void *), void *ud,
+                              struct incident_scan *scan);
 enum store_status sq_inc_counts(struct store_conn *c,
                                 void (*fn)(const char *, const char *, int64_t, void *),
                                 void *ud);

@@ -32,14 +32,14 @@ static void events_probe(struct http_req *req, struct http_resp *resp, void *ctx
 /* A stream of three events, each after a wait ("nothing yet" twice). */
 
 static const struct http_route test_routes[] = {
-    {"POST", "/api/v1/test/echo/{id}", ROLES_ANY, echo, "echo"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"POST", "/api/v1/test/echo/{id}", ROLES_ANY, echo, "echo", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
 };
 /* The route GET /api/v1/events takes ?access_token=; when the table has no such
  * row yet, a probe stands in for it. */
 static const struct http_route events_probe_route[] = {
-    {"GET", "/api/v1/events", ROLES_VIEWER, events_probe, "events"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/api/v1/events", ROLES_VIEWER, events_probe, "events", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
 };
 
 static int with_ledger(void);
@@ -104,7 +104,7 @@ static int setup(void **state)
         has_events |= strcmp(r->method, "GET") == 0 && strcmp(r->pattern, "/api/v1/events") == 0;
     if (!has_events)
         extra[n++] = events_probe_route[0];
-    extra[n] = (struct http_route){NULL, NULL, 0, NULL, NULL};
+    extra[n] = (struct http_route){NULL, NULL, 0, NULL, NULL, 0};
     if (http_fixture_setup(extra) != 0)
         return -1;
     return with_ledger();
@@ -208,6 +208,7 @@ static const struct {
     {"POST", "/api/v1/policy/simulate", 422},             /* no policy, no since */
     {"POST", "/api/v1/tokens", 422},                      /* no name, no role */
     {"POST", "/api/v1/tokens/{name}/revoke", 404},        /* no token named "1" */
+    {"POST", "/api/v1/channels/{id}/test", 404},          /* no channel "1" */
 };
 
 static long expected_for(const struct http_route *rt)

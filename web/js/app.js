@@ -14,6 +14,7 @@ import './policy.js';
 import './rules.js';
 import './sources.js';
 import './admin.js';
+import './channels.js';
 
 const root = document.getElementById('app');
 let who = null;
