@@ -108,10 +108,11 @@ static int do_list(struct store *s)
            "LAST USED");
     size_t i;
     json_t *t;
-    json_array_foreach(items, i, t)
+    json_array_foreach(items, i, t) {
         printf("%-24s %-9s %-8s %-20s %-20s %s\n", str(t, "name", ""), str(t, "role", ""),
                str(t, "state", ""), str(t, "created_at", ""), str(t, "expires_at", "never"),
                str(t, "last_used_at", "never"));
+    }
     json_decref(items);
     return 0;
 }

@@ -39,15 +39,16 @@ static void log_lifecycle(const struct outbox_row *r)
     const char *cls = json_string_value(json_object_get(d, "class"));
     const char *state = json_string_value(json_object_get(d, "state"));
     long long id = json_integer_value(json_object_get(d, "id"));
+    /* Not the summary: it is text from outside (a log line, an alert), and
+     * the incident holds it for whoever may read it. */
     if (opened)
-        log_info("incident", "incident %lld opened: %s %s, key %s: %s", id, cls ? cls : "?",
+        log_info("incident", "incident %lld opened: %s %s, key %s", id, cls ? cls : "?",
                  json_string_value(json_object_get(d, "severity")) ?: "?",
-                 json_string_value(json_object_get(d, "correlation_key")) ?: "?",
-                 json_string_value(json_object_get(d, "summary")) ?: "");
+                 json_string_value(json_object_get(d, "correlation_key")) ?: "?");
     else
-        log_info("incident", "incident %lld %s -> %s (%s): %s", id,
+        log_info("incident", "incident %lld %s -> %s (%s)", id,
                  json_string_value(json_object_get(d, "from")) ?: "?", state ? state : "?",
-                 cls ? cls : "?", json_string_value(json_object_get(d, "reason")) ?: "");
+                 cls ? cls : "?");
     json_decref(d);
 }
 
