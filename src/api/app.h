@@ -15,6 +15,7 @@ struct metrics;
 struct sources;
 struct http_wake;
 struct net_client;
+struct kube_client;
 
 struct app {
     const struct config *cfg;
@@ -29,6 +30,7 @@ struct app {
     struct sources *sources;   /* sources/sources.h: the sources worker (NULL: not running) */
     struct http_wake *wake;    /* http/http.h: signalled when events commit (SSE) */
     struct net_client *net;    /* net/client.h: the one outbound HTTP client */
+    struct kube_client *kube;  /* kube/client.h: the Kubernetes API (NULL: off) */
 };
 
 #endif

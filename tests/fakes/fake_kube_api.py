@@ -463,10 +463,18 @@ def main():
     TOKEN = a.token
     BOOKMARK_SECONDS = a.bookmark_seconds
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # a test that dies half-way must not leave the fake behind: exit with the parent
+    import os
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch_parent, daemon=True).start()
     srv.daemon_threads = True
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
     os.rename(a.port_file + ".tmp", a.port_file)
     try:
         srv.serve_forever(poll_interval=0.2)

@@ -5,6 +5,7 @@
 #ifndef SREBOT_TESTS_KUBE_FAKE_H
 #define SREBOT_TESTS_KUBE_FAKE_H
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -44,7 +45,16 @@ static inline int kube_fake_start(struct kube_fake *f, const char *const *extra,
     for (size_t i = 0; extra && extra[i] && n < 15; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    if (posix_spawnp(&f->pid, py, NULL, NULL, (char *const *)argv, environ) != 0)
+    /* its output to a file: a pipe of the test's would be held open by it */
+    char logpath[320];
+    snprintf(logpath, sizeof logpath, "%s/fake.log", f->dir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    int rc = posix_spawnp(&f->pid, py, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
         return -1;
     for (int i = 0; i < 300; i++) {
         FILE *pf = fopen(portfile, "r");
