@@ -380,11 +380,11 @@ class Handler(BaseHTTPRequestHandler):
                     batch = [e for e in CLUSTER.log if e[0] > pos and e[1] == res and
                              (ns is None or e[3]["metadata"].get("namespace") == ns) and
                              selector_matches(e[3], sel)]
+                    # the version this batch is complete up to, taken with it: a
+                    # bookmark must never pass an event added while we wait below
+                    newest = CLUSTER.rv
                     if not batch:
                         CLUSTER.lock.wait(0.2)
-                        newest = CLUSTER.rv
-                    else:
-                        newest = batch[-1][0]
                 for rv, _, typ, obj in batch:
                     self.chunk(json.dumps({"type": typ, "object": obj}) + "\n")
                     pos = rv

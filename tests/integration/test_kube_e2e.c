@@ -27,6 +27,30 @@
 #define COMPLETED "application_services.completed_pods_accumulating"
 #define CRON "async_workloads.cronjob_failing"
 
+/* What the daemon's sources and the fake hold, printed when a wait fails. */
+static void diag(struct it_daemon *d, struct kube_fake *f, const char *what)
+{
+    json_t *src = get_json(d, "/api/v1/sources");
+    json_t *inc = get_json(d, "/api/v1/incidents?limit=50");
+    char *a = src ? json_dumps(src, JSON_COMPACT) : NULL;
+    char *b = inc ? json_dumps(inc, JSON_COMPACT) : NULL;
+    fprintf(stderr, "waiting for %s failed\nsources: %.4000s\nincidents: %.6000s\n", what,
+            a ? a : "-", b ? b : "-");
+    free(a);
+    free(b);
+    json_decref(src);
+    json_decref(inc);
+    (void)f;
+}
+
+#define EXPECT_WAIT(seconds, cond)                                                                 \
+    do {                                                                                           \
+        if (!WAIT_FOR(seconds, cond)) {                                                            \
+            diag(&d, &f, #cond);                                                                   \
+            fail_msg("timed out: %s", #cond);                                                      \
+        }                                                                                          \
+    } while (0)
+
 static void kube_policy(json_t *doc, void *ud)
 {
     (void)ud;
@@ -162,7 +186,7 @@ static void kubernetes_done_means(void **state)
                       "{\"type\":\"DiskPressure\",\"status\":\"True\",\"reason\":"
                       "\"KubeletHasDiskPressure\",\"message\":\"kubelet has disk pressure\"}]}}");
     int64_t disk = 0;
-    assert_true(WAIT_FOR(20, (disk = incident_of(&d, DISK, "k8s/node/n1")) != 0));
+    EXPECT_WAIT(20, (disk = incident_of(&d, DISK, "k8s/node/n1")) != 0);
     char path[200];
     snprintf(path, sizeof path, "/api/v1/incidents/%lld", (long long)disk);
     assert_true(text_has(&d, path, "\"k8s_object\""));
@@ -172,8 +196,8 @@ static void kubernetes_done_means(void **state)
     /* ---- CrashLoopBackOff -> restart pressure; rollout_restart waits for approval ---- */
     crashloop_pod(&f, "shop", "web", "web-7f9c-x1");
     int64_t crash = 0;
-    assert_true(WAIT_FOR(20, (crash = incident_of(&d, RESTART, "k8s/shop/Deployment/web")) != 0));
-    assert_true(WAIT_FOR(20, attempt_in_state(&d, crash, "rollout_restart", "awaiting_approval")));
+    EXPECT_WAIT(20, (crash = incident_of(&d, RESTART, "k8s/shop/Deployment/web")) != 0);
+    EXPECT_WAIT(20, attempt_in_state(&d, crash, "rollout_restart", "awaiting_approval"));
     remed_sleep_ms(1500);
     assert_false(object_field_is(&f, "/apis/apps/v1/namespaces/shop/deployments/web",
                                  "spec.template.metadata.annotations", NULL));
@@ -182,7 +206,7 @@ static void kubernetes_done_means(void **state)
     struct it_resp r;
     assert_int_equal(decide_as(&d, IT_ADMIN, req, "approve", NULL, &r), 200);
     it_resp_free(&r);
-    assert_true(WAIT_FOR(20, attempt_in_state(&d, crash, "rollout_restart", "succeeded")));
+    EXPECT_WAIT(20, attempt_in_state(&d, crash, "rollout_restart", "succeeded"));
     assert_true(object_field_is(&f, "/apis/apps/v1/namespaces/shop/deployments/web",
                                 "spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/"
                                 "restartedAt",
@@ -203,12 +227,12 @@ static void kubernetes_done_means(void **state)
     done_pod(&f, "batch", "job-c", "Failed");
     done_pod(&f, "batch", "server", "Running");
     int64_t done = 0;
-    assert_true(WAIT_FOR(20, (done = incident_of(&d, COMPLETED, "k8s/batch/completed-pods")) != 0));
-    assert_true(WAIT_FOR(20, gone(&f, "/api/v1/namespaces/batch/pods/job-a") &&
+    EXPECT_WAIT(20, (done = incident_of(&d, COMPLETED, "k8s/batch/completed-pods")) != 0);
+    EXPECT_WAIT(20, gone(&f, "/api/v1/namespaces/batch/pods/job-a") &&
                                  gone(&f, "/api/v1/namespaces/batch/pods/job-b") &&
-                                 gone(&f, "/api/v1/namespaces/batch/pods/job-c")));
+                                 gone(&f, "/api/v1/namespaces/batch/pods/job-c"));
     assert_false(gone(&f, "/api/v1/namespaces/batch/pods/server"));
-    assert_true(WAIT_FOR(10, attempt_in_state(&d, done, "delete_completed_pods", "succeeded")));
+    EXPECT_WAIT(10, attempt_in_state(&d, done, "delete_completed_pods", "succeeded"));
     snprintf(path, sizeof path, "/api/v1/incidents/%lld/timeline", (long long)done);
     assert_true(text_has(&d, path, "delete_completed_pods auto: delete_completed_pods on batch "
                                    "allowed")); /* the decision */
@@ -231,21 +255,21 @@ static void kubernetes_done_means(void **state)
         kube_fake_put(&f, obj);
     }
     int64_t cron = 0;
-    assert_true(WAIT_FOR(20, (cron = incident_of(&d, CRON, "k8s/jobs/CronJob/report")) != 0));
-    assert_true(WAIT_FOR(20, object_field_is(&f, "/apis/batch/v1/namespaces/jobs/cronjobs/report",
-                                             "spec.suspend", "true")));
+    EXPECT_WAIT(20, (cron = incident_of(&d, CRON, "k8s/jobs/CronJob/report")) != 0);
+    EXPECT_WAIT(20, object_field_is(&f, "/apis/batch/v1/namespaces/jobs/cronjobs/report",
+                                             "spec.suspend", "true"));
 
     /* ---- a protected namespace is refused even with an approval ---- */
     crashloop_pod(&f, "legacy", "old", "old-7f9c-z9");
     int64_t legacy = 0;
-    assert_true(WAIT_FOR(20, (legacy = incident_of(&d, RESTART, "k8s/legacy/Deployment/old")) != 0));
-    assert_true(WAIT_FOR(20, attempt_in_state(&d, legacy, "rollout_restart", "awaiting_approval")));
+    EXPECT_WAIT(20, (legacy = incident_of(&d, RESTART, "k8s/legacy/Deployment/old")) != 0);
+    EXPECT_WAIT(20, attempt_in_state(&d, legacy, "rollout_restart", "awaiting_approval"));
     edit_policy(&d, protect_legacy, NULL);
     req = pending_approval(&d, legacy);
     assert_true(req > 0);
     assert_int_equal(decide_as(&d, IT_ADMIN, req, "approve", NULL, &r), 200);
     it_resp_free(&r);
-    assert_true(WAIT_FOR(20, attempt_in_state(&d, legacy, "rollout_restart", "cancelled")));
+    EXPECT_WAIT(20, attempt_in_state(&d, legacy, "rollout_restart", "cancelled"));
     snprintf(path, sizeof path, "/api/v1/incidents/%lld/timeline", (long long)legacy);
     assert_true(text_has(&d, path, "protected_namespace"));
     assert_int_equal(kube_fake_count(&f, "PATCH", "/namespaces/legacy/", -1), 0);
@@ -257,8 +281,8 @@ static void kubernetes_done_means(void **state)
     done_pod(&f, "dry", "d-2", "Succeeded");
     done_pod(&f, "dry", "d-3", "Failed");
     int64_t dry = 0;
-    assert_true(WAIT_FOR(20, (dry = incident_of(&d, COMPLETED, "k8s/dry/completed-pods")) != 0));
-    assert_true(WAIT_FOR(20, attempt_in_state(&d, dry, "delete_completed_pods", "succeeded")));
+    EXPECT_WAIT(20, (dry = incident_of(&d, COMPLETED, "k8s/dry/completed-pods")) != 0);
+    EXPECT_WAIT(20, attempt_in_state(&d, dry, "delete_completed_pods", "succeeded"));
     assert_false(gone(&f, "/api/v1/namespaces/dry/pods/d-1"));
     assert_false(gone(&f, "/api/v1/namespaces/dry/pods/d-3"));
     assert_int_equal(kube_fake_count(&f, "DELETE", "/namespaces/dry/", 0), 0);
@@ -269,7 +293,7 @@ static void kubernetes_done_means(void **state)
                       "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"},"
                       "{\"type\":\"DiskPressure\",\"status\":\"False\"}]}}");
     char st[32];
-    assert_true(WAIT_FOR(30, strcmp(incident_state_of(&d, disk, st, sizeof st), "resolved") == 0));
+    EXPECT_WAIT(30, strcmp(incident_state_of(&d, disk, st, sizeof st), "resolved") == 0);
 
     assert_int_equal(it_stop(&d), 0);
     it_cleanup(&d);
