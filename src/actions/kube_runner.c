@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/actions.h"
 #include "core/policy.h"
 #include "util/timeutil.h"
 
@@ -17,21 +18,6 @@ int kube_runner_init(const json_t *cfg, void *deps, void **instance, char *err, 
 void kube_runner_destroy(void *instance)
 {
     (void)instance;
-}
-
-/* DNS-1123 label (namespaces) or subdomain (object names). */
-static int dns_name(const char *s, size_t max, int dots)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || (dots && c == '.');
-        if (!ok)
-            return 0;
-    }
-    return s[0] != '-' && s[0] != '.' && s[n - 1] != '-' && s[n - 1] != '.';
 }
 
 int kube_target_parse(const char *target, enum kube_target_shape shape, struct kube_target *t,
@@ -55,18 +41,18 @@ int kube_target_parse(const char *target, enum kube_target_shape shape, struct k
     if (n != want || slashes != want - 1) /* no empty or extra segments */
         goto bad;
     if (shape == KT_NODE) {
-        if (!dns_name(parts[0], 253, 1))
+        if (!k8s_name_ok(parts[0], 253, 1))
             goto bad;
         snprintf(t->name, sizeof t->name, "%s", parts[0]);
         return 0;
     }
-    if (!dns_name(parts[0], 63, 0))
+    if (!k8s_name_ok(parts[0], 63, 0))
         goto bad;
     snprintf(t->ns, sizeof t->ns, "%s", parts[0]);
     if (shape == KT_NAMESPACE)
         return 0;
     const char *name = parts[n - 1];
-    if (!dns_name(name, 253, 1))
+    if (!k8s_name_ok(name, 253, 1))
         goto bad;
     snprintf(t->name, sizeof t->name, "%s", name);
     if (shape == KT_WORKLOAD) {
