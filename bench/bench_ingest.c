@@ -9,6 +9,7 @@
  *   bench_ingest alertmanager URL - CLIENTS SECONDS [BATCH=100]
  *   bench_ingest fill URL TOKEN CLIENTS TOTAL_FINDINGS KEYS
  *   bench_ingest get URL TOKEN CLIENTS REQUESTS PATH
+ *   bench_ingest getfor URL TOKEN CLIENTS SECONDS PATH   (GETs for a fixed time)
  *
  * Run by bench/run.sh (see bench/README.md). */
 #include <curl/curl.h>
@@ -21,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { M_SREBOT, M_AM, M_FILL, M_GET };
+enum mode { M_SREBOT, M_AM, M_FILL, M_GET, M_GETFOR };
 
 struct cfg {
     enum mode mode;
@@ -122,7 +123,7 @@ static void *worker_main(void *arg)
     char url[512];
     if (C.mode == M_AM)
         snprintf(url, sizeof url, "%s/api/v2/alerts", C.url);
-    else if (C.mode == M_GET)
+    else if (C.mode == M_GET || C.mode == M_GETFOR)
         snprintf(url, sizeof url, "%s%s", C.url, C.path);
     else
         snprintf(url, sizeof url, "%s/api/v1/findings", C.url);
@@ -147,7 +148,7 @@ static void *worker_main(void *arg)
         } else if (now_s() >= end) {
             break;
         }
-        if (C.mode != M_GET) {
+        if (C.mode != M_GET && C.mode != M_GETFOR) {
             size_t len = build(w, fseq, &r);
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, w->body);
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
@@ -160,7 +161,7 @@ static void *worker_main(void *arg)
         double ms = (now_s() - t0) * 1000.0;
         if (status == 200) {
             w->ok_requests++;
-            w->ok_items += C.mode == M_GET ? 1 : C.batch;
+            w->ok_items += C.mode == M_GET || C.mode == M_GETFOR ? 1 : C.batch;
             lat_add(w, ms);
         } else {
             w->errors++;
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
     C.mode = !strcmp(argv[1], "alertmanager") ? M_AM
              : !strcmp(argv[1], "fill")       ? M_FILL
              : !strcmp(argv[1], "get")        ? M_GET
+             : !strcmp(argv[1], "getfor")     ? M_GETFOR
                                               : M_SREBOT;
     C.url = argv[2];
     C.token = argv[3];
@@ -199,6 +201,10 @@ int main(int argc, char **argv)
         C.seconds = 1e9;
     } else if (C.mode == M_GET) {
         C.total = atol(argv[5]);
+        C.path = argc > 6 ? argv[6] : "/api/v1/incidents";
+        C.batch = 1;
+    } else if (C.mode == M_GETFOR) {
+        C.seconds = atof(argv[5]);
         C.path = argc > 6 ? argv[6] : "/api/v1/incidents";
         C.batch = 1;
     } else {

@@ -13,15 +13,5 @@ if [ ! -s "$token_file" ]; then
   umask 077
   "$bin" token create --data-dir "$data" --name console-admin --role admin > "$token_file"
 fi
-cat <<MSG
-
-  SRE Smart Bot is starting.
-  Console:   http://$listen/
-  Sign in with the admin token in $token_file
-             (cat $token_file; create more with: $bin token create --name NAME --role viewer)
-  Health:    http://$listen/healthz    Metrics: http://$listen/metrics
-  Stop:      Ctrl-C (drains pending writes, then exits)
-
-MSG
-export IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=${IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS:-true}
+echo "srebot: starting (data in $data; the console address is printed when it is ready)"
 exec "$bin" serve --data-dir "$data" --listen "$listen" "$@"

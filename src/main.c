@@ -10,10 +10,13 @@
 
 #include "actions/worker.h"
 #include "api/app.h"
+#include "channels/delivery.h"
 #include "api/auth.h"
 #include "api/ops.h"
 #include "api/routes.h"
 #include "bus/bus.h"
+#include "channels/chat_service.h"
+#include "channels/telegram_poll.h"
 #include "cli/cli.h"
 #include "http/http.h"
 #include "kube/client.h"
@@ -33,7 +36,9 @@ struct daemon {
     struct app app;
     struct http_server *http;
     struct remed_worker *remediation;
+    struct channel_worker *channels;
     struct http_server *ops; /* --ops-listen, or NULL */
+    struct telegram_poller *telegram_poll;
 };
 
 /* A test build (tests/CMakeLists.txt: srebot_it) links a table of runners
@@ -109,8 +114,10 @@ static int start_store(struct daemon *d)
     sc.url = d->cfg.store_url;
     sc.queue_capacity = d->cfg.write_queue;
     sc.max_batch = d->cfg.write_batch;
-    /* Every HTTP worker may hold a reader while the sources and relay hold theirs. */
-    sc.read_pool_size = d->cfg.http_threads + 5;
+    sc.busy_timeout_ms = d->cfg.store_lock_timeout_ms;
+    /* Every HTTP thread and offload worker may hold a reader while the sources
+     * and relay hold theirs. */
+    sc.read_pool_size = d->cfg.http_threads + HTTP_OFFLOAD_WORKERS + 5;
     char err[300];
     if (store_open(&sc, &d->app.store, err, sizeof err) != STORE_OK) {
         log_error("main", "store: %s", err);
@@ -127,20 +134,36 @@ static void stop_store(struct daemon *d)
     d->app.store = NULL;
 }
 
-/* First-run policy seeding; a restart never overwrites an edited policy. */
+/* First-run policy seeding; a restart never overwrites an edited policy. The
+ * saved policy's `environment` is what the evaluator acts on, so a start whose
+ * --environment disagrees with it says so instead of silently ignoring it. */
 static int start_policy(struct daemon *d)
 {
-    if (!d->cfg.seed_policy_defaults)
-        return 0;
     char err[256];
-    int rc = policy_seed_defaults(d->app.store, &d->cfg, err, sizeof err);
-    if (rc < 0) {
-        log_error("main", "policy seeding: %s", err);
-        return -1;
+    const char *env = environment_name(d->cfg.environment);
+    if (d->cfg.seed_policy_defaults) {
+        int rc = policy_seed_defaults(d->app.store, &d->cfg, err, sizeof err);
+        if (rc < 0) {
+            log_error("main", "policy seeding: %s", err);
+            return -1;
+        }
+        if (rc)
+            log_info("main", "policy: saved the %s defaults as version 1", env);
     }
-    log_info("main", rc ? "policy: saved the %s defaults as version 1"
-                        : "policy: a saved policy exists; %s defaults not seeded",
-             environment_name(d->cfg.environment));
+    int64_t version = 0;
+    json_t *doc = policy_service_current_doc(d->app.store, &version);
+    const char *saved = json_string_value(json_object_get(doc, "environment"));
+    if (!doc)
+        log_warn("main", "policy: none saved; nothing is decided until one is (console Policy "
+                         "page, or `srebot policy init`)");
+    else if (saved && strcmp(saved, env) != 0)
+        log_warn("main", "policy: version %lld says environment %s; it wins over --environment "
+                         "%s, which only picks the defaults seeded into an empty store",
+                 (long long)version, saved, env);
+    else
+        log_info("main", "policy: version %lld, environment %s", (long long)version,
+                 saved ? saved : "?");
+    json_decref(doc);
     return 0;
 }
 
@@ -204,6 +227,63 @@ static void stop_remediation(struct daemon *d)
 {
     remed_worker_destroy(d->remediation);
     d->remediation = NULL;
+}
+
+/* The channel delivery worker: notification outbox -> providers. */
+static int start_channels(struct daemon *d)
+{
+    char err[256] = "";
+    struct channel_worker_config cc;
+    channel_worker_config_defaults(&cc);
+    cc.ledger = d->app.ledger;
+    cc.store = d->app.store;
+    cc.net = d->app.net;
+    cc.file_roots = d->cfg.file_roots;
+    cc.console_base_url = d->cfg.console_url[0] ? d->cfg.console_url : NULL;
+    cc.retry.base_ms = d->cfg.channel_retry_base_ms;
+    if (channel_worker_create(&cc, &d->channels, err, sizeof err) != 0 ||
+        channel_worker_start(d->channels) != 0) {
+        log_error("main", "channels: %s", err[0] ? err : "cannot start");
+        channel_worker_destroy(d->channels);
+        d->channels = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_channels(struct daemon *d)
+{
+    channel_worker_destroy(d->channels);
+    d->channels = NULL;
+}
+
+/* Chat callbacks (Slack, Telegram buttons and commands) -> approvals, and the
+ * Telegram long-polling reader for channels without a public URL. Before the
+ * HTTP server, whose callback routes use it. */
+static int start_chat(struct daemon *d)
+{
+    struct chat_service_config cc = {.ledger = d->app.ledger,
+                                     .net = d->app.net,
+                                     .file_roots = d->cfg.file_roots};
+    if (chat_service_create(&cc, &d->app.chat) != 0) {
+        log_error("main", "chat callbacks: out of memory");
+        return -1;
+    }
+    if (telegram_poller_start(d->app.chat, &d->telegram_poll) != 0) {
+        log_error("main", "telegram polling: cannot start its thread");
+        chat_service_destroy(d->app.chat);
+        d->app.chat = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_chat(struct daemon *d)
+{
+    telegram_poller_stop(d->telegram_poll);
+    d->telegram_poll = NULL;
+    chat_service_destroy(d->app.chat);
+    d->app.chat = NULL;
 }
 
 /* The sources: host, probes and log files from the saved policy (polled for new
@@ -307,6 +387,8 @@ static const struct step {
     {"policy", start_policy, NULL},
     {"ledger", start_ledger, stop_ledger},
     {"remediation", start_remediation, stop_remediation},
+    {"channels", start_channels, stop_channels},
+    {"chat", start_chat, stop_chat},
     {"sources", start_sources, stop_sources},
     {"http", start_http, stop_http},
 };
@@ -326,12 +408,35 @@ static void scrub_env(const char *name)
     memset(entry, 0, n);
 }
 
+/* The first thing a new user reads (stdout; the log goes to stderr): where
+ * the server really listens (a port 0 or a --listen flag included) and how to
+ * sign in. */
+static void print_banner(const struct daemon *d, int had_admin_token)
+{
+    char url[128], token_file[600];
+    snprintf(url, sizeof url, "http://%s:%u", d->cfg.listen_host, http_server_port(d->http));
+    snprintf(token_file, sizeof token_file, "%s/admin.token", d->cfg.data_dir);
+    printf("\n  SRE Smart Bot %s is ready.\n  Console:  %s/\n", SREBOT_VERSION, url);
+    if (had_admin_token)
+        printf("  Sign in:  with the token in IF_SRE_ADMIN_TOKEN\n");
+    else if (access(token_file, R_OK) == 0)
+        printf("  Sign in:  with the admin token in %s\n", token_file);
+    else
+        printf("  Sign in:  create a token first: srebot token create --data-dir %s --name NAME "
+               "--role admin\n",
+               d->cfg.data_dir);
+    printf("  Health:   %s/healthz   Metrics: %s/metrics\n"
+           "  Stop:     Ctrl-C (drains pending writes, then exits)\n\n",
+           url, url);
+    fflush(stdout);
+}
+
 static void serve_help(FILE *out)
 {
     fprintf(out, "usage: srebot serve [SETTINGS]\n\n"
                  "Runs the service. SIGTERM or SIGINT drains the write queue and exits 0;\n"
                  "a second signal exits at once.\n\n");
-    cli_settings_help(out);
+    cli_settings_help(out, NULL);
 }
 
 int serve_main(int argc, char **argv)
@@ -374,6 +479,7 @@ int serve_main(int argc, char **argv)
     if (!exit_code) {
         log_info("main", "srebot %s ready in %.1f ms (environment %s)", SREBOT_VERSION,
                  (double)(time_mono_ns() - t0) / 1e6, environment_name(d.cfg.environment));
+        print_banner(&d, d.app.has_admin_token);
         int sig = 0;
         sigwait(&stop_signals, &sig);
         log_info("main", "signal %d: draining and stopping (send again to exit at once)", sig);

@@ -36,9 +36,13 @@ static json_t *operation(const struct http_route *r)
 {
     json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary ? r->summary : "",
                            "x-roles", roles_json(r->roles), "parameters", path_params(r->pattern));
+    /* signed rows: no bearer token; the provider's signature (x-auth) */
     json_object_set_new(op, "security",
-                        r->roles == ROLES_PUBLIC ? json_array()
-                                                 : json_pack("[{s:[]}]", "bearer"));
+                        r->roles == ROLES_PUBLIC || r->roles == ROLES_SIGNED
+                            ? json_array()
+                            : json_pack("[{s:[]}]", "bearer"));
+    if (r->roles == ROLES_SIGNED)
+        json_object_set_new(op, "x-auth", json_string("signature"));
     json_object_set_new(
         op, "responses",
         json_pack("{s:{s:s}, s:{s:s, s:{s:{s:{s:s}}}}}", "200", "description", "success",

@@ -176,6 +176,34 @@ void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app
     problems_destroy(p);
 }
 
+/* 200 {"environment","document"}: what seeding would save for that posture
+ * (default: the server's --environment). The console's "Load defaults" and
+ * `srebot policy init` start from it. */
+void api_policy_defaults(struct http_req *req, struct http_resp *resp, void *app)
+{
+    const struct app *a = app;
+    if (!a->cfg) {
+        http_resp_error(resp, 503, "unavailable", "no server configuration");
+        return;
+    }
+    enum environment posture = a->cfg->environment;
+    const char *q = http_req_query(req, "environment");
+    if (q && policy_posture_parse(q, &posture) != 0) {
+        http_resp_error(resp, 400, "bad_request",
+                        "environment: must be one of demo, staging, production");
+        return;
+    }
+    json_t *doc = policy_service_defaults(a->cfg, posture);
+    if (!doc) {
+        http_resp_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    json_t *shown = policy_redact(doc);
+    json_decref(doc);
+    http_resp_json(resp, 200, json_pack("{s:s, s:o}", "environment", policy_posture_name(posture),
+                                        "document", shown));
+}
+
 void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app)
 {
     struct store *s = ((struct app *)app)->store;

@@ -8,6 +8,7 @@
 void api_policy_get(struct http_req *req, struct http_resp *resp, void *app);
 void api_policy_put(struct http_req *req, struct http_resp *resp, void *app);
 void api_policy_validate(struct http_req *req, struct http_resp *resp, void *app);
+void api_policy_defaults(struct http_req *req, struct http_resp *resp, void *app);
 void api_policy_versions(struct http_req *req, struct http_resp *resp, void *app);
 void api_policy_version_get(struct http_req *req, struct http_resp *resp, void *app);
 

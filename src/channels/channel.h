@@ -97,5 +97,9 @@ struct channel_ops {
 extern const struct channel_ops *const channel_registry[];
 /* The provider called name in the registry; NULL when this build has none. */
 const struct channel_ops *channel_find(const char *name);
+/* The same in any NULL-terminated table (NULL table = none): the delivery
+ * worker searches a test's extra table first (delivery.h). */
+const struct channel_ops *channel_find_in(const struct channel_ops *const *table,
+                                          const char *name);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "util/log.h"
 
 static void usage(FILE *out)
 {
@@ -45,21 +46,44 @@ int cli_main(int argc, char **argv)
 
 static const char *env_lookup(const char *name) { return getenv(name); }
 
-void cli_settings_help(FILE *out)
+const char *const cli_store_settings[] = {"data-dir", "store", "log-level", NULL};
+
+static int listed(const char *flag, const char *const *only)
+{
+    if (!only)
+        return 1;
+    for (; flag && *only; only++)
+        if (strcmp(*only, flag) == 0)
+            return 1;
+    return 0;
+}
+
+void cli_settings_help(FILE *out, const char *const *only)
 {
     fprintf(out, "settings (flag / environment, default):\n");
     for (const struct config_setting *s = config_settings; s->env; s++) {
+        if (!listed(s->flag, only))
+            continue;
         char flag[40] = "";
         if (s->flag)
             snprintf(flag, sizeof flag, "--%s", s->flag);
         fprintf(out, "  %-18s %-40s %s\n%23s(default: %s)\n", flag, s->env, s->help, "",
                 s->secret ? "unset" : (*s->def ? s->def : "empty"));
     }
+    if (only)
+        fprintf(out, "(srebot serve --help lists every setting)\n");
 }
 
 int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct option *extra,
                        size_t nextra, int (*on_extra)(int opt, const char *arg, void *ctx),
                        void *ctx, void (*help)(FILE *out))
+{
+    return cli_parse_settings_seen(argc, argv, cfg, extra, nextra, on_extra, ctx, help, NULL);
+}
+
+int cli_parse_settings_seen(int argc, char **argv, struct config *cfg, const struct option *extra,
+                            size_t nextra, int (*on_extra)(int opt, const char *arg, void *ctx),
+                            void *ctx, void (*help)(FILE *out), struct cli_seen *seen)
 {
     struct option opts[MAX_SETTINGS + 16];
     size_t n = 0;
@@ -99,5 +123,26 @@ int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct o
         fprintf(stderr, "srebot: %s\n", err);
         return -1;
     }
+    /* Commands other than serve and detect (which set their own) log only
+     * warnings unless a level is asked for: an admin command prints its answer,
+     * not the store's start-up lines. */
+    int level_asked = getenv("IF_SRE_LOG_LEVEL") != NULL;
+    for (size_t i = 0; i < nflags; i++) {
+        level_asked |= strcmp(names[i], "log-level") == 0;
+        if (seen && seen->n < CLI_SEEN_MAX) {
+            seen->names[seen->n] = names[i];
+            seen->values[seen->n++] = values[i];
+        }
+    }
+    log_set_level(level_asked ? (enum log_level)cfg->log_level : LOG_WARN);
     return 0;
+}
+
+const char *cli_seen_flag(const struct cli_seen *seen, const char *flag)
+{
+    const char *v = NULL; /* the last one wins, as in config_load */
+    for (size_t i = 0; flag && i < seen->n; i++)
+        if (strcmp(seen->names[i], flag) == 0)
+            v = seen->values[i];
+    return v;
 }

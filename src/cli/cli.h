@@ -38,8 +38,23 @@ void cli_print_error(int status, json_t *answer);
 int cli_parse_settings(int argc, char **argv, struct config *cfg, const struct option *extra,
                        size_t nextra, int (*on_extra)(int opt, const char *arg, void *ctx),
                        void *ctx, void (*help)(FILE *out));
-/* Prints the settings table (flags, env vars, defaults) for a command's --help. */
-void cli_settings_help(FILE *out);
+/* The same, also handing back the setting flags given (for `srebot config`). */
+#define CLI_SEEN_MAX 64
+struct cli_seen {
+    const char *names[CLI_SEEN_MAX], *values[CLI_SEEN_MAX];
+    size_t n;
+};
+int cli_parse_settings_seen(int argc, char **argv, struct config *cfg, const struct option *extra,
+                            size_t nextra, int (*on_extra)(int opt, const char *arg, void *ctx),
+                            void *ctx, void (*help)(FILE *out), struct cli_seen *seen);
+/* The value given for --flag (the last one), or NULL. */
+const char *cli_seen_flag(const struct cli_seen *seen, const char *flag);
+
+/* Prints the settings table (flags, env vars, defaults) for a command's --help:
+ * every setting, or only the flags named in `only` (NULL-terminated). */
+void cli_settings_help(FILE *out, const char *const *only);
+/* The settings of commands that only open the store (token, audit, migrate). */
+extern const char *const cli_store_settings[];
 
 /* Reads FILE ("-" = stdin): at most max_bytes + 1 bytes, so a parser bounded by
  * max_bytes reports a larger file as too large. NULL (message printed) when it

@@ -18,7 +18,7 @@ static void token_help(FILE *out)
                  "[SETTINGS]\n\n"
                  "Creates an API token and prints it once on stdout. Only its SHA-256 is\n"
                  "stored; a lost token cannot be recovered, create another.\n\n");
-    cli_settings_help(out);
+    cli_settings_help(out, cli_store_settings);
 }
 
 static int token_extra(int opt, const char *arg, void *ctx)
@@ -91,7 +91,7 @@ static void audit_help(FILE *out)
     fprintf(out, "usage: srebot audit verify [SETTINGS]\n\n"
                  "Walks the hash-chained audit log and reports the first broken link\n"
                  "(a record altered or removed). Exit 0 when intact, 1 when broken.\n\n");
-    cli_settings_help(out);
+    cli_settings_help(out, cli_store_settings);
 }
 
 int cmd_audit(int argc, char **argv)

@@ -46,7 +46,7 @@ static void detect_help(FILE *out)
             "                  (exit 1 when something was not delivered)\n"
             "  --buffer N      findings kept while the server is away (default 10000)\n\n"
             "SIGHUP re-reads --policy FILE and applies it without a restart.\n\n");
-    cli_settings_help(out);
+    cli_settings_help(out, NULL);
 }
 
 static int detect_extra(int opt, const char *arg, void *ctx)

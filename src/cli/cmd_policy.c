@@ -1,4 +1,4 @@
-/* `srebot policy get|validate FILE|set FILE|versions`: the policy API from the
+/* `srebot policy init|get|validate FILE|set FILE|versions`: the policy API from the
  * command line, against a running server (--server / IF_SRE_SERVER, token from
  * IF_SRE_TOKEN). Documents are read and printed as JSON; problems are printed
  * one per line as "path code: reason". Exit codes: 0 done (valid), 1 refused or
@@ -16,6 +16,9 @@ static void policy_help(FILE *out)
     fprintf(out,
             "usage: srebot policy [--server URL] COMMAND\n\n"
             "commands:\n"
+            "  init [--environment E]   save the defaults of environment E (demo, staging,\n"
+            "                           production; default: the server's) as the first\n"
+            "                           version; refused when a policy is saved already\n"
             "  get [--version N]        print the current policy document (or version N);\n"
             "                           its version goes to stderr\n"
             "  validate FILE            check a document without saving it (exit 1 if invalid)\n"
@@ -136,6 +139,36 @@ static int do_set(const char *server, const char *file, const char *if_match)
     return 0;
 }
 
+static int do_init(const char *server, const char *environment)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/policy/defaults%s%s", environment ? "?environment=" : "",
+             environment ? environment : "");
+    json_t *ans = NULL;
+    int st = cli_http(server, "GET", path, NULL, NULL, &ans, NULL, 0);
+    if (st != 200)
+        return fail(st, ans);
+    char env[32];
+    snprintf(env, sizeof env, "%s", json_string_value(json_object_get(ans, "environment")) ?: "?");
+    json_t *doc = json_incref(json_object_get(ans, "document"));
+    json_decref(ans);
+    ans = NULL;
+    st = cli_http(server, "PUT", "/api/v1/policy", doc, "If-Match: \"0\"", &ans, NULL, 0);
+    json_decref(doc);
+    if (st == 412) {
+        fprintf(stderr, "srebot: a policy is saved already; `srebot policy get` prints it and "
+                        "`srebot policy set FILE` replaces it\n");
+        json_decref(ans);
+        return 1;
+    }
+    if (st != 200)
+        return fail(st, ans);
+    printf("saved the %s defaults as version %lld\n", env,
+           (long long)json_integer_value(json_object_get(ans, "version")));
+    json_decref(ans);
+    return 0;
+}
+
 static int do_versions(const char *server)
 {
     json_t *ans = NULL;
@@ -159,15 +192,17 @@ int cmd_policy(int argc, char **argv)
     static const struct option opts[] = {{"server", required_argument, NULL, 's'},
                                          {"version", required_argument, NULL, 'v'},
                                          {"if-match", required_argument, NULL, 'm'},
+                                         {"environment", required_argument, NULL, 'e'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
-    const char *server_flag = NULL, *version = NULL, *if_match = NULL;
+    const char *server_flag = NULL, *version = NULL, *if_match = NULL, *environment = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 's': server_flag = optarg; break;
         case 'v': version = optarg; break;
         case 'm': if_match = optarg; break;
+        case 'e': environment = optarg; break;
         case 'h': policy_help(stdout); return 0;
         default: policy_help(stderr); return 2;
         }
@@ -179,6 +214,14 @@ int cmd_policy(int argc, char **argv)
         fprintf(stderr, "srebot: --version and --if-match take a version number\n");
         return 2;
     }
+    enum environment posture;
+    if (environment && (!(cmd && strcmp(cmd, "init") == 0) ||
+                        policy_posture_parse(environment, &posture) != 0)) {
+        fprintf(stderr, "srebot: --environment (policy init only) is demo, staging or production\n");
+        return 2;
+    }
+    if (cmd && strcmp(cmd, "init") == 0 && !file)
+        return do_init(server, environment);
     if (cmd && strcmp(cmd, "get") == 0 && !file)
         return do_get(server, version);
     if (cmd && strcmp(cmd, "validate") == 0 && file)

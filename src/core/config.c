@@ -149,6 +149,8 @@ UINT_SETTER(apply_max_streams, max_streams, unsigned, 1, 100000)
 UINT_SETTER(apply_max_streams_token, max_streams_per_token, unsigned, 1, 100000)
 UINT_SETTER(apply_queue, write_queue, unsigned, 1, 1000000)
 UINT_SETTER(apply_batch, write_batch, unsigned, 1, 100000)
+UINT_SETTER(apply_lock_timeout, store_lock_timeout_ms, unsigned, 1, 600000)
+UINT_SETTER(apply_channel_retry, channel_retry_base_ms, unsigned, 10, 600000)
 
 static int apply_seed(struct config *c, const char *v, char *err, size_t errlen)
 {
@@ -184,6 +186,15 @@ static int apply_agent_model(struct config *c, const char *v, char *err, size_t 
         return -1;
     }
     return copy_str(c->agent_model, sizeof c->agent_model, v, err, errlen);
+}
+
+static int apply_console_url(struct config *c, const char *v, char *err, size_t errlen)
+{
+    if (!*v) {
+        c->console_url[0] = '\0';
+        return 0;
+    }
+    return apply_url(c->console_url, sizeof c->console_url, v, err, errlen);
 }
 
 static int apply_logs_glob(struct config *c, const char *v, char *err, size_t errlen)
@@ -244,12 +255,24 @@ const struct config_setting config_settings[] = {
      "writes that may wait for the writer before callers get 503", 0, apply_queue},
     {"write-batch", "IF_SRE_WRITE_BATCH", "512", "most writes committed in one transaction", 0,
      apply_batch},
-    {NULL, "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS", "false",
-     "on first run, save deployment-aware policy defaults as version 1", 0, apply_seed},
+    {"store-lock-timeout", "IF_SRE_STORE_LOCK_TIMEOUT_MS", "5000",
+     "milliseconds the writer waits for a database lock another process holds (a backup, an "
+     "sqlite3 shell) before the waiting writes fail",
+     0, apply_lock_timeout},
+    {"seed-policy-defaults", "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS", "true",
+     "on an empty store, save the environment's policy defaults as version 1 (false: start "
+     "with no policy)",
+     0, apply_seed},
     {NULL, "IF_SRE_AGENT_RUNTIME_BASE_URL", "http://127.0.0.1:11434",
      "agent runtime (LLM) base URL seeded into the policy", 0, apply_agent_url},
     {NULL, "IF_SRE_AGENT_RUNTIME_MODEL", "llama3.2:3b", "agent runtime model seeded into the policy",
      0, apply_agent_model},
+    {"console-url", "IF_SRE_CONSOLE_URL", "",
+     "the console's public base URL, for links in channel messages (empty = no links)", 0,
+     apply_console_url},
+    {NULL, "IF_SRE_CHANNEL_RETRY_BASE_MS", "2000",
+     "first wait before a channel delivery is retried (doubles per attempt, up to 5 min)", 0,
+     apply_channel_retry},
     {"log-paths", "IF_SRE_LOG_PATHS", "./logs/*.log", "log files the default log detector follows",
      0, apply_logs_glob},
     {"file-roots", "IF_SRE_FILE_ROOTS", "/var/log,/run/secrets,{data_dir}/logs",

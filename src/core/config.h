@@ -32,11 +32,14 @@ struct config {
     char ops_listen[128];          /* "" = no operations listener */
     unsigned write_queue;          /* store writer queue capacity */
     unsigned write_batch;          /* max writes per transaction */
+    unsigned store_lock_timeout_ms; /* writer's wait for a lock held by another process */
     int seed_policy_defaults;      /* IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS */
     char agent_base_url[256];      /* IF_SRE_AGENT_RUNTIME_BASE_URL */
     char agent_model[128];         /* IF_SRE_AGENT_RUNTIME_MODEL */
     char logs_glob[512];           /* IF_SRE_LOG_PATHS: default log detector paths */
     char file_roots[1024];         /* IF_SRE_FILE_ROOTS: where policy-named files may lie */
+    char console_url[256];         /* IF_SRE_CONSOLE_URL: links in channel messages ("" none) */
+    unsigned channel_retry_base_ms; /* IF_SRE_CHANNEL_RETRY_BASE_MS */
 };
 
 struct config_setting {

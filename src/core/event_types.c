@@ -21,7 +21,12 @@ const struct event_type event_types[] = {
     {"sre.action.failed", "the runner failed or ran out of time"},
     {"sre.action.unknown", "the process stopped while executing; not re-run"},
     {"sre.action.verified", "the closed-loop check of a succeeded attempt held or failed"},
-    {"sre.notification.created", "the notify runner queued a notification (the inbox)"},
+    {"sre.notification.created",
+     "a notification was queued (notify, approval request or result, resolved, test)"},
+    {"sre.notification.delivered", "a channel delivered a notification (once per channel)"},
+    {"sre.notification.delivery_failed",
+     "a delivery attempt failed; final: the channel gave up on it (retry_in_ms otherwise)"},
+    {"sre.notification.failover", "the next channel of the route (or in-app) takes a message"},
     {NULL, NULL},
 };
 

@@ -52,11 +52,20 @@ static void settings_teams(const json_t *s, const char *path, struct pv_ctx *c)
 
 static void settings_telegram(const json_t *s, const char *path, struct pv_ctx *c)
 {
-    static const char *const known[] = {"bot_token", "chat_id", "api_base_url", NULL};
+    static const char *const known[] = {"bot_token",      "chat_id", "api_base_url",
+                                        "webhook_secret", "updates", "poll_timeout_seconds",
+                                        NULL};
+    static const char *const updates[] = {"webhook", "poll", NULL};
+    long long n;
     jsonin_no_unknown((json_t *)s, path, known, c->p);
     pv_secret_ref(s, path, "bot_token", 1, c->p);
     pv_string(s, path, "chat_id", 1, 64, c->p);
     pv_url(s, path, "api_base_url", 0, http_schemes, c->p);
+    /* callbacks: by webhook (checked with the secret token setWebhook was given)
+     * or by long polling (getUpdates) where no public URL reaches the bot */
+    pv_secret_ref(s, path, "webhook_secret", 0, c->p);
+    pv_enum(s, path, "updates", 0, updates, c->p);
+    pv_int(s, path, "poll_timeout_seconds", 0, 1, 50, &n, c->p);
 }
 
 static int check_email(const char *s, const char *path, struct problems *p)
@@ -92,6 +101,61 @@ static void settings_email(const json_t *s, const char *path, struct pv_ctx *c)
     pv_bool(s, path, "starttls", 0, &b, c->p);
 }
 
+/* A chat user's operator name: what approvals and the audit trail record. */
+static int check_operator_name(const char *s, const char *path, struct problems *p)
+{
+    if (!*s || strlen(s) > 63) {
+        problems_add(p, path, "length", "must be 1..63 bytes");
+        return -1;
+    }
+    for (const char *q = s; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              *q == '_' || *q == '.' || *q == '-' || *q == '@')) {
+            problems_add(p, path, "pattern", "must contain only letters, digits and _ . - @");
+            return -1;
+        }
+    return 0;
+}
+
+/* "operators": who a chat user is (docs/policy.md "Chat users"), for the
+ * two-way providers only: [{"user_id","operator","role"}], user ids unique. */
+static void pv_chat_operators(const json_t *ch, const char *base, int prov, struct pv_ctx *c)
+{
+    static const char *const known[] = {"user_id", "operator", "role", NULL};
+    static const char *const roles[] = {"viewer", "operator", "admin", NULL};
+    char path[PROBLEM_PATH_MAX], ipath[PROBLEM_PATH_MAX], fpath[PROBLEM_PATH_MAX];
+    if (!json_object_get(ch, "operators"))
+        return;
+    if (prov != 2 && prov != 4) { /* slack, telegram */
+        pv_path(path, base, "operators");
+        problems_add(c->p, path, "forbidden",
+                     "only slack and telegram channels take decisions from chat users");
+        return;
+    }
+    const json_t *arr = pv_array(ch, base, "operators", 0, PV_MAX_LIST, path, c->p);
+    for (size_t i = 0; arr && i < json_array_size(arr); i++) {
+        const json_t *o = pv_item_object(arr, i, path, known, ipath, c->p);
+        if (!o)
+            continue;
+        const char *uid = pv_string(o, ipath, "user_id", 1, 63, c->p);
+        const char *name = pv_string(o, ipath, "operator", 1, 63, c->p);
+        if (name) {
+            pv_path(fpath, ipath, "operator");
+            check_operator_name(name, fpath, c->p);
+        }
+        pv_enum(o, ipath, "role", 1, roles, c->p);
+        for (size_t j = 0; uid && j < i; j++) {
+            const char *other =
+                json_string_value(json_object_get(json_array_get(arr, j), "user_id"));
+            if (other && strcmp(other, uid) == 0) {
+                pv_path(fpath, ipath, "user_id");
+                problems_add(c->p, fpath, "duplicate", "user %s is mapped by item %zu", uid, j);
+                break;
+            }
+        }
+    }
+}
+
 typedef void (*settings_fn)(const json_t *s, const char *path, struct pv_ctx *c);
 static const settings_fn provider_settings[] = {settings_inapp,  settings_webhook,
                                                 settings_slack,  settings_teams,
@@ -99,7 +163,9 @@ static const settings_fn provider_settings[] = {settings_inapp,  settings_webhoo
 
 void pv_channels(const json_t *doc, struct pv_ctx *c)
 {
-    static const char *const known[] = {"id", "provider", "enabled", "settings", NULL};
+    static const char *const known[] = {"id",       "provider",        "enabled",
+                                        "settings", "rate_per_minute", "operators",
+                                        NULL};
     char path[PROBLEM_PATH_MAX], ipath[PROBLEM_PATH_MAX], spath[PROBLEM_PATH_MAX];
     const json_t *arr = pv_array(doc, "", "channels", 1, PV_MAX_CHANNELS, path, c->p);
     if (!arr)
@@ -120,10 +186,14 @@ void pv_channels(const json_t *doc, struct pv_ctx *c)
         }
         int b;
         pv_bool(ch, ipath, "enabled", 1, &b, c->p);
+        long long rate;
+        pv_int(ch, ipath, "rate_per_minute", 0, 1, 6000, &rate, c->p);
         int prov = pv_enum(ch, ipath, "provider", 1, providers, c->p);
         const json_t *settings = pv_object(ch, ipath, "settings", 1, NULL, spath, c->p);
         if (settings && prov >= 0)
             provider_settings[prov](settings, spath, c);
+        if (prov >= 0)
+            pv_chat_operators(ch, ipath, prov, c);
     }
 }
 

@@ -43,6 +43,7 @@ struct http_req {
     const char *param_values[HTTP_MAX_PARAMS];
     size_t nparams;
     void *conn_;                 /* struct MHD_Connection*, for http_req_header/query */
+    void *rc_;                   /* the server's per-request state (http_req_defer) */
 };
 
 /* Path parameter by name ("id" for {id}); NULL when absent. */
@@ -119,21 +120,65 @@ void http_resp_svc_error(struct http_resp *resp, enum svc_status st, const char 
 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp, void *app);
 
+/* Deferred answers: a request that waits for another thread (a commit by the
+ * store writer) must not hold a server thread meanwhile. Its handler calls
+ * http_req_defer() before it hands the work on, and returns without filling
+ * resp. The server then suspends the connection (it holds no thread while it
+ * waits). The producer calls http_defer_done() exactly once, from any thread,
+ * when the work is over (succeeded or failed); the server then resumes the
+ * connection and calls finish(ctx, resp) on one of its threads to fill the
+ * answer. ctx belongs to the deferral from here on: ctx_free(ctx) runs once
+ * both http_defer_done() was called and the server is finished with the
+ * request, on whichever of the two threads comes last.
+ *
+ * finish is not called when the client went away meanwhile, or when the server
+ * stopped first (it then answers 503 itself after its drain): work that
+ * completes later is durable but unanswered, as with any lost connection.
+ * Returns NULL when out of memory (nothing deferred; ctx is still the
+ * caller's). */
+struct http_defer;
+typedef void (*http_finish_fn)(void *ctx, struct http_resp *resp);
+struct http_defer *http_req_defer(struct http_req *r, http_finish_fn finish,
+                                  void (*ctx_free)(void *ctx), void *ctx);
+void http_defer_done(struct http_defer *d);
+/* Runs a handler to its answer on the calling thread, waiting for the work of
+ * a deferred answer: for tests and fuzz targets that call handlers without a
+ * server. */
+void http_handler_run(http_handler handler, struct http_req *req, struct http_resp *resp,
+                      void *app);
+
 /* One row of a route table. roles: bitmask of enum role allowed to call it;
- * 0 means public (no authentication: /healthz, /readyz, /metrics, console assets). */
+ * 0 means public (no authentication: /healthz, /readyz, /metrics, console assets);
+ * ROLES_SIGNED: the handler checks a provider signature instead. */
 struct http_route {
     const char *method;
     const char *pattern; /* "/api/v1/incidents/{id}/timeline"; "{name}" matches one segment */
     unsigned roles;
     http_handler handler;
     const char *summary; /* one line, for docs and the OpenAPI document */
+    unsigned flags;      /* HTTP_ROUTE_* */
 };
+/* The handler may wait (for a commit, or on a long read): it runs on one of a
+ * few offload workers (4; 64 more may queue, then 503 + Retry-After) with its
+ * connection suspended, never on an event-loop thread. Handlers that defer
+ * their own answer (http_req_defer) do not need it. */
+#define HTTP_ROUTE_BLOCKING 1u
+#define HTTP_OFFLOAD_WORKERS 4 /* per server */
+#define HTTP_OFFLOAD_QUEUE 64
 #define ROLES_VIEWER (ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_OPERATOR (ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_ADMIN (ROLE_ADMIN)
 #define ROLES_INGEST (ROLE_INGEST | ROLE_OPERATOR | ROLE_ADMIN) /* POST findings */
 #define ROLES_ANY (ROLE_INGEST | ROLE_VIEWER | ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_PUBLIC 0u
+/* Authenticated by the request's own signature, not a bearer token: chat
+ * provider callbacks (Slack's X-Slack-Signature, Telegram's secret token),
+ * which cannot send our tokens. The server lets such a row through without a
+ * token (and ignores one that is sent: no role applies); its handler verifies
+ * the signature before it reads the body and answers 401 when it does not
+ * hold. The auth-matrix test walks these rows with unsigned and forged
+ * requests. */
+#define ROLES_SIGNED (1u << 30)
 
 enum auth_result {
     AUTH_NONE = 0,     /* no credentials presented */

@@ -5,12 +5,15 @@
  * is read, so a rejected upload costs nothing):
  *   Content-Length > max_body_bytes            -> 413
  *   /api/v1/... without a valid token          -> 401 (before routing: the API's
- *                                                 shape stays hidden)
+ *                                                 shape stays hidden), except on
+ *                                                 ROLES_SIGNED rows (the handler
+ *                                                 checks the provider's signature)
  *   no route for the path / for the method     -> 404 / 405 + Allow
  *   the route's roles exclude the principal    -> 403 (401 when unauthenticated)
  * then the body is accumulated (413 if it outgrows the limit without a
  * Content-Length) and the handler runs.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +207,15 @@ send_error(struct http_server *srv, struct MHD_Connection *conn, struct req_ctx 
     return send_resp(srv, conn, rc, &resp);
 }
 
+/* 1 when method + url is a ROLES_SIGNED row (a chat provider's callback). */
+static int signed_route(struct http_server *srv, const char *method, const char *url)
+{
+    struct route_match m;
+    char allow[96];
+    return router_find(srv->routes, method, url, &m, allow, sizeof allow) == ROUTER_FOUND &&
+           m.route->roles == ROLES_SIGNED;
+}
+
 /* Everything decided from the request line and headers alone. Returns MHD_YES
  * with rc->responded set when it answered, MHD_YES to go on reading the body. */
 static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connection *conn,
@@ -244,6 +256,11 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
                                : AUTH_INVALID;
     if (ar != AUTH_OK)
         memset(&rc->who, 0, sizeof rc->who);
+    if (api && ar != AUTH_OK && signed_route(srv, method, url)) {
+        /* a chat callback: its signature is the credential (the handler checks it) */
+        memset(&rc->who, 0, sizeof rc->who);
+        ar = AUTH_OK;
+    }
     if (api && ar == AUTH_UNAVAILABLE) {
         struct http_resp resp = {0};
         http_resp_svc_error(&resp, SVC_BUSY, "authentication");
@@ -267,7 +284,9 @@ static enum MHD_Result begin_request(struct http_server *srv, struct MHD_Connect
     }
     const struct http_route *route = rc->match.route;
     rc->route_pattern = route->pattern;
-    if (route->roles != ROLES_PUBLIC) {
+    if (route->roles == ROLES_SIGNED) {
+        memset(&rc->who, 0, sizeof rc->who); /* a token grants nothing here */
+    } else if (route->roles != ROLES_PUBLIC) {
         if (rc->who.role == ROLE_NONE)
             return send_error(srv, conn, rc, 401, "unauthorized", "a bearer token is required");
         if (!(route->roles & (unsigned)rc->who.role))
@@ -328,8 +347,32 @@ static enum MHD_Result run_handler(struct http_server *srv, struct MHD_Connectio
         req.param_values[i] = rc->match.values[i];
     }
     req.conn_ = conn;
+    req.rc_ = rc;
     struct http_resp resp = {0};
-    rc->match.route->handler(&req, &resp, srv->app);
+    if (rc->match.route->flags & HTTP_ROUTE_BLOCKING) {
+        if (offload_submit(srv, rc->match.route->handler, &req) != 0)
+            http_resp_error(&resp, 500, "internal", "out of memory");
+    } else {
+        rc->match.route->handler(&req, &resp, srv->app);
+    }
+    if (rc->defer) {
+        /* the answer comes from finish(); a handler that deferred leaves resp alone */
+        json_decref(resp.json);
+        free(resp.raw);
+        if (defer_park(srv, conn, rc))
+            return MHD_YES; /* suspended: called again once the work is done */
+        memset(&resp, 0, sizeof resp);
+        defer_answer(rc, &resp);
+    }
+    return send_resp(srv, conn, rc, &resp);
+}
+
+/* The call after a deferred request's connection was resumed. */
+static enum MHD_Result answer_deferred(struct http_server *srv, struct MHD_Connection *conn,
+                                       struct req_ctx *rc)
+{
+    struct http_resp resp = {0};
+    defer_answer(rc, &resp);
     return send_resp(srv, conn, rc, &resp);
 }
 
@@ -346,6 +389,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rc)
             return MHD_NO;
         *con_cls = rc;
+        rc->srv = srv;
         atomic_fetch_add(&srv->inflight, 1);
         rc->start_ns = time_mono_ns();
         snprintf(rc->method, sizeof rc->method, "%s", method);
@@ -362,6 +406,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0; /* answered early: the rest of the body is ignored */
         return MHD_YES;
     }
+    if (rc->defer)
+        return answer_deferred(srv, conn, rc);
     if (*upload_data_size) {
         enum MHD_Result ok = take_body(srv, rc, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -401,6 +447,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     guard_request_done(srv, conn);
     if (!rc)
         return;
+    defer_release(srv, rc);
     double seconds = (double)(time_mono_ns() - rc->start_ns) / 1e9;
     access_log(srv, rc, seconds);
     free(rc->body);
@@ -445,10 +492,14 @@ static void register_metrics(struct http_server *srv, struct metrics *reg)
     srv->s_connections = metric_series0(srv->m_connections);
     srv->m_streams = metrics_gauge(reg, "srebot_http_streams", "Open event streams", NULL);
     srv->s_streams = metric_series0(srv->m_streams);
+    srv->m_deferred = metrics_gauge(
+        reg, "srebot_http_deferred",
+        "Requests waiting for their work (a commit) with their connection suspended", NULL);
+    srv->s_deferred = metric_series0(srv->m_deferred);
     srv->m_refused = metrics_counter(
         reg, "srebot_http_refused_total",
         "Requests and connections refused at the edge (header_deadline, stream_limit, "
-        "too_many_params, ambiguous_headers, stopping)",
+        "too_many_params, ambiguous_headers, stopping, offload_queue_full)",
         (const char *[]){"reason", NULL});
 }
 
@@ -456,6 +507,7 @@ static void server_free(struct http_server *srv)
 {
     pthread_mutex_destroy(&srv->park_lock);
     pthread_mutex_destroy(&srv->guard_lock);
+    pthread_mutex_destroy(&srv->defer_lock);
     http_wake_destroy(srv->own_wake);
     free(srv->stream_keys);
     free(srv);
@@ -486,6 +538,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->max_body_bytes = cfg->max_body_bytes ? cfg->max_body_bytes : 1u << 20;
     pthread_mutex_init(&srv->park_lock, NULL);
     pthread_mutex_init(&srv->guard_lock, NULL);
+    pthread_mutex_init(&srv->defer_lock, NULL);
     srv->header_timeout_ms = 1000 * (int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10);
     srv->max_streams = cfg->max_streams ? cfg->max_streams : 256;
     srv->max_streams_per_client = cfg->max_streams_per_client ? cfg->max_streams_per_client : 8;
@@ -511,7 +564,6 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
          NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client, NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)guard_uri_log, srv},
@@ -519,15 +571,21 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    if (stream_waker_start(srv) != 0) {
-        snprintf(err, errlen, "cannot start the stream waker thread");
+    if (stream_waker_start(srv) != 0 || offload_start(srv) != 0) {
+        snprintf(err, errlen, "cannot start the server's threads");
         goto fail;
     }
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(err, errlen, "cannot listen on %s (address in use or not permitted?)",
-                 cfg->listen);
+        /* No SO_REUSEPORT (MHD's default is SO_REUSEADDR only), so a second
+         * server on a port in use fails here instead of sharing its traffic. */
+        if (errno == EADDRINUSE)
+            snprintf(err, errlen, "cannot listen on %s: the address is in use (another srebot?)",
+                     cfg->listen);
+        else
+            snprintf(err, errlen, "cannot listen on %s (address in use or not permitted?)",
+                     cfg->listen);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -536,6 +594,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     return 0;
 fail:
     stream_waker_stop(srv);
+    offload_stop(srv);
     server_free(srv);
     return -1;
 }
@@ -563,6 +622,10 @@ void http_server_stop(struct http_server *srv)
     if (atomic_load(&srv->inflight) > 0)
         log_warn("http", "stopping with %d request(s) still in flight",
                  atomic_load(&srv->inflight));
+    /* Workers first: a job reads its request until it is done. Then no
+     * connection may stay suspended when the daemon stops. */
+    offload_stop(srv);
+    defer_abandon_all(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     server_free(srv);

@@ -48,8 +48,15 @@ struct http_server {
     unsigned max_streams, max_streams_per_client, nstreams;
     char (*stream_keys)[STREAM_KEY_LEN]; /* max_streams entries, nstreams used */
 
-    struct metric *m_requests, *m_duration, *m_connections, *m_refused, *m_streams;
-    struct metric_series *s_connections, *s_streams;
+    struct offload_pool *offload; /* workers for HTTP_ROUTE_BLOCKING routes */
+
+    /* Deferred answers (server_defer.c), under defer_lock. */
+    pthread_mutex_t defer_lock;
+    struct http_defer *deferred; /* every deferral the server still answers */
+    int defer_closed;            /* stopping: new deferrals answer 503 at once */
+
+    struct metric *m_requests, *m_duration, *m_connections, *m_refused, *m_streams, *m_deferred;
+    struct metric_series *s_connections, *s_streams, *s_deferred;
 };
 
 /* Per-request state, from the first call of the access handler to completion. */
@@ -70,6 +77,8 @@ struct req_ctx {
     int status;
     uint64_t bytes;          /* body bytes sent (streams: counted as they go) */
     char stream_key[STREAM_KEY_LEN]; /* the stream slot held, "" when none */
+    struct http_defer *defer;  /* the handler deferred its answer (server_defer.c) */
+    struct http_server *srv;
 };
 
 /* Connection bookkeeping for the header deadline (server_guard.c). */
@@ -94,6 +103,28 @@ int guard_request_shape(struct http_server *srv, struct MHD_Connection *conn, in
 /* MHD_OPTION_URI_LOG_CALLBACK: answers 431 to a request line with more than
  * HTTP_MAX_QUERY_PARAMS query parameters before the daemon parses them. */
 void *guard_uri_log(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* Deferred answers (server_defer.c). After a handler deferred: 1 when the
+ * connection is suspended until http_defer_done; 0 when the answer is ready
+ * now (the work is already done, or the server is stopping): then call
+ * defer_answer and send it. */
+int defer_park(struct http_server *srv, struct MHD_Connection *conn, struct req_ctx *rc);
+/* The resumed call: fills resp from the finished work (or a 503 when the
+ * server gave up waiting). */
+void defer_answer(struct req_ctx *rc, struct http_resp *resp);
+/* The request is over (on_completed): the server's share of the deferral. */
+void defer_release(struct http_server *srv, struct req_ctx *rc);
+/* Stopping, after the drain: every deferral still waiting is answered 503. */
+void defer_abandon_all(struct http_server *srv);
+
+/* The offload pool (server_offload.c) for HTTP_ROUTE_BLOCKING routes. */
+struct offload_pool;
+int offload_start(struct http_server *srv);
+/* Runs what is queued, then joins the workers. */
+void offload_stop(struct http_server *srv);
+/* Defers req's answer and queues handler(req) for a worker (a full queue is
+ * answered 503 + Retry-After). req->rc_ must be set; -1 when out of memory. */
+int offload_submit(struct http_server *srv, http_handler handler, const struct http_req *req);
 
 /* "host:port" or "[v6]:port" -> a socket address (listen_addr.c). */
 int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, int *family, char *err,

@@ -278,6 +278,11 @@ static int add_note(const struct notification_rec *r, void *ud)
                                                          : json_null());
     json_object_set_new(o, "attempt_id", r->attempt_id ? json_integer(r->attempt_id)
                                                        : json_null());
+    json_object_set_new(o, "kind", json_string(r->kind[0] ? r->kind : "incident"));
+    json_object_set_new(o, "approval_id", r->approval_id ? json_integer(r->approval_id)
+                                                         : json_null());
+    if (r->channel[0])
+        json_object_set_new(o, "channel", json_string(r->channel));
     json_array_append_new(x->out, o);
     x->n++;
     x->last_id = r->id;

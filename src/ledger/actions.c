@@ -139,6 +139,8 @@ static enum store_status decision_fn(struct store_conn *c, struct act_op *op)
     json_decref(ad);
     if (st == STORE_OK)
         st = act_emit(c, op, "sre.action.proposed", a, &r);
+    if (st == STORE_OK) /* the message with Approve / Reject, in the same transaction */
+        st = ledger_notify_approval(c, &r, a, NULL, op->now, &op->max_seq);
     return st;
 }
 
@@ -521,16 +523,7 @@ struct note_arg {
 static enum store_status note_fn(struct store_conn *c, struct act_op *op)
 {
     struct note_arg *x = op->arg;
-    x->r->created_at_ms = op->now;
-    enum store_status st = store_notification_insert(c, x->r, &x->created);
-    if (st == STORE_OK && x->created)
-        st = ledger_emit(c, "sre.notification.created", x->r->incident_id, op->now,
-                         json_pack("{s:I, s:I, s:I, s:s, s:i}", "id", (json_int_t)x->r->id,
-                                   "incident_id", (json_int_t)x->r->incident_id, "attempt_id",
-                                   (json_int_t)x->r->attempt_id, "title", x->r->title, "severity",
-                                   x->r->severity),
-                         &op->max_seq);
-    return st;
+    return ledger_notification_write(c, x->r, op->now, &op->max_seq, &x->created);
 }
 
 enum svc_status actions_notification_post(struct ledger *l, struct notification_rec *r,

@@ -79,7 +79,10 @@ static enum store_status close_request(struct store_conn *c, struct act_op *op,
         return st;
     char type[48];
     snprintf(type, sizeof type, "sre.action.%s", to);
-    return act_emit(c, op, type, &a, r);
+    st = act_emit(c, op, type, &a, r);
+    if (st == STORE_OK) /* the outcome, to the channels that showed the request */
+        st = ledger_notify_approval(c, r, &a, reason, op->now, &op->max_seq);
+    return st;
 }
 
 static enum svc_status check_answer(enum approval_check ck, struct problems *p)

@@ -411,6 +411,52 @@ enum svc_status ledger_ingest(struct ledger *l, const struct finding_batch *b, c
     return SVC_OK;
 }
 
+/* An ingest in flight without a waiting caller (ledger_ingest_submit). */
+struct ingest_call {
+    struct store_write w;
+    struct ingest_op op;
+    ledger_done_fn done;
+    void *ctx;
+};
+
+/* On the writer thread, once the batch is durable or failed. */
+static void ingest_call_done(struct store_write *w)
+{
+    struct ingest_call *call = (struct ingest_call *)((char *)w - offsetof(struct ingest_call, w));
+    struct ledger *l = call->op.l;
+    enum svc_status st = svc_from_store(w->status);
+    if (st == SVC_OK) {
+        if (call->op.max_seq)
+            ledger_note_outbox(l, call->op.max_seq);
+        for (size_t i = 0; i < call->op.b->count; i++)
+            metric_inc(l->findings_by_outcome[call->op.results[i].outcome]);
+    }
+    call->done(call->ctx, st, w->err[0] ? w->err : store_status_name(w->status));
+    free(call);
+}
+
+enum svc_status ledger_ingest_submit(struct ledger *l, const struct finding_batch *b,
+                                     const char *actor, struct ledger_result *results,
+                                     ledger_done_fn done, void *ctx)
+{
+    struct ingest_call *call = calloc(1, sizeof *call);
+    if (!call)
+        return SVC_INTERNAL;
+    call->op = (struct ingest_op){.l = l, .b = b, .actor = actor ? actor : "ingest",
+                                  .results = results};
+    call->done = done;
+    call->ctx = ctx;
+    call->w.apply = ingest_apply;
+    call->w.arg = &call->op;
+    call->w.done = ingest_call_done;
+    enum store_status st = store_write_submit(l->store, &call->w);
+    if (st != STORE_OK) {
+        free(call);
+        return svc_from_store(st);
+    }
+    return SVC_OK;
+}
+
 json_t *ledger_results_json(const struct ledger_result *r, size_t n)
 {
     json_t *items = json_array();

@@ -214,6 +214,8 @@ enum store_status ledger_record_change(struct store_conn *c, const struct incide
     }
     if (st == STORE_OK && to == ST_RESOLVED)
         st = ledger_emit(c, "sre.incident.resolved", inc->id, now_ms, incident_json(inc), max_seq);
+    if (st == STORE_OK && to == ST_RESOLVED)
+        st = ledger_notify_resolved(c, inc, now_ms, max_seq);
     if (st == STORE_OK && to == ST_OBSERVED && from == ST_RESOLVED)
         st = ledger_emit(c, "sre.incident.opened", inc->id, now_ms, incident_json(inc), max_seq);
     return st;

@@ -56,6 +56,17 @@ struct ledger_result {
 enum svc_status ledger_ingest(struct ledger *l, const struct finding_batch *b, const char *actor,
                               struct ledger_result *results, char *err, size_t errlen);
 
+/* The same without waiting, for callers that must not hold a thread while the
+ * batch commits (HTTP handlers). SVC_OK: queued, and done(ctx, st, err) is
+ * called exactly once, on the store's writer thread, when the batch is durable
+ * (st SVC_OK, results filled) or failed (err says why); it must not block. Any
+ * other status: nothing was queued and done is not called (SVC_BUSY: the write
+ * queue is full). b, actor and results must stay valid until done is called. */
+typedef void (*ledger_done_fn)(void *ctx, enum svc_status st, const char *err);
+enum svc_status ledger_ingest_submit(struct ledger *l, const struct finding_batch *b,
+                                     const char *actor, struct ledger_result *results,
+                                     ledger_done_fn done, void *ctx);
+
 /* Parses a findings document (one object or an array) and ingests it. On
  * invalid input returns SVC_INVALID with every problem in p. On success
  * *answer = {"items":[{"index","finding_id","incident_id","outcome"}]}. This is

@@ -9,6 +9,7 @@
 #include "util/metrics.h"
 
 #include "ledger/ledger.h"
+#include "store/action_repo.h"
 #include "store/ledger_repo.h"
 
 #define LEDGER_MAX_CONSUMERS 32 /* outbox consumers with their own metrics */
@@ -53,6 +54,19 @@ enum store_status ledger_record_change(struct store_conn *c, const struct incide
 /* Appends an outbox event with data (stolen) for subject "incident/<id>". */
 enum store_status ledger_emit(struct store_conn *c, const char *type, int64_t incident_id,
                               int64_t at_ms, json_t *data, int64_t *max_seq);
+/* notifications.c: a notification outbox row (kind "" = incident) with its
+ * sre.notification.created event, in the current transaction; idempotent by
+ * dedupe_key (*created, may be NULL, says whether it was new). */
+enum store_status ledger_notification_write(struct store_conn *c, struct notification_rec *r,
+                                            int64_t now_ms, int64_t *max_seq, int *created);
+/* The message of an approval request (r pending) or of its outcome (line: who
+ * decided, how). */
+enum store_status ledger_notify_approval(struct store_conn *c, const struct approval_rec *r,
+                                         const struct attempt_rec *a, const char *line,
+                                         int64_t now_ms, int64_t *max_seq);
+/* "Resolved" for an incident that had notifications; nothing otherwise. */
+enum store_status ledger_notify_resolved(struct store_conn *c, const struct incident *inc,
+                                         int64_t now_ms, int64_t *max_seq);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
 /* consumers.c: outbox retention behind the slowest consumer (the tick calls it). */

@@ -65,6 +65,24 @@ static enum svc_status put_text(struct store *s, const char *text, int64_t expec
     return svc_from_store(st);
 }
 
+/* 1 when version `expected` is the current one and holds doc already: saving
+ * it again would add a version that changes nothing. */
+static int same_as_current(struct store *s, const json_t *doc, int64_t expected)
+{
+    struct policy_version_rec r;
+    if (policy_service_get(s, 0, &r) != SVC_OK)
+        return 0;
+    int same = 0;
+    if (r.version == expected && r.document) {
+        json_error_t jerr;
+        json_t *saved = json_loads(r.document, 0, &jerr);
+        same = saved && json_equal(saved, doc);
+        json_decref(saved);
+    }
+    policy_version_rec_clear(&r);
+    return same;
+}
+
 enum svc_status policy_service_put(struct store *s, const json_t *doc, int64_t expected_version,
                                    const char *author, struct problems *p, int64_t *out_version,
                                    char *err, size_t errlen)
@@ -72,6 +90,10 @@ enum svc_status policy_service_put(struct store *s, const json_t *doc, int64_t e
     if (policy_validate(doc, p) != 0) {
         snprintf(err, errlen, "the policy has %zu problem(s)", p->count);
         return SVC_INVALID;
+    }
+    if (expected_version > 0 && same_as_current(s, doc, expected_version)) {
+        *out_version = expected_version;
+        return SVC_OK;
     }
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text) {
@@ -187,6 +209,15 @@ static const char *process_getenv(const char *name)
     return getenv(name);
 }
 
+json_t *policy_service_defaults(const struct config *cfg, enum environment posture)
+{
+    struct policy_seed seed = {.posture = posture,
+                               .agent_base_url = cfg->agent_base_url,
+                               .agent_model = cfg->agent_model,
+                               .getenv_fn = process_getenv};
+    return policy_defaults(&seed);
+}
+
 int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, size_t errlen)
 {
     int64_t current = 0;
@@ -198,11 +229,7 @@ int policy_seed_defaults(struct store *s, const struct config *cfg, char *err, s
     if (current > 0)
         return 0;
 
-    struct policy_seed seed = {.posture = cfg->environment,
-                               .agent_base_url = cfg->agent_base_url,
-                               .agent_model = cfg->agent_model,
-                               .getenv_fn = process_getenv};
-    json_t *doc = policy_defaults(&seed);
+    json_t *doc = policy_service_defaults(cfg, cfg->environment);
     struct problems *p = problems_create();
     int rc = -1;
     char *text = NULL;

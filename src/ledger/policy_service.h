@@ -18,7 +18,9 @@
 #include "store/store.h"
 
 /* Validates doc and stores it as version expected_version + 1 (expected 0 = the
- * first version), with an audit record "policy.updated" by author.
+ * first version), with an audit record "policy.updated" by author. A document
+ * equal to the current version expected_version is not saved again: SVC_OK
+ * with *out_version = expected_version.
  *   SVC_OK          *out_version set
  *   SVC_INVALID     the document has problems (all of them in p); nothing saved
  *   SVC_CONFLICT    the current version is not expected_version (stale If-Match)
@@ -51,6 +53,11 @@ json_t *policy_service_current_doc(struct store *s, int64_t *version);
 /* The same, but only when the current version is not `known`: NULL when it is
  * unchanged (or none is saved, or the store failed). One version lookup otherwise. */
 json_t *policy_service_doc_if_newer(struct store *s, int64_t known, int64_t *version);
+
+/* The default document of a posture, as seeding saves it (agent runtime from
+ * cfg, thresholds from their IF_SRE_* variables): a new reference, NULL only
+ * when out of memory. */
+json_t *policy_service_defaults(const struct config *cfg, enum environment posture);
 
 /* First-run seeding (IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS): when no version
  * exists, saves the defaults of cfg's posture (agent runtime from cfg, thresholds

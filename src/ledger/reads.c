@@ -52,6 +52,7 @@ struct list_ctx {
     json_t *items;
     unsigned n;
     struct incident last;
+    struct incident_scan scan;
 };
 
 static int list_one(const struct incident *inc, void *ud)
@@ -66,26 +67,41 @@ static int list_one(const struct incident *inc, void *ud)
 static enum store_status list_read(struct store_conn *c, void *ctx)
 {
     struct list_ctx *lc = ctx;
-    return store_incident_list(c, lc->f, list_one, lc);
+    return store_incident_list(c, lc->f, list_one, lc, &lc->scan);
 }
 
-enum svc_status ledger_incident_list(struct ledger *l, const struct incident_filter *f,
+static json_t *cursor_json(enum incident_sort sort, int64_t value, int64_t id)
+{
+    char cur[96];
+    snprintf(cur, sizeof cur, "%d.%" PRId64 ".%" PRId64, (int)sort, value, id);
+    return json_string(cur);
+}
+
+enum svc_status ledger_incident_list(struct ledger *l, const struct incident_filter *in,
                                      json_t **out)
 {
-    struct list_ctx lc = {.f = f, .items = json_array()};
+    /* A text search tests at most LEDGER_SEARCH_SCAN incidents per page, so one
+     * request costs a bounded time on its thread whatever the table holds. */
+    struct incident_filter f = *in;
+    int search = f.q && *f.q;
+    if (search)
+        f.max_scan = LEDGER_SEARCH_SCAN;
+    struct list_ctx lc = {.f = &f, .items = json_array()};
     enum svc_status st = with_reader(l, list_read, &lc);
     if (st != SVC_OK) {
         json_decref(lc.items);
         return st;
     }
     json_t *next = json_null();
-    if (lc.n == f->limit) {
-        char cur[96];
-        snprintf(cur, sizeof cur, "%d.%" PRId64 ".%" PRId64, (int)f->sort,
-                 sort_value(&lc.last, f->sort), lc.last.id);
-        next = json_string(cur);
-    }
+    if (lc.n == f.limit)
+        next = cursor_json(f.sort, sort_value(&lc.last, f.sort), lc.last.id);
+    else if (lc.scan.stopped) /* go on after the last incident examined */
+        next = cursor_json(f.sort, lc.scan.last_value, lc.scan.last_id);
     *out = json_pack("{s:o, s:o}", "items", lc.items, "next_cursor", next);
+    if (search) {
+        json_object_set_new(*out, "searched", json_integer(lc.scan.examined));
+        json_object_set_new(*out, "search_complete", json_boolean(!lc.scan.stopped));
+    }
     return SVC_OK;
 }
 

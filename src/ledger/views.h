@@ -27,7 +27,12 @@ struct ledger;
 int ledger_incident_cursor_parse(const char *text, struct incident_filter *f);
 
 /* One page: {"items":[incident...],"next_cursor":text|null}; next_cursor is set
- * when the page is full (f->limit items). */
+ * when the page is full (f->limit items). A text search (f->q) examines at most
+ * LEDGER_SEARCH_SCAN incidents (those passing the other filters, in sort order)
+ * per page and adds "searched" (how many it examined) and "search_complete";
+ * when that is false, next_cursor continues after the last one examined, so a
+ * page may hold fewer than f->limit items (even none) and still have a next. */
+#define LEDGER_SEARCH_SCAN 10000
 enum svc_status ledger_incident_list(struct ledger *l, const struct incident_filter *f,
                                      json_t **out);
 

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "core/jsonin.h"
+#include "core/secret_ref.h"
 #include "net/client.h"
 #include "sources/probe.h"
 #include "sources/srcconf.h"
@@ -83,7 +84,7 @@ struct creds {
 static int load_creds(const struct registry_opts *o, struct creds *c, char *err, size_t errlen)
 {
     char secret[1024];
-    if (srcconf_secret(o->credential, o->file_roots, secret, sizeof secret, err, errlen) != 0)
+    if (secret_ref_resolve(o->credential, o->file_roots, secret, sizeof secret, err, errlen) != 0)
         return -1;
     const char *user = json_string_value(json_object_get(o->credential, "username"));
     int rc = 0;

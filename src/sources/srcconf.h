@@ -15,12 +15,4 @@ double srcconf_num_env(const json_t *obj, const char *key, const char *env, doub
                        double min, double max);
 /* String at key, or def. */
 const char *srcconf_str(const json_t *obj, const char *key, const char *def);
-/* Resolves a secret reference {"env":"NAME"} or {"file":"/path"} (or an object
- * holding "secret_ref": {...}) into out. Returns 0, or -1 with a reason that
- * never contains the secret. Trailing newlines of files are dropped.
- * Only variables named IF_SRE_SECRET_* are read, and only files that resolve
- * (links followed) to a place under file_roots (core/fileroots.h; NULL: any). */
-int srcconf_secret(const json_t *ref, const char *file_roots, char *out, size_t outlen, char *err,
-                   size_t errlen);
-
 #endif

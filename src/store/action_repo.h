@@ -129,6 +129,10 @@ enum store_status store_findings_range(struct store_conn *c, int64_t since_ms, i
  * named cursor (store_notification_cursor_*). */
 struct notification_rec {
     int64_t id, incident_id, attempt_id; /* 0 = none */
+    int64_t approval_id;                 /* approval_request / approval_result: the request */
+    char kind[20];                       /* incident | resolved | approval_request |
+                                          * approval_result | test ("" = incident) */
+    char channel[64];                    /* test: the one channel meant; "" = by routing */
     int severity;                        /* enum severity: 0 info .. 3 critical */
     char title[256];
     char body[2048];
@@ -145,6 +149,17 @@ enum store_status store_notification_list(struct store_conn *c, int64_t before_i
                                            int64_t after_id, unsigned limit,
                                            int (*fn)(const struct notification_rec *r, void *ud),
                                            void *ud);
+/* Notifications with id > after_id, oldest first, at most limit (1..500): a
+ * channel worker's drain from its cursor (0 = from the first). */
+enum store_status store_notification_after(struct store_conn *c, int64_t after_id, unsigned limit,
+                                           int (*fn)(const struct notification_rec *r, void *ud),
+                                           void *ud);
+/* One notification by id; STORE_NOT_FOUND when none. */
+enum store_status store_notification_get(struct store_conn *c, int64_t id,
+                                         struct notification_rec *out);
+/* *n: how many notifications of `kind` an incident has. */
+enum store_status store_notification_count(struct store_conn *c, int64_t incident_id,
+                                           const char *kind, int64_t *n);
 enum store_status store_notification_cursor_get(struct store_conn *c, const char *consumer,
                                                 int64_t *id);
 enum store_status store_notification_cursor_set(struct store_conn *c, const char *consumer,

@@ -45,6 +45,7 @@
 
 #include "core/audit.h"
 #include "store/action_repo.h"
+#include "store/channel_repo.h"
 #include "store/ledger_repo.h"
 #include "store/store.h"
 
@@ -106,7 +107,8 @@ struct store_ledger_ops {
                                            int64_t seq);
     enum store_status (*incident_get)(struct store_conn *c, int64_t id, struct incident *out);
     enum store_status (*incident_list)(struct store_conn *c, const struct incident_filter *f,
-                                       int (*fn)(const struct incident *, void *), void *ud);
+                                       int (*fn)(const struct incident *, void *), void *ud,
+                                       struct incident_scan *scan);
     enum store_status (*incident_counts)(struct store_conn *c,
                                          void (*fn)(const char *, const char *, int64_t, void *),
                                          void *ud);
@@ -177,10 +179,42 @@ struct store_action_ops {
                                            int64_t after_id, unsigned limit,
                                            int (*fn)(const struct notification_rec *, void *),
                                            void *ud);
+    enum store_status (*notification_after)(struct store_conn *c, int64_t after_id,
+                                            unsigned limit,
+                                            int (*fn)(const struct notification_rec *, void *),
+                                            void *ud);
+    enum store_status (*notification_get)(struct store_conn *c, int64_t id,
+                                          struct notification_rec *out);
+    enum store_status (*notification_count)(struct store_conn *c, int64_t incident_id,
+                                            const char *kind, int64_t *n);
     enum store_status (*notification_cursor_get)(struct store_conn *c, const char *consumer,
                                                  int64_t *id);
     enum store_status (*notification_cursor_set)(struct store_conn *c, const char *consumer,
                                                  int64_t id);
+};
+
+/* store/channel_repo.h */
+struct store_channel_ops {
+    enum store_status (*delivery_insert)(struct store_conn *c, struct delivery_rec *r,
+                                         int *created);
+    enum store_status (*delivery_update)(struct store_conn *c, const struct delivery_rec *r);
+    enum store_status (*delivery_get)(struct store_conn *c, int64_t id, struct delivery_rec *out);
+    enum store_status (*delivery_due)(struct store_conn *c, int64_t now_ms, unsigned limit,
+                                      int (*fn)(const struct delivery_rec *, void *), void *ud);
+    enum store_status (*delivery_in_state)(struct store_conn *c, const char *state,
+                                           unsigned limit,
+                                           int (*fn)(const struct delivery_rec *, void *),
+                                           void *ud);
+    enum store_status (*delivery_of)(struct store_conn *c, int64_t notification_id,
+                                     int (*fn)(const struct delivery_rec *, void *), void *ud);
+    enum store_status (*request_ref)(struct store_conn *c, int64_t approval_id,
+                                     const char *channel, char *out, size_t outlen);
+    enum store_status (*stats)(struct store_conn *c,
+                               int (*fn)(const struct channel_stats *, void *), void *ud);
+    enum store_status (*thread_get)(struct store_conn *c, int64_t incident_id, const char *channel,
+                                    char *out, size_t outlen);
+    enum store_status (*thread_set)(struct store_conn *c, int64_t incident_id, const char *channel,
+                                    const char *ref, int64_t now_ms);
 };
 
 /* The store's adapter family, in the shape of util/adapter.h with one
@@ -221,6 +255,7 @@ struct store_backend_ops {
     const struct store_ledger_ops *ledger;
     const struct store_policy_ops *policy;
     const struct store_action_ops *actions;
+    const struct store_channel_ops *channels;
 };
 
 /* The table of backends (registry.c), NULL-terminated. */

@@ -94,10 +94,21 @@ struct incident_filter {
     /* keyset cursor: the sort value and id of the last row of the previous page */
     int has_cursor;
     int64_t cursor_value, cursor_id;
+    /* with q: examine at most this many incidents (those passing the other
+     * filters, in sort order) for the text; 0 = no bound */
+    unsigned max_scan;
 };
-/* Calls fn for each matching incident in order; fn returns nonzero to stop. */
+/* Where a bounded text search stopped (incident_filter.max_scan). */
+struct incident_scan {
+    unsigned examined;           /* incidents tested for the text */
+    int stopped;                 /* 1: max_scan were examined before the end */
+    int64_t last_value, last_id; /* keyset position of the last one examined */
+};
+/* Calls fn for each matching incident in order; fn returns nonzero to stop.
+ * scan (may be NULL) gets where a bounded text search stopped. */
 enum store_status store_incident_list(struct store_conn *c, const struct incident_filter *f,
-                                      int (*fn)(const struct incident *inc, void *ud), void *ud);
+                                      int (*fn)(const struct incident *inc, void *ud), void *ud,
+                                      struct incident_scan *scan);
 
 /* Counts by state, class and severity: fn(dimension, value, count). */
 enum store_status store_incident_counts(struct store_conn *c,

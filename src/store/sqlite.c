@@ -319,4 +319,5 @@ const struct store_backend_ops store_sqlite_backend = {
     .ledger = &sq_ledger_ops,
     .policy = &sq_policy_ops,
     .actions = &sq_action_ops,
+    .channels = &sq_channel_ops,
 };

@@ -5,22 +5,11 @@
 
 #include "store/sqlite_int.h"
 
-static void col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
-{
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    snprintf(out, outlen, "%s", s ? s : "");
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
 /* NULL for "" or 0: optional columns stay NULL rather than empty */
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s && *s)
-        bind_text(st, i, s);
+        sq_bind_text(st, i, s);
     else
         sqlite3_bind_null(st, i);
 }
@@ -45,24 +34,24 @@ static void attempt_from_row(sqlite3_stmt *st, struct attempt_rec *a)
     memset(a, 0, sizeof *a);
     a->id = sqlite3_column_int64(st, 0);
     a->incident_id = sqlite3_column_int64(st, 1);
-    col_text(st, 2, a->action, sizeof a->action);
-    col_text(st, 3, a->target, sizeof a->target);
-    col_text(st, 4, a->params, sizeof a->params);
-    col_text(st, 5, a->mode, sizeof a->mode);
-    col_text(st, 6, a->state, sizeof a->state);
-    col_text(st, 7, a->idempotency_key, sizeof a->idempotency_key);
+    sq_col_text(st, 2, a->action, sizeof a->action);
+    sq_col_text(st, 3, a->target, sizeof a->target);
+    sq_col_text(st, 4, a->params, sizeof a->params);
+    sq_col_text(st, 5, a->mode, sizeof a->mode);
+    sq_col_text(st, 6, a->state, sizeof a->state);
+    sq_col_text(st, 7, a->idempotency_key, sizeof a->idempotency_key);
     a->dry_run = sqlite3_column_int(st, 8);
-    col_text(st, 9, a->result, sizeof a->result);
+    sq_col_text(st, 9, a->result, sizeof a->result);
     a->created_at_ms = sqlite3_column_int64(st, 10);
     a->updated_at_ms = sqlite3_column_int64(st, 11);
-    col_text(st, 12, a->reason_code, sizeof a->reason_code);
-    col_text(st, 13, a->reason, sizeof a->reason);
-    col_text(st, 14, a->requested_by, sizeof a->requested_by);
+    sq_col_text(st, 12, a->reason_code, sizeof a->reason_code);
+    sq_col_text(st, 13, a->reason, sizeof a->reason);
+    sq_col_text(st, 14, a->requested_by, sizeof a->requested_by);
     a->step = sqlite3_column_int(st, 15);
     a->started_at_ms = sqlite3_column_int64(st, 16);
     a->finished_at_ms = sqlite3_column_int64(st, 17);
     a->verify_at_ms = sqlite3_column_int64(st, 18);
-    col_text(st, 19, a->verification, sizeof a->verification);
+    sq_col_text(st, 19, a->verification, sizeof a->verification);
 }
 
 static enum store_status attempt_insert(struct store_conn *c, struct attempt_rec *a)
@@ -77,24 +66,24 @@ static enum store_status attempt_insert(struct store_conn *c, struct attempt_rec
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, a->incident_id);
-    bind_text(st, 2, a->action);
-    bind_text(st, 3, a->target);
+    sq_bind_text(st, 2, a->action);
+    sq_bind_text(st, 3, a->target);
     bind_opt_text(st, 4, a->params);
-    bind_text(st, 5, a->mode);
-    bind_text(st, 6, a->state);
-    bind_text(st, 7, a->idempotency_key);
+    sq_bind_text(st, 5, a->mode);
+    sq_bind_text(st, 6, a->state);
+    sq_bind_text(st, 7, a->idempotency_key);
     sqlite3_bind_int(st, 8, a->dry_run);
     bind_opt_text(st, 9, a->result);
     sqlite3_bind_int64(st, 10, a->created_at_ms);
     sqlite3_bind_int64(st, 11, a->updated_at_ms);
-    bind_text(st, 12, a->reason_code);
-    bind_text(st, 13, a->reason);
-    bind_text(st, 14, a->requested_by);
+    sq_bind_text(st, 12, a->reason_code);
+    sq_bind_text(st, 13, a->reason);
+    sq_bind_text(st, 14, a->requested_by);
     sqlite3_bind_int(st, 15, a->step);
     bind_opt_i64(st, 16, a->started_at_ms);
     bind_opt_i64(st, 17, a->finished_at_ms);
     bind_opt_i64(st, 18, a->verify_at_ms);
-    bind_text(st, 19, a->verification);
+    sq_bind_text(st, 19, a->verification);
     enum store_status res = sq_exec_stmt(q, st, "insert attempt");
     if (res == STORE_OK)
         a->id = sqlite3_last_insert_rowid(q->db);
@@ -110,13 +99,13 @@ static enum store_status attempt_update(struct store_conn *c, const struct attem
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, a->id);
-    bind_text(st, 2, a->state);
+    sq_bind_text(st, 2, a->state);
     bind_opt_text(st, 3, a->result);
     sqlite3_bind_int64(st, 4, a->updated_at_ms);
     bind_opt_i64(st, 5, a->started_at_ms);
     bind_opt_i64(st, 6, a->finished_at_ms);
     bind_opt_i64(st, 7, a->verify_at_ms);
-    bind_text(st, 8, a->verification);
+    sq_bind_text(st, 8, a->verification);
     sqlite3_bind_int(st, 9, a->dry_run);
     enum store_status res = sq_exec_stmt(q, st, "update attempt");
     if (res == STORE_OK && sqlite3_changes(q->db) != 1) {
@@ -213,8 +202,8 @@ static void approval_from_row(sqlite3_stmt *st, struct approval_rec *r)
     r->id = sqlite3_column_int64(st, 0);
     r->incident_id = sqlite3_column_int64(st, 1);
     r->attempt_id = sqlite3_column_int64(st, 2);
-    col_text(st, 3, r->state, sizeof r->state);
-    col_text(st, 4, r->requested_by, sizeof r->requested_by);
+    sq_col_text(st, 3, r->state, sizeof r->state);
+    sq_col_text(st, 4, r->requested_by, sizeof r->requested_by);
     r->requested_at_ms = sqlite3_column_int64(st, 5);
     r->expires_at_ms = sqlite3_column_int64(st, 6);
     r->approvers_required = sqlite3_column_int(st, 7);
@@ -233,8 +222,8 @@ static enum store_status approval_insert(struct store_conn *c, struct approval_r
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, r->incident_id);
     sqlite3_bind_int64(st, 2, r->attempt_id);
-    bind_text(st, 3, r->state);
-    bind_text(st, 4, r->requested_by);
+    sq_bind_text(st, 3, r->state);
+    sq_bind_text(st, 4, r->requested_by);
     sqlite3_bind_int64(st, 5, r->requested_at_ms);
     sqlite3_bind_int64(st, 6, r->expires_at_ms);
     sqlite3_bind_int(st, 7, r->approvers_required);
@@ -254,7 +243,7 @@ static enum store_status approval_update(struct store_conn *c, const struct appr
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, r->id);
-    bind_text(st, 2, r->state);
+    sq_bind_text(st, 2, r->state);
     bind_opt_i64(st, 3, r->decided_at_ms);
     enum store_status res = sq_exec_stmt(q, st, "update approval request");
     if (res == STORE_OK && sqlite3_changes(q->db) != 1) {
@@ -353,7 +342,7 @@ static enum store_status approval_count(struct store_conn *c, const char *state,
     sqlite3_stmt *st = sq_stmt(q, "SELECT count(*) FROM approval_requests WHERE state = ?1");
     if (!st)
         return STORE_ERROR;
-    bind_text(st, 1, state);
+    sq_bind_text(st, 1, state);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *n = sqlite3_column_int64(st, 0);
@@ -369,12 +358,12 @@ static enum store_status vote_insert(struct store_conn *c, struct approval_vote 
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, v->request_id);
-    bind_text(st, 2, v->decision);
-    bind_text(st, 3, v->decided_by);
-    bind_text(st, 4, v->channel);
-    bind_text(st, 5, v->reason);
+    sq_bind_text(st, 2, v->decision);
+    sq_bind_text(st, 3, v->decided_by);
+    sq_bind_text(st, 4, v->channel);
+    sq_bind_text(st, 5, v->reason);
     sqlite3_bind_int64(st, 6, v->at_ms);
-    bind_text(st, 7, v->role);
+    sq_bind_text(st, 7, v->role);
     enum store_status res = sq_exec_stmt(q, st, "insert approval decision");
     if (res == STORE_OK)
         v->id = sqlite3_last_insert_rowid(q->db);
@@ -397,12 +386,12 @@ static enum store_status votes_of(struct store_conn *c, int64_t request_id,
         memset(&v, 0, sizeof v);
         v.id = sqlite3_column_int64(st, 0);
         v.request_id = sqlite3_column_int64(st, 1);
-        col_text(st, 2, v.decision, sizeof v.decision);
-        col_text(st, 3, v.decided_by, sizeof v.decided_by);
-        col_text(st, 4, v.channel, sizeof v.channel);
-        col_text(st, 5, v.reason, sizeof v.reason);
+        sq_col_text(st, 2, v.decision, sizeof v.decision);
+        sq_col_text(st, 3, v.decided_by, sizeof v.decided_by);
+        sq_col_text(st, 4, v.channel, sizeof v.channel);
+        sq_col_text(st, 5, v.reason, sizeof v.reason);
         v.at_ms = sqlite3_column_int64(st, 6);
-        col_text(st, 7, v.role, sizeof v.role);
+        sq_col_text(st, 7, v.role, sizeof v.role);
         if (fn(&v, ud))
             break;
     }
@@ -445,13 +434,13 @@ static enum store_status findings_range(struct store_conn *c, int64_t since_ms, 
         if (sqlite3_column_int64(st, 9) > until_ms)
             break;
         memset(&f, 0, sizeof f);
-        col_text(st, 0, f.id, sizeof f.id);
-        col_text(st, 1, f.source, sizeof f.source);
-        col_text(st, 2, f.class_, sizeof f.class_);
-        col_text(st, 3, f.correlation_key, sizeof f.correlation_key);
+        sq_col_text(st, 0, f.id, sizeof f.id);
+        sq_col_text(st, 1, f.source, sizeof f.source);
+        sq_col_text(st, 2, f.class_, sizeof f.class_);
+        sq_col_text(st, 3, f.correlation_key, sizeof f.correlation_key);
         f.severity = (enum severity)sqlite3_column_int(st, 4);
         f.status = (enum finding_status)sqlite3_column_int(st, 5);
-        col_text(st, 6, f.summary, sizeof f.summary);
+        sq_col_text(st, 6, f.summary, sizeof f.summary);
         f.observed_at_ms = sqlite3_column_int64(st, 7);
         f.attributes = (char *)sqlite3_column_text(st, 8);
         if (fn(&f, ud))
@@ -469,18 +458,21 @@ static enum store_status notification_insert(struct store_conn *c, struct notifi
 {
     struct sq_conn *q = sq_of(c);
     sqlite3_stmt *st = sq_stmt(q, "INSERT INTO notifications(incident_id, attempt_id, severity,"
-                                  " title, body, dedupe_key, created_at)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                                  " title, body, dedupe_key, created_at, kind, approval_id, channel)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                                   " ON CONFLICT(dedupe_key) DO NOTHING");
     if (!st)
         return STORE_ERROR;
     bind_opt_i64(st, 1, r->incident_id);
     bind_opt_i64(st, 2, r->attempt_id);
     sqlite3_bind_int(st, 3, r->severity);
-    bind_text(st, 4, r->title);
-    bind_text(st, 5, r->body);
-    bind_text(st, 6, r->dedupe_key);
+    sq_bind_text(st, 4, r->title);
+    sq_bind_text(st, 5, r->body);
+    sq_bind_text(st, 6, r->dedupe_key);
     sqlite3_bind_int64(st, 7, r->created_at_ms);
+    sq_bind_text(st, 8, r->kind[0] ? r->kind : "incident");
+    bind_opt_i64(st, 9, r->approval_id);
+    bind_opt_text(st, 10, r->channel);
     enum store_status res = sq_exec_stmt(q, st, "insert notification");
     if (res != STORE_OK)
         return res;
@@ -492,7 +484,7 @@ static enum store_status notification_insert(struct store_conn *c, struct notifi
     st = sq_stmt(q, "SELECT id FROM notifications WHERE dedupe_key = ?1");
     if (!st)
         return STORE_ERROR;
-    bind_text(st, 1, r->dedupe_key);
+    sq_bind_text(st, 1, r->dedupe_key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         r->id = sqlite3_column_int64(st, 0);
@@ -501,40 +493,104 @@ static enum store_status notification_insert(struct store_conn *c, struct notifi
     return sq_rows_done(q, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, "notification lookup");
 }
 
+#define NOTE_COLS                                                                                  \
+    "id, incident_id, attempt_id, severity, title, body, dedupe_key, created_at, kind,"           \
+    " approval_id, channel"
+
+static void note_row(sqlite3_stmt *st, struct notification_rec *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->incident_id = sqlite3_column_int64(st, 1);
+    r->attempt_id = sqlite3_column_int64(st, 2);
+    r->severity = sqlite3_column_int(st, 3);
+    sq_col_text(st, 4, r->title, sizeof r->title);
+    sq_col_text(st, 5, r->body, sizeof r->body);
+    sq_col_text(st, 6, r->dedupe_key, sizeof r->dedupe_key);
+    r->created_at_ms = sqlite3_column_int64(st, 7);
+    sq_col_text(st, 8, r->kind, sizeof r->kind);
+    r->approval_id = sqlite3_column_int64(st, 9);
+    sq_col_text(st, 10, r->channel, sizeof r->channel);
+}
+
+static enum store_status note_rows(struct sq_conn *q, sqlite3_stmt *st,
+                                   int (*fn)(const struct notification_rec *, void *), void *ud,
+                                   const char *what)
+{
+    int rc;
+    struct notification_rec r;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        note_row(st, &r);
+        if (fn(&r, ud))
+            break;
+    }
+    return sq_rows_done(q, st, rc, what);
+}
+
 static enum store_status notification_list(struct store_conn *c, int64_t before_id,
                                            int64_t after_id, unsigned limit,
                                            int (*fn)(const struct notification_rec *, void *),
                                            void *ud)
 {
     struct sq_conn *q = sq_of(c);
-#define NOTE_COLS "id, incident_id, attempt_id, severity, title, body, dedupe_key, created_at"
     sqlite3_stmt *st =
         after_id > 0
             ? sq_stmt(q, "SELECT " NOTE_COLS " FROM notifications WHERE id > ?1"
                          " ORDER BY id LIMIT ?2")
             : sq_stmt(q, "SELECT " NOTE_COLS " FROM notifications WHERE (?1 IS NULL OR id < ?1)"
                          " ORDER BY id DESC LIMIT ?2");
-#undef NOTE_COLS
     if (!st)
         return STORE_ERROR;
     bind_opt_i64(st, 1, after_id > 0 ? after_id : before_id);
     sqlite3_bind_int(st, 2, (int)limit);
-    int rc;
-    struct notification_rec r;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(&r, 0, sizeof r);
-        r.id = sqlite3_column_int64(st, 0);
-        r.incident_id = sqlite3_column_int64(st, 1);
-        r.attempt_id = sqlite3_column_int64(st, 2);
-        r.severity = sqlite3_column_int(st, 3);
-        col_text(st, 4, r.title, sizeof r.title);
-        col_text(st, 5, r.body, sizeof r.body);
-        col_text(st, 6, r.dedupe_key, sizeof r.dedupe_key);
-        r.created_at_ms = sqlite3_column_int64(st, 7);
-        if (fn(&r, ud))
-            break;
-    }
-    return sq_rows_done(q, st, rc, "notifications");
+    return note_rows(q, st, fn, ud, "notifications");
+}
+
+static enum store_status notification_after(struct store_conn *c, int64_t after_id,
+                                            unsigned limit,
+                                            int (*fn)(const struct notification_rec *, void *),
+                                            void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT " NOTE_COLS " FROM notifications WHERE id > ?1"
+                                  " ORDER BY id LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, (int)limit);
+    return note_rows(q, st, fn, ud, "notifications after");
+}
+
+static enum store_status notification_get(struct store_conn *c, int64_t id,
+                                          struct notification_rec *out)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT " NOTE_COLS " FROM notifications WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        note_row(st, out);
+    enum store_status res =
+        sq_rows_done(q, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, "notification");
+    return res == STORE_OK && rc != SQLITE_ROW ? STORE_NOT_FOUND : res;
+}
+#undef NOTE_COLS
+
+static enum store_status notification_count(struct store_conn *c, int64_t incident_id,
+                                            const char *kind, int64_t *n)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st =
+        sq_stmt(q, "SELECT count(*) FROM notifications WHERE incident_id = ?1 AND kind = ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, incident_id);
+    sq_bind_text(st, 2, kind);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    return sq_rows_done(q, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, "notification count");
 }
 
 static enum store_status note_cursor_get(struct store_conn *c, const char *consumer, int64_t *id)
@@ -543,7 +599,7 @@ static enum store_status note_cursor_get(struct store_conn *c, const char *consu
     sqlite3_stmt *st = sq_stmt(q, "SELECT id FROM notification_cursors WHERE consumer = ?1");
     if (!st)
         return STORE_ERROR;
-    bind_text(st, 1, consumer);
+    sq_bind_text(st, 1, consumer);
     int rc = sqlite3_step(st);
     *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     return sq_rows_done(q, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, "notification cursor");
@@ -556,7 +612,7 @@ static enum store_status note_cursor_set(struct store_conn *c, const char *consu
                                   " ON CONFLICT(consumer) DO UPDATE SET id = excluded.id");
     if (!st)
         return STORE_ERROR;
-    bind_text(st, 1, consumer);
+    sq_bind_text(st, 1, consumer);
     sqlite3_bind_int64(st, 2, id);
     return sq_exec_stmt(q, st, "notification cursor");
 }
@@ -580,6 +636,9 @@ const struct store_action_ops sq_action_ops = {
     .findings_range = findings_range,
     .notification_insert = notification_insert,
     .notification_list = notification_list,
+    .notification_after = notification_after,
+    .notification_get = notification_get,
+    .notification_count = notification_count,
     .notification_cursor_get = note_cursor_get,
     .notification_cursor_set = note_cursor_set,
 };

@@ -11,6 +11,7 @@
 #define SREBOT_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdio.h>
 
 #include "store/backend.h"
 
@@ -37,6 +38,16 @@ sqlite3_stmt *sq_stmt(struct sq_conn *c, const char *sql);
 static inline void sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
+}
+/* Column text into a fixed buffer ("" for NULL), and text bound without copy. */
+static inline void sq_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    snprintf(out, outlen, "%s", s ? s : "");
+}
+static inline void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 /* Maps an SQLite result code to a store status and records the message:
  * BUSY/LOCKED -> STORE_BUSY, UNIQUE/PRIMARY KEY -> STORE_CONFLICT, other
@@ -78,7 +89,8 @@ void sq_incident_from_row(sqlite3_stmt *st, struct incident *out);
 /* The read half of the ledger repository (sqlite_ledger_read.c). */
 enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *out);
 enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
-                              int (*fn)(const struct incident *, void *), void *ud);
+                              int (*fn)(const struct incident *, void *), void *ud,
+                              struct incident_scan *scan);
 enum store_status sq_inc_counts(struct store_conn *c,
                                 void (*fn)(const char *, const char *, int64_t, void *),
                                 void *ud);
@@ -100,5 +112,6 @@ enum store_status sq_cursors(struct store_conn *c, int (*fn)(const char *, int64
                              void *ud);
 extern const struct store_policy_ops sq_policy_ops;
 extern const struct store_action_ops sq_action_ops;
+extern const struct store_channel_ops sq_channel_ops;
 
 #endif

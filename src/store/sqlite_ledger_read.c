@@ -33,31 +33,54 @@ enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *
     return res;
 }
 
-#define LIST_WHERE                                                                                 \
+/* The text test (q, ?6): ASCII-case-insensitive substring of the summary or
+ * the correlation key. */
+#define TEXT_HIT                                                                                   \
+    "(instr(lower(summary), lower(?6)) > 0 OR instr(lower(correlation_key), lower(?6)) > 0)"
+#define FILTERS                                                                                    \
     " FROM incidents WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR class = ?2)"             \
     " AND (?3 IS NULL OR substr(class, 1, instr(class, '.') - 1) = ?3)"                           \
     " AND (?4 IS NULL OR severity = ?4) AND (?5 IS NULL OR source = ?5)"                          \
-    " AND (?6 IS NULL OR instr(lower(summary), lower(?6)) > 0"                                    \
-    "      OR instr(lower(correlation_key), lower(?6)) > 0)"                                      \
     " AND (?7 IS NULL OR last_seen >= ?7) AND (?8 IS NULL OR last_seen <= ?8)"
+#define LIST_WHERE FILTERS " AND (?6 IS NULL OR " TEXT_HIT ")"
 #define LIST_SQL(cursor, order)                                                                    \
     "SELECT " SQ_INCIDENT_COLS LIST_WHERE cursor " ORDER BY " order " LIMIT ?11"
+/* A bounded text search: the rows passing the other filters, in order, at most
+ * ?11 of them, each with its text test as a last column (SCAN_HIT_COL). */
+#define SCAN_SQL(cursor, order)                                                                    \
+    "SELECT " SQ_INCIDENT_COLS ", " TEXT_HIT FILTERS cursor " ORDER BY " order " LIMIT ?11"
+#define SCAN_HIT_COL 15
 
-static const char *const list_sql[6][2] = {
-    [SORT_LAST_SEEN_DESC] = {LIST_SQL("", "last_seen DESC, id DESC"),
-                             LIST_SQL(" AND (last_seen, id) < (?9, ?10)", "last_seen DESC, id DESC")},
-    [SORT_LAST_SEEN_ASC] = {LIST_SQL("", "last_seen, id"),
-                            LIST_SQL(" AND (last_seen, id) > (?9, ?10)", "last_seen, id")},
-    [SORT_FIRST_SEEN_DESC] = {LIST_SQL("", "first_seen DESC, id DESC"),
-                              LIST_SQL(" AND (first_seen, id) < (?9, ?10)",
-                                       "first_seen DESC, id DESC")},
-    [SORT_FIRST_SEEN_ASC] = {LIST_SQL("", "first_seen, id"),
-                             LIST_SQL(" AND (first_seen, id) > (?9, ?10)", "first_seen, id")},
-    [SORT_SEVERITY_DESC] = {LIST_SQL("", "severity DESC, id DESC"),
-                            LIST_SQL(" AND (severity, id) < (?9, ?10)", "severity DESC, id DESC")},
-    [SORT_SEVERITY_ASC] = {LIST_SQL("", "severity, id"),
-                           LIST_SQL(" AND (severity, id) > (?9, ?10)", "severity, id")},
-};
+#define SORTED(make)                                                                               \
+    {                                                                                              \
+        [SORT_LAST_SEEN_DESC] = {make("", "last_seen DESC, id DESC"),                              \
+                                 make(" AND (last_seen, id) < (?9, ?10)", "last_seen DESC, id DESC")}, \
+        [SORT_LAST_SEEN_ASC] = {make("", "last_seen, id"),                                         \
+                                make(" AND (last_seen, id) > (?9, ?10)", "last_seen, id")},        \
+        [SORT_FIRST_SEEN_DESC] = {make("", "first_seen DESC, id DESC"),                            \
+                                  make(" AND (first_seen, id) < (?9, ?10)",                        \
+                                       "first_seen DESC, id DESC")},                               \
+        [SORT_FIRST_SEEN_ASC] = {make("", "first_seen, id"),                                       \
+                                 make(" AND (first_seen, id) > (?9, ?10)", "first_seen, id")},     \
+        [SORT_SEVERITY_DESC] = {make("", "severity DESC, id DESC"),                                \
+                                make(" AND (severity, id) < (?9, ?10)", "severity DESC, id DESC")}, \
+        [SORT_SEVERITY_ASC] = {make("", "severity, id"),                                           \
+                               make(" AND (severity, id) > (?9, ?10)", "severity, id")},           \
+    }
+static const char *const list_sql[6][2] = SORTED(LIST_SQL);
+static const char *const scan_sql[6][2] = SORTED(SCAN_SQL);
+
+/* The sort column of a row (SQ_INCIDENT_COLS: 4 severity, 8 first_seen, 9 last_seen). */
+static int64_t sort_col(sqlite3_stmt *st, enum incident_sort s)
+{
+    switch (s) {
+    case SORT_FIRST_SEEN_DESC:
+    case SORT_FIRST_SEEN_ASC: return sqlite3_column_int64(st, 8);
+    case SORT_SEVERITY_DESC:
+    case SORT_SEVERITY_ASC: return sqlite3_column_int64(st, 4);
+    default: return sqlite3_column_int64(st, 9);
+    }
+}
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -82,12 +105,43 @@ static enum store_status each_incident(struct sq_conn *q, sqlite3_stmt *st, cons
     return res;
 }
 
+/* The rows of a bounded text search: only hits are decoded and handed on; the
+ * walk ends at f->limit hits or after the statement's f->max_scan rows. */
+static enum store_status each_hit(struct sq_conn *q, sqlite3_stmt *st,
+                                  const struct incident_filter *f,
+                                  int (*fn)(const struct incident *, void *), void *ud,
+                                  struct incident_scan *scan)
+{
+    enum store_status res = STORE_OK;
+    unsigned hits = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        scan->examined++;
+        scan->last_value = sort_col(st, f->sort);
+        scan->last_id = sqlite3_column_int64(st, 0);
+        if (!sqlite3_column_int(st, SCAN_HIT_COL))
+            continue;
+        struct incident inc;
+        sq_incident_from_row(st, &inc);
+        if (fn(&inc, ud) || ++hits == f->limit)
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        res = sq_fail(q, rc, "incident search");
+    /* every row the statement could give was examined, and more may follow */
+    scan->stopped = res == STORE_OK && rc == SQLITE_DONE && scan->examined == f->max_scan;
+    sq_done(st);
+    return res;
+}
+
 enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
-                              int (*fn)(const struct incident *, void *), void *ud)
+                              int (*fn)(const struct incident *, void *), void *ud,
+                              struct incident_scan *scan)
 {
     struct sq_conn *q = sq_of(c);
     unsigned sort = (unsigned)f->sort < 6 ? (unsigned)f->sort : 0;
-    sqlite3_stmt *st = sq_stmt(q, list_sql[sort][f->has_cursor ? 1 : 0]);
+    int bounded = f->q && *f->q && f->max_scan;
+    sqlite3_stmt *st = sq_stmt(q, (bounded ? scan_sql : list_sql)[sort][f->has_cursor ? 1 : 0]);
     if (!st)
         return STORE_ERROR;
     if (f->has_state)
@@ -105,6 +159,10 @@ enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter
     if (f->has_cursor) {
         sqlite3_bind_int64(st, 9, f->cursor_value);
         sqlite3_bind_int64(st, 10, f->cursor_id);
+    }
+    if (bounded) {
+        sqlite3_bind_int64(st, 11, (sqlite3_int64)f->max_scan);
+        return each_hit(q, st, f, fn, ud, scan);
     }
     sqlite3_bind_int(st, 11, (int)f->limit);
     return each_incident(q, st, "incident list", fn, ud);

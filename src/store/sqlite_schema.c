@@ -232,6 +232,50 @@ const struct sqlite_migration sqlite_migrations[] = {
      "  consumer TEXT PRIMARY KEY,"
      "  id INTEGER NOT NULL"
      ");"},
+    {8, "channels: notification kinds, delivery records, threads per incident and channel",
+     /* What a notification reports (the template and the buttons depend on
+      * it), the approval request it carries, and for a console test message
+      * the one channel it is meant for. */
+     "ALTER TABLE notifications ADD COLUMN kind TEXT NOT NULL DEFAULT 'incident'"
+     "  CHECK (kind IN ('incident','resolved','approval_request','approval_result','test'));"
+     "ALTER TABLE notifications ADD COLUMN approval_id INTEGER;"
+     "ALTER TABLE notifications ADD COLUMN channel TEXT;"
+     "CREATE INDEX notifications_incident ON notifications(incident_id, kind)"
+     "  WHERE incident_id IS NOT NULL;"
+     /* One row per (notification, channel): the message goes out once per
+      * channel, restarts included. `sending` is the intent recorded before the
+      * provider is called; one left by a crash becomes `unknown` (not resent).
+      * route/hop: the failover chain it belongs to and its place in it. */
+     "CREATE TABLE channel_deliveries ("
+     "  id INTEGER PRIMARY KEY,"
+     "  notification_id INTEGER NOT NULL REFERENCES notifications(id),"
+     "  channel TEXT NOT NULL,"
+     "  state TEXT NOT NULL"
+     "    CHECK (state IN ('pending','sending','sent','failed','skipped','unknown')),"
+     "  route TEXT NOT NULL,"
+     "  hop INTEGER NOT NULL,"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  failed_over INTEGER NOT NULL DEFAULT 0,"
+     "  next_at INTEGER NOT NULL,"
+     "  last_error TEXT NOT NULL DEFAULT '',"
+     "  message_ref TEXT NOT NULL DEFAULT '',"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  sent_at INTEGER,"
+     "  UNIQUE (notification_id, channel)"
+     ");"
+     "CREATE INDEX channel_deliveries_due ON channel_deliveries(next_at)"
+     "  WHERE state = 'pending';"
+     "CREATE INDEX channel_deliveries_channel ON channel_deliveries(channel, updated_at);"
+     /* The provider's handle of an incident's first message on a channel
+      * (Slack's ts, Telegram's message_id): later messages reply to it. */
+     "CREATE TABLE channel_threads ("
+     "  incident_id INTEGER NOT NULL,"
+     "  channel TEXT NOT NULL,"
+     "  thread_ref TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  PRIMARY KEY (incident_id, channel)"
+     ");"},
 };
 
 const size_t sqlite_migrations_count = sizeof sqlite_migrations / sizeof sqlite_migrations[0];

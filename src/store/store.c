@@ -40,6 +40,7 @@ void store_config_defaults(struct store_config *cfg)
     cfg->max_batch = 1024;
     cfg->read_pool_size = 4;
     cfg->busy_timeout_ms = 5000;
+    cfg->read_wait_ms = 100;
     cfg->ready_timeout_ms = 2000;
 }
 
@@ -186,6 +187,7 @@ void *store_writer_main(void *arg)
         for (size_t i = 0; i < n; i++) {
             struct store_write *w = s->batch[i];
             s->wakes[i] = w->wake_; /* read now: the probe may be reused once mu drops */
+            s->dones[i] = w == &s->probe ? NULL : w->done;
             if (w->status == STORE_OK) {
                 s->st.writes_committed++;
                 s->last_commit_ok_ms = time_mono_ms();
@@ -200,9 +202,12 @@ void *store_writer_main(void *arg)
             }
         }
         pthread_mutex_unlock(&s->mu);
-        for (size_t i = 0; i < n; i++)
-            if (s->wakes[i])
-                sem_post(s->wakes[i]); /* from here on, the write belongs to its caller */
+        for (size_t i = 0; i < n; i++) {
+            if (s->dones[i])
+                s->dones[i](s->batch[i]); /* from here on, the write belongs to its caller */
+            else if (s->wakes[i])
+                sem_post(s->wakes[i]); /* likewise */
+        }
         pthread_mutex_lock(&s->mu);
     }
     s->writer_alive = 0;
@@ -230,10 +235,30 @@ static enum store_status enqueue_locked(struct store *s, struct store_write *w)
     return STORE_OK;
 }
 
+enum store_status store_write_submit(struct store *s, struct store_write *w)
+{
+    if (!s || !w || !w->apply || !w->done)
+        return STORE_INVALID;
+    w->status = STORE_OK;
+    w->err[0] = '\0';
+    w->wake_ = NULL;
+    pthread_mutex_lock(&s->mu);
+    enum store_status st = enqueue_locked(s, w);
+    int stopping = s->stopping || !s->writer_alive;
+    pthread_mutex_unlock(&s->mu);
+    if (st != STORE_OK) {
+        w->status = st;
+        snprintf(w->err, sizeof w->err, "%s",
+                 stopping ? "store is shutting down" : "write queue is full");
+    }
+    return st;
+}
+
 enum store_status store_write_wait(struct store *s, struct store_write *w)
 {
     if (!s || !w || !w->apply)
         return STORE_INVALID;
+    w->done = NULL;
     if (s->writer_started && pthread_equal(pthread_self(), s->writer)) {
         /* From inside an apply fn: it would wait for itself forever. */
         snprintf(w->err, sizeof w->err, "store_write_wait called from the writer thread");

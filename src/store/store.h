@@ -42,7 +42,11 @@ struct store_config {
     unsigned queue_capacity;   /* max queued writes; beyond it submit returns STORE_BUSY */
     unsigned max_batch;        /* max writes per transaction */
     unsigned read_pool_size;   /* pooled read connections */
-    unsigned busy_timeout_ms;  /* backend lock wait; also the read-pool wait */
+    unsigned busy_timeout_ms;  /* backend lock wait */
+    unsigned read_wait_ms;     /* how long store_read_acquire waits for a free read
+                                  connection before STORE_BUSY: short, so that a
+                                  request never sits on a server thread for seconds
+                                  (the API answers 503 + Retry-After instead) */
     unsigned ready_timeout_ms; /* store_ready: deadline for the probe write to commit */
 };
 void store_config_defaults(struct store_config *cfg);
@@ -54,11 +58,18 @@ struct store_write;
 typedef enum store_status (*store_apply_fn)(struct store_conn *c, struct store_write **writes,
                                             size_t n);
 
+/* Completion of a submitted write (store_write_submit): called exactly once, on
+ * the writer thread, after w's transaction is durable (w->status STORE_OK) or
+ * failed. It must not block (the next batch waits for it): hand the result on
+ * and return. From the moment it is called, the writer never touches w again. */
+typedef void (*store_done_fn)(struct store_write *w);
+
 struct store_write {
     store_apply_fn apply;
     void *arg;                  /* the operation's input/output, owned by the caller */
     enum store_status status;   /* set by apply; final once the write is done */
     char err[160];
+    store_done_fn done;         /* store_write_submit only */
     /* private to the writer */
     struct store_write *next_;
     void *wake_; /* the waiting caller's semaphore */
@@ -82,7 +93,15 @@ enum store_status store_migrate(const char *url, int *applied, int *version, cha
 /* Queues w and waits until its transaction is durable (or it failed). Returns
  * STORE_BUSY at once when the queue is full or the store is stopping; else w->status. */
 enum store_status store_write_wait(struct store *s, struct store_write *w);
+/* Queues w without waiting: w->done is called once its transaction is durable
+ * or failed (see store_done_fn). Returns STORE_OK when queued; STORE_BUSY at once
+ * when the queue is full or the store is stopping (w->err says which; done is
+ * then not called). w and everything w->arg points to must stay valid until
+ * done is called. This is how a caller keeps many writes in flight without a
+ * thread per write: they form the writer's next batch together. */
+enum store_status store_write_submit(struct store *s, struct store_write *w);
 
+/* STORE_BUSY when no read connection frees up within cfg->read_wait_ms. */
 enum store_status store_read_acquire(struct store *s, struct store_conn **out);
 void store_read_release(struct store *s, struct store_conn *c);
 

@@ -2,30 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store/backend.h"
-
-static enum store_status refuse(struct store_conn *c, const char *why)
-{
-    snprintf(c->err, sizeof c->err, "%s", why);
-    return STORE_INVALID;
-}
-
-#define WRITER_ONLY(c)                                                                             \
-    do {                                                                                           \
-        if ((c)->readonly)                                                                         \
-            return refuse(c, "write on a read connection");                                        \
-    } while (0)
-
-static unsigned clamp_limit(unsigned limit, unsigned max)
-{
-    return limit == 0 ? 1 : limit > max ? max : limit;
-}
+#include "store/store_checks.h"
 
 enum store_status store_attempt_insert(struct store_conn *c, struct attempt_rec *a)
 {
     WRITER_ONLY(c);
     if (!a->incident_id || !a->action[0] || !a->idempotency_key[0])
-        return refuse(c, "attempt: incident, action and idempotency key are required");
+        return store_refuse(c, "attempt: incident, action and idempotency key are required");
     return c->ops->actions->attempt_insert(c, a);
 }
 
@@ -102,7 +85,7 @@ enum store_status store_approval_vote_insert(struct store_conn *c, struct approv
 {
     WRITER_ONLY(c);
     if (!v->request_id || !v->decided_by[0])
-        return refuse(c, "approval vote: request and approver are required");
+        return store_refuse(c, "approval vote: request and approver are required");
     return c->ops->actions->vote_insert(c, v);
 }
 
@@ -118,7 +101,7 @@ enum store_status store_notification_insert(struct store_conn *c, struct notific
 {
     WRITER_ONLY(c);
     if (!r->dedupe_key[0] || r->severity < 0 || r->severity > 3)
-        return refuse(c, "notification: dedupe key and a severity 0..3 are required");
+        return store_refuse(c, "notification: dedupe key and a severity 0..3 are required");
     return c->ops->actions->notification_insert(c, r, created);
 }
 
@@ -129,6 +112,25 @@ enum store_status store_notification_list(struct store_conn *c, int64_t before_i
 {
     return c->ops->actions->notification_list(c, before_id, after_id, clamp_limit(limit, 500), fn,
                                               ud);
+}
+
+enum store_status store_notification_after(struct store_conn *c, int64_t after_id, unsigned limit,
+                                           int (*fn)(const struct notification_rec *r, void *ud),
+                                           void *ud)
+{
+    return c->ops->actions->notification_after(c, after_id, clamp_limit(limit, 500), fn, ud);
+}
+
+enum store_status store_notification_get(struct store_conn *c, int64_t id,
+                                         struct notification_rec *out)
+{
+    return c->ops->actions->notification_get(c, id, out);
+}
+
+enum store_status store_notification_count(struct store_conn *c, int64_t incident_id,
+                                           const char *kind, int64_t *n)
+{
+    return c->ops->actions->notification_count(c, incident_id, kind, n);
 }
 
 enum store_status store_notification_cursor_get(struct store_conn *c, const char *consumer,

@@ -28,6 +28,7 @@ struct store {
     pthread_t writer;
     struct store_write **batch; /* max_batch slots, used by the writer only */
     sem_t **wakes;              /* the batch's callers to wake, same slots */
+    store_done_fn *dones;       /* or their completions (store_write_submit) */
 
     /* readiness probe: one shared heartbeat write */
     struct store_write probe;

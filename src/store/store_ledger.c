@@ -1,5 +1,6 @@
 /* The ledger repository: backend-neutral entry points (checks, then dispatch). */
 #include <stdio.h>
+#include <string.h>
 
 #include "store/backend.h"
 
@@ -97,13 +98,18 @@ enum store_status store_incident_get(struct store_conn *c, int64_t id, struct in
 }
 
 enum store_status store_incident_list(struct store_conn *c, const struct incident_filter *f,
-                                      int (*fn)(const struct incident *inc, void *ud), void *ud)
+                                      int (*fn)(const struct incident *inc, void *ud), void *ud,
+                                      struct incident_scan *scan)
 {
+    struct incident_scan ignored;
+    if (!scan)
+        scan = &ignored;
+    memset(scan, 0, sizeof *scan);
     if (f->limit < 1 || f->limit > 500) {
         snprintf(c->err, sizeof c->err, "limit must be 1..500");
         return STORE_INVALID;
     }
-    return c->ops->ledger->incident_list(c, f, fn, ud);
+    return c->ops->ledger->incident_list(c, f, fn, ud, scan);
 }
 
 enum store_status store_incident_counts(struct store_conn *c,

@@ -25,7 +25,7 @@ static int cond_init_monotonic(pthread_cond_t *cv)
 enum store_status store_read_acquire(struct store *s, struct store_conn **out)
 {
     struct timespec deadline;
-    time_deadline_in(&deadline, s->cfg.busy_timeout_ms);
+    time_deadline_in(&deadline, s->cfg.read_wait_ms);
     pthread_mutex_lock(&s->rmu);
     while (s->nidle == 0) {
         if (pthread_cond_timedwait(&s->rcv, &s->rmu, &deadline) == ETIMEDOUT &&
@@ -71,6 +71,7 @@ static void store_free(struct store *s)
     free(s->idle);
     free(s->batch);
     free(s->wakes);
+    free(s->dones);
     free(s->url);
     free(s);
 }
@@ -88,6 +89,8 @@ static void fill_defaults(struct store_config *cfg, const struct store_config *i
         cfg->read_pool_size = d.read_pool_size;
     if (!cfg->busy_timeout_ms)
         cfg->busy_timeout_ms = d.busy_timeout_ms;
+    if (!cfg->read_wait_ms)
+        cfg->read_wait_ms = d.read_wait_ms;
     if (!cfg->ready_timeout_ms)
         cfg->ready_timeout_ms = d.ready_timeout_ms;
 }
@@ -118,9 +121,10 @@ enum store_status store_open(const struct store_config *cfg, struct store **out,
     s->url = strdup(cfg->url);
     s->batch = calloc(s->cfg.max_batch, sizeof *s->batch);
     s->wakes = calloc(s->cfg.max_batch, sizeof *s->wakes);
+    s->dones = calloc(s->cfg.max_batch, sizeof *s->dones);
     s->readers = calloc(s->cfg.read_pool_size, sizeof *s->readers);
     s->idle = calloc(s->cfg.read_pool_size, sizeof *s->idle);
-    if (!s->url || !s->batch || !s->wakes || !s->readers || !s->idle) {
+    if (!s->url || !s->batch || !s->wakes || !s->dones || !s->readers || !s->idle) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }

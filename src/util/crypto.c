@@ -44,3 +44,8 @@ int crypto_equal(const void *a, const void *b, size_t len)
 {
     return CRYPTO_memcmp(a, b, len) == 0;
 }
+
+void crypto_wipe(void *p, size_t len)
+{
+    OPENSSL_cleanse(p, len);
+}

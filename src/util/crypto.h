@@ -15,6 +15,8 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
                         uint8_t out[SHA256_LEN]);
 /* 1 when equal; time depends only on len. */
 int crypto_equal(const void *a, const void *b, size_t len);
+/* Overwrites a secret in memory (not optimised away). */
+void crypto_wipe(void *p, size_t len);
 void hex_encode(const uint8_t *in, size_t len, char *out); /* out: 2*len+1 */
 
 #endif

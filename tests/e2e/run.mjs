@@ -345,6 +345,17 @@ test('policy: invalid value shown at its field, then a valid save adds a version
   check(restored.data.version === v0 + 2 &&
     restored.data.document.automation.max_actions_per_hour === before.data.document.automation.max_actions_per_hour,
     `restore gave version ${restored.data.version}`);
+  // Load defaults replaces the draft with the environment's defaults and saves nothing.
+  await page.click('.subnav a[data-view=settings]');
+  await page.waitForSelector(sel + ' input');
+  await page.fill(sel + ' input', '9');
+  const defaults = await api('GET', '/policy/defaults?environment=' + restored.data.document.environment);
+  check(defaults.status === 200, `GET /policy/defaults answered ${defaults.status}`);
+  await page.click('#policy-defaults');
+  await page.waitForFunction(([s, v]) => document.querySelector(s + ' input')?.value === String(v),
+    [sel, defaults.data.document.automation.max_actions_per_hour]);
+  check((await api('GET', '/policy')).data.version === v0 + 2, 'loading the defaults saved a version');
+  if (!(await page.$eval('#policy-revert', (b) => b.disabled))) await page.click('#policy-revert');
 });
 
 test('add an operator detector rule', async () => {

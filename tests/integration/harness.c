@@ -160,11 +160,10 @@ static int spawn(struct it_daemon *d)
             dup2(fd, 2);
             close(fd);
         }
+        dup2(2, 1); /* the start banner (stdout) next to the log */
         int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
+        if (devnull >= 0)
             dup2(devnull, 0);
-            dup2(devnull, 1);
-        }
         char listen[64], data[300];
         snprintf(listen, sizeof listen, "IF_SRE_LISTEN=127.0.0.1:0");
         snprintf(data, sizeof data, "IF_SRE_DATA_DIR=%s", d->data_dir);
@@ -172,6 +171,8 @@ static int spawn(struct it_daemon *d)
         putenv(data);
         putenv("IF_SRE_ADMIN_TOKEN=" IT_ADMIN);
         putenv("IF_SRE_LOG_LEVEL=info");
+        /* Tests start from an empty policy unless they ask for the seeded one. */
+        putenv("IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=false");
         for (const char *const *e = d->env; e && *e; e++)
             putenv((char *)*e);
         const char *argv[32] = {bin(), "serve"};

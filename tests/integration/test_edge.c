@@ -9,7 +9,12 @@
  * - event streams capped per token and in total (429 + Retry-After), and a
  *   closed stream's slot freed without waiting for a heartbeat;
  * - shutdown: new requests on kept-alive connections are refused and the
- *   answer in flight carries Connection: close. */
+ *   answer in flight carries Connection: close;
+ * - a slow commit holds no server thread: with the database write lock held by
+ *   another process, more POSTs than HTTP threads (and an operator's transition
+ *   and evidence, on the offload workers) wait for their commit while /healthz
+ *   and reads are answered; none is acknowledged before the lock is released,
+ *   and then each answers with its committed result. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +27,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "harness.h"
 #include "util/timeutil.h"
@@ -386,6 +393,141 @@ static void shutdown_closes_connections(void **state)
     it_cleanup(&d);
 }
 
+/* The value of an unlabelled metric in /metrics, -1 when absent. */
+static double metric_value(struct it_daemon *d, const char *name)
+{
+    struct it_resp r;
+    double v = -1;
+    if (it_request(d, "GET", "/metrics", NULL, NULL, NULL, &r) == 200 && r.body) {
+        char key[128];
+        snprintf(key, sizeof key, "\n%s ", name);
+        const char *p = strstr(r.body, key);
+        if (p)
+            v = atof(p + strlen(key));
+    }
+    it_resp_free(&r);
+    return v;
+}
+
+#define NPOSTS 4 /* more than the daemon's 2 HTTP threads */
+
+static void slow_commit_holds_no_thread(void **state)
+{
+    (void)state;
+    static char buf[8192];
+    struct it_daemon d;
+    /* the writer waits for the lock instead of failing the writes after 5 s */
+    const char *env[] = {"IF_SRE_STORE_LOCK_TIMEOUT_MS=120000", "IF_SRE_HTTP_THREADS=2", NULL};
+    assert_int_equal(it_start(&d, env, NULL), 0);
+    struct it_resp r;
+    assert_int_equal(it_request(&d, "POST", "/api/v1/findings", IT_ADMIN,
+                                "{\"source\":\"t\",\"class\":\"infrastructure.node_disk_pressure\","
+                                "\"correlation_key\":\"warm-up\",\"severity\":\"info\","
+                                "\"status\":\"firing\",\"summary\":\"warm up\"}",
+                                NULL, &r),
+                     200);
+    it_resp_free(&r);
+
+    /* another process takes the database's write lock: every commit now waits */
+    char db_path[320];
+    snprintf(db_path, sizeof db_path, "%s/srebot.db", d.data_dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 30000); /* the daemon's own writes come and go */
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    int fds[NPOSTS + 2];
+    for (int i = 0; i < NPOSTS; i++) {
+        char body[512], req[1024];
+        int n = snprintf(body, sizeof body,
+                         "{\"id\":\"slow-%d\",\"source\":\"t\","
+                         "\"class\":\"infrastructure.node_disk_pressure\","
+                         "\"correlation_key\":\"slow-key-%d\",\"severity\":\"high\","
+                         "\"status\":\"firing\",\"summary\":\"slow commit %d\"}",
+                         i, i, i);
+        snprintf(req, sizeof req,
+                 "POST /api/v1/findings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " IT_ADMIN
+                 "\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                 n, body);
+        fds[i] = conn_to(d.port);
+        assert_true(fds[i] >= 0);
+        send_all(fds[i], req);
+    }
+    /* an operator's transition and evidence wait on the offload workers */
+    static const char *const op_body[2] = {"{\"to\":\"triaged\",\"reason\":\"looking\"}",
+                                           "{\"type\":\"operator_note\",\"summary\":\"n\","
+                                           "\"data\":{\"note\":\"slow\"}}"};
+    static const char *const op_path[2] = {"/api/v1/incidents/1/transitions",
+                                           "/api/v1/incidents/1/evidence"};
+    for (int i = 0; i < 2; i++) {
+        char req[1024];
+        snprintf(req, sizeof req,
+                 "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " IT_ADMIN
+                 "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                 op_path[i], strlen(op_body[i]), op_body[i]);
+        fds[NPOSTS + i] = conn_to(d.port);
+        assert_true(fds[NPOSTS + i] >= 0);
+        send_all(fds[NPOSTS + i], req);
+    }
+    /* every write is waiting for its commit, with no event-loop thread held:
+     * the server still answers /metrics, which says so */
+    double waiting = -1;
+    for (int i = 0; i < 400 && waiting != NPOSTS + 2; i++) {
+        waiting = metric_value(&d, "srebot_http_deferred");
+        if (waiting != NPOSTS + 2)
+            nanosleep(&(struct timespec){0, 25 * 1000000}, NULL);
+    }
+    assert_true(waiting == NPOSTS + 2);
+    /* liveness and reads are answered meanwhile */
+    assert_int_equal(it_request(&d, "GET", "/healthz", NULL, NULL, NULL, &r), 200);
+    it_resp_free(&r);
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents?q=slow-key", IT_ADMIN, NULL, NULL,
+                                &r),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0); /* not committed */
+    it_resp_free(&r);
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents/counts", IT_ADMIN, NULL, NULL, &r),
+                     200);
+    it_resp_free(&r);
+    /* nothing is acknowledged before it is durable */
+    for (int i = 0; i < NPOSTS + 2; i++) {
+        struct pollfd p = {fds[i], POLLIN, 0};
+        assert_int_equal(poll(&p, 1, 0), 0);
+    }
+
+    /* the lock goes: each POST answers with its committed result */
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    for (int i = 0; i < NPOSTS; i++) {
+        assert_true(read_answer(fds[i], buf, sizeof buf, 30000) > 0);
+        if (status_of(buf) != 200)
+            fail_msg("POST %d: %s", i, buf);
+        char want[64];
+        snprintf(want, sizeof want, "\"finding_id\":\"slow-%d\"", i);
+        assert_non_null(strstr(buf, want));
+        assert_non_null(strstr(buf, "\"outcome\":\"opened\""));
+        close(fds[i]);
+    }
+    for (int i = NPOSTS; i < NPOSTS + 2; i++) {
+        assert_true(read_answer(fds[i], buf, sizeof buf, 30000) > 0);
+        if (status_of(buf) != (i == NPOSTS ? 200 : 201)) /* moved; evidence created */
+            fail_msg("%s: %s", op_path[i - NPOSTS], buf);
+        close(fds[i]);
+    }
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents/1", IT_ADMIN, NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "triaged");
+    assert_int_equal(json_array_size(json_object_get(r.json, "evidence")), 1);
+    it_resp_free(&r);
+    assert_int_equal(it_request(&d, "GET", "/api/v1/incidents?q=slow-key", IT_ADMIN, NULL, NULL,
+                                &r),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), NPOSTS);
+    it_resp_free(&r);
+    assert_true(metric_value(&d, "srebot_http_deferred") == 0);
+    assert_int_equal(it_stop(&d), 0);
+    it_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +535,7 @@ int main(void)
         cmocka_unit_test(slow_and_idle_clients),
         cmocka_unit_test(stream_caps),
         cmocka_unit_test(shutdown_closes_connections),
+        cmocka_unit_test(slow_commit_holds_no_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

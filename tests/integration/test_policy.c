@@ -203,7 +203,9 @@ static void if_match_is_required_and_checked(void **state)
     assert_int_equal(put_policy(&d, doc, "\"banana\"", IT_ADMIN, &r), 412);
     it_resp_free(&r);
 
-    /* two writers, same If-Match, at the same moment: exactly one wins */
+    /* two writers, same If-Match, at the same moment: exactly one wins (a
+     * changed document: the same one again would add no version) */
+    json_object_set_new(doc, "environment", json_string("staging"));
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, 2);
     struct writer a = {&d, doc, 0, &go}, b = {&d, doc, 0, &go};

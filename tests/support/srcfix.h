@@ -70,6 +70,7 @@ struct mini_req {
     const char *method, *url, *authorization, *query;
     const char *body;
     size_t body_len;
+    struct MHD_Connection *conn; /* for other headers (MHD_lookup_connection_value) */
 };
 struct mini_reply {
     int status;
@@ -117,7 +118,7 @@ static inline enum MHD_Result mini_answer(void *cls, struct MHD_Connection *conn
     atomic_fetch_add(&m->requests, 1);
     struct mini_req rq = {method, url,
                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-                          NULL, mc->buf, mc->len};
+                          NULL, mc->buf, mc->len, conn};
     static char query[512];
     query[0] = '\0';
     const char *svc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");

@@ -211,7 +211,7 @@ static inline void build_table(const struct http_route *extra)
         table[n++] = *r;
     for (const struct http_route *r = extra; r && r->method; r++)
         table[n++] = *r;
-    table[n] = (struct http_route){NULL, NULL, 0, NULL, NULL};
+    table[n] = (struct http_route){NULL, NULL, 0, NULL, NULL, 0};
 }
 
 static inline int start_server(void)

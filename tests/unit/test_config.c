@@ -47,7 +47,7 @@ static void defaults(void **state)
     assert_string_equal(c.store_url, "sqlite:./var/srebot.db");
     assert_int_equal(c.environment, ENV_DEMO);
     assert_string_equal(c.admin_token, "");
-    assert_int_equal(c.seed_policy_defaults, 0);
+    assert_int_equal(c.seed_policy_defaults, 1);
     assert_string_equal(c.agent_base_url, "http://127.0.0.1:11434");
     assert_string_equal(c.agent_model, "llama3.2:3b");
 }

@@ -4,6 +4,8 @@
  * console's headers and many concurrent clients. Streams and stopping are in
  * test_http_streams.c. */
 #include "http_fixture.h"
+#include "channels/chat_service.h"
+#include "channels/slack.h"
 #include "ledger/ledger.h"
 #include "ledger/policy_service.h"
 #include "util/log.h"
@@ -30,17 +32,65 @@ static void events_probe(struct http_req *req, struct http_resp *resp, void *ctx
 /* A stream of three events, each after a wait ("nothing yet" twice). */
 
 static const struct http_route test_routes[] = {
-    {"POST", "/api/v1/test/echo/{id}", ROLES_ANY, echo, "echo"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"POST", "/api/v1/test/echo/{id}", ROLES_ANY, echo, "echo", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
 };
 /* The route GET /api/v1/events takes ?access_token=; when the table has no such
  * row yet, a probe stands in for it. */
 static const struct http_route events_probe_route[] = {
-    {"GET", "/api/v1/events", ROLES_VIEWER, events_probe, "events"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/api/v1/events", ROLES_VIEWER, events_probe, "events", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
 };
 
 static int with_ledger(void);
+
+/* Chat callbacks: a Slack channel with a signing secret and a Telegram channel
+ * with a webhook secret, so that the signed rows refuse for the signature, not
+ * for a missing channel (and a correctly signed request gets past the gate). */
+#define SLACK_CHANNEL "ops-slack"
+#define TELEGRAM_CHANNEL "ops-tg"
+#define SIGNING_SECRET "8f742231b10e8888abcd99yyyzzz85a5"
+#define TG_SECRET "tg-webhook-secret_123"
+
+static int with_chat_channels(void)
+{
+    char err[256];
+    int64_t version = 0;
+    setenv("IF_SRE_SECRET_TEST_SLACK_SIGNING", SIGNING_SECRET, 1);
+    setenv("IF_SRE_SECRET_TEST_SLACK_TOKEN", "xoxb-not-used", 1);
+    setenv("IF_SRE_SECRET_TEST_TG_TOKEN", "123:not-used", 1);
+    setenv("IF_SRE_SECRET_TEST_TG_HOOK", TG_SECRET, 1);
+    json_t *doc = policy_service_current_doc(store, &version);
+    json_t *chans = json_object_get(doc, "channels");
+    json_array_append_new(
+        chans, json_loads("{\"id\":\"" SLACK_CHANNEL "\",\"provider\":\"slack\",\"enabled\":true,"
+                          "\"settings\":{\"token\":{\"secret_ref\":{\"env\":"
+                          "\"IF_SRE_SECRET_TEST_SLACK_TOKEN\"}},\"channel\":\"C1\","
+                          "\"signing_secret\":{\"secret_ref\":{\"env\":"
+                          "\"IF_SRE_SECRET_TEST_SLACK_SIGNING\"}},"
+                          "\"api_base_url\":\"http://127.0.0.1:9\"}}",
+                          0, NULL));
+    json_array_append_new(
+        chans, json_loads("{\"id\":\"" TELEGRAM_CHANNEL "\",\"provider\":\"telegram\",\"enabled\":true,"
+                          "\"settings\":{\"bot_token\":{\"secret_ref\":{\"env\":"
+                          "\"IF_SRE_SECRET_TEST_TG_TOKEN\"}},\"chat_id\":\"-100\","
+                          "\"webhook_secret\":{\"secret_ref\":{\"env\":"
+                          "\"IF_SRE_SECRET_TEST_TG_HOOK\"}},"
+                          "\"api_base_url\":\"http://127.0.0.1:9\"}}",
+                          0, NULL));
+    struct problems *p = problems_create();
+    int64_t v2 = 0;
+    enum svc_status st = policy_service_put(store, doc, version, "test", p, &v2, err, sizeof err);
+    if (st != SVC_OK)
+        fprintf(stderr, "policy with chat channels: %s (%s %s)\n", err,
+                p->count ? p->items[0].path : "", p->count ? p->items[0].message : "");
+    problems_destroy(p);
+    json_decref(doc);
+    if (st != SVC_OK)
+        return -1;
+    struct chat_service_config cc = {.ledger = app.ledger};
+    return chat_service_create(&cc, &app.chat);
+}
 
 static int setup(void **state)
 {
@@ -54,7 +104,7 @@ static int setup(void **state)
         has_events |= strcmp(r->method, "GET") == 0 && strcmp(r->pattern, "/api/v1/events") == 0;
     if (!has_events)
         extra[n++] = events_probe_route[0];
-    extra[n] = (struct http_route){NULL, NULL, 0, NULL, NULL};
+    extra[n] = (struct http_route){NULL, NULL, 0, NULL, NULL, 0};
     if (http_fixture_setup(extra) != 0)
         return -1;
     return with_ledger();
@@ -90,12 +140,15 @@ static int with_ledger(void)
     if (st != SVC_OK || id != 1)
         return -1;
     app.cfg = &cfg;
-    return 0;
+    return with_chat_channels();
 }
 
 static int teardown(void **state)
 {
-    return http_fixture_teardown(state); /* the server first, then the ledger, then the store */
+    int rc = http_fixture_teardown(state); /* the server first, then the ledger, then the store */
+    chat_service_destroy(app.chat);
+    app.chat = NULL;
+    return rc;
 }
 
 /* ---- tests ---- */
@@ -164,10 +217,79 @@ static long expected_for(const struct http_route *rt)
     return 200;
 }
 
+/* A ROLES_SIGNED row: every request that does not carry the provider's proof
+ * is 401 — no token, any role's token, a forged signature, a stale timestamp,
+ * a wrong secret token — and a correctly signed one passes the gate (it is
+ * then refused for its body, 400, which proves the gate is what refused). */
+static void check_signed_row(const struct http_route *rt)
+{
+    char path[512], ts[32], stale[32], sig[SLACK_SIGNATURE_LEN + 1], h1[96], h2[96];
+    int slack = strstr(rt->pattern, "/slack/") != NULL;
+    const char *pct = strstr(rt->pattern, "{id}");
+    assert_non_null(pct);
+    snprintf(path, sizeof path, "%.*s%s%s", (int)(pct - rt->pattern), rt->pattern,
+             slack ? SLACK_CHANNEL : TELEGRAM_CHANNEL, pct + 4);
+    const char *body = slack ? "payload=%7B%7D" : "{}";
+    const char *ct = slack ? "application/x-www-form-urlencoded" : "application/json";
+    struct res r = {0};
+    for (int i = -1; i < 4; i++) {
+        request(rt->method, path, i < 0 ? NULL : tokens[i], ct, body, (long)strlen(body), NULL,
+                &r, 0);
+        if (r.status != 401)
+            fail_msg("%s %s unsigned (token %d): %ld, want 401", rt->method, path, i, r.status);
+        res_free(&r);
+    }
+    snprintf(ts, sizeof ts, "%lld", (long long)(time_now_ms() / 1000));
+    snprintf(stale, sizeof stale, "%lld", (long long)(time_now_ms() / 1000 - 301));
+    if (slack) {
+        /* forged: signed with another secret */
+        slack_signature("not-the-secret", ts, body, strlen(body), sig);
+        snprintf(h1, sizeof h1, "X-Slack-Request-Timestamp: %s", ts);
+        snprintf(h2, sizeof h2, "X-Slack-Signature: %s", sig);
+        const char *forged[] = {h1, h2, NULL};
+        request(rt->method, path, tokens[3], ct, body, (long)strlen(body), forged, &r, 0);
+        assert_error(&r, 401, "unauthorized");
+        res_free(&r);
+        /* stale: the right secret, a timestamp past the 5-minute window */
+        slack_signature(SIGNING_SECRET, stale, body, strlen(body), sig);
+        snprintf(h1, sizeof h1, "X-Slack-Request-Timestamp: %s", stale);
+        snprintf(h2, sizeof h2, "X-Slack-Signature: %s", sig);
+        request(rt->method, path, NULL, ct, body, (long)strlen(body), forged, &r, 0);
+        assert_error(&r, 401, "unauthorized");
+        res_free(&r);
+        /* signed right: through the gate, refused for the body */
+        slack_signature(SIGNING_SECRET, ts, body, strlen(body), sig);
+        snprintf(h1, sizeof h1, "X-Slack-Request-Timestamp: %s", ts);
+        snprintf(h2, sizeof h2, "X-Slack-Signature: %s", sig);
+        request(rt->method, path, NULL, ct, body, (long)strlen(body), forged, &r, 0);
+        if (r.status == 401)
+            fail_msg("%s %s correctly signed: 401 (%s)", rt->method, path, r.body);
+        res_free(&r);
+        /* the same signed request again: a replay */
+        request(rt->method, path, NULL, ct, body, (long)strlen(body), forged, &r, 0);
+        assert_error(&r, 401, "unauthorized");
+        res_free(&r);
+    } else {
+        const char *wrong[] = {"X-Telegram-Bot-Api-Secret-Token: tg-webhook-secret_124", NULL};
+        request(rt->method, path, tokens[3], ct, body, (long)strlen(body), wrong, &r, 0);
+        assert_error(&r, 401, "unauthorized");
+        res_free(&r);
+        const char *right[] = {"X-Telegram-Bot-Api-Secret-Token: " TG_SECRET, NULL};
+        request(rt->method, path, NULL, ct, body, (long)strlen(body), right, &r, 0);
+        assert_error(&r, 400, "bad_request");
+        res_free(&r);
+    }
+    /* a channel that does not exist: 401 as well, not 404 */
+    snprintf(path, sizeof path, "%.*snope%s", (int)(pct - rt->pattern), rt->pattern, pct + 4);
+    request(rt->method, path, NULL, ct, body, (long)strlen(body), NULL, &r, 0);
+    assert_error(&r, 401, "unauthorized");
+    res_free(&r);
+}
+
 static void test_auth_matrix(void **state)
 {
     (void)state;
-    size_t api_rows = 0;
+    size_t api_rows = 0, signed_rows = 0;
     for (const struct http_route *rt = api_routes; rt->method; rt++) {
         char path[512];
         concrete_path(rt->pattern, path, sizeof path);
@@ -180,6 +302,11 @@ static void test_auth_matrix(void **state)
         /* the stream routes must not hang the walk: a short timeout, status only */
         long to = 3000;
         long want = expected_for(rt);
+        if (rt->roles == ROLES_SIGNED) {
+            signed_rows++;
+            check_signed_row(rt);
+            continue;
+        }
         if (api) {
             api_rows++;
             request(rt->method, path, NULL, ct, body, has_body ? 2 : 0, NULL, &r, to);
@@ -208,6 +335,7 @@ static void test_auth_matrix(void **state)
         }
     }
     assert_true(api_rows >= 1);
+    assert_true(signed_rows >= 3);
 }
 
 static void test_unauthenticated_api_hides_shape(void **state)

@@ -83,9 +83,9 @@ static int wait_until(int (*cond)(void), int deadline_ms)
 }
 
 static const struct http_route test_routes[] = {
-    {"GET", "/api/v1/test/stream", ROLES_VIEWER, stream_route, "stream"},
-    {"GET", "/api/v1/test/slow", ROLES_VIEWER, slow_route, "slow"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/api/v1/test/stream", ROLES_VIEWER, stream_route, "stream", 0},
+    {"GET", "/api/v1/test/slow", ROLES_VIEWER, slow_route, "slow", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
 };
 
 static int setup(void **state)

@@ -6,7 +6,8 @@
  *   ingest and fold, idempotent finding ids (in one batch, across batches, across
  *   a restart), resolve -> recovering -> resolved -> re-open / new incident,
  *   operator transitions and their refusals, evidence de-duplication, the
- *   timeline, outbox order and resume, and concurrent ingest from several
+ *   timeline, outbox order and resume, the bounded text search and its
+ *   continuation, and concurrent ingest from several
  *   threads into shared incidents with exact counts, while a reader follows the
  *   outbox and must see every event exactly once, in order.
  *
@@ -23,6 +24,7 @@
 #include "ledger/ledger.h"
 #include "ledger/views.h"
 #include "ledger_fixture.h"
+#include "store/ledger_repo.h"
 #include "store_fixture.h"
 
 struct lfx {
@@ -521,6 +523,83 @@ static void concurrent_ingest_counts_exactly(void **state)
     assert_int_equal(fl.seen.last, ledger_outbox_head(x->ledger));
 }
 
+/* ------------------------------------------------ bounded text search */
+
+static int collect_id(const struct incident *inc, void *ud)
+{
+    json_array_append_new(ud, json_integer(inc->id));
+    return 0;
+}
+
+/* One store-level page of a search for "needle" examining at most 5 incidents. */
+static json_t *search_page(struct lfx *x, struct incident_scan *scan, int64_t after_value,
+                           int64_t after_id)
+{
+    struct incident_filter f = {.limit = 50, .q = "needle", .max_scan = 5};
+    if (after_id) {
+        f.has_cursor = 1;
+        f.cursor_value = after_value;
+        f.cursor_id = after_id;
+    }
+    struct store_conn *c;
+    assert_int_equal(store_read_acquire(x->store, &c), STORE_OK);
+    json_t *ids = json_array();
+    assert_int_equal(store_incident_list(c, &f, collect_id, ids, scan), STORE_OK);
+    store_read_release(x->store, c);
+    return ids;
+}
+
+static void bounded_text_search_continues(void **state)
+{
+    struct lfx *x = *state;
+    /* 12 incidents (ids 1..12, one commit, so newest first is 12..1); the keys
+     * of ids 4 and 10 hold the text, in another case */
+    char doc[8192];
+    int off = snprintf(doc, sizeof doc, "[");
+    for (int i = 0; i < 12; i++)
+        off += snprintf(doc + off, sizeof doc - (size_t)off,
+                        "%s{\"id\":\"s%d\",\"source\":\"probe\","
+                        "\"class\":\"infrastructure.node_disk_pressure\","
+                        "\"correlation_key\":\"%s-%d\",\"severity\":\"high\","
+                        "\"status\":\"firing\",\"summary\":\"disk\"}",
+                        i ? "," : "", i, i == 3 || i == 9 ? "NeedLe" : "k", i);
+    snprintf(doc + off, sizeof doc - (size_t)off, "]");
+    json_decref(ingest(x, doc));
+
+    /* examines 12..8: finds 10, stops with the position of 8 */
+    struct incident_scan scan;
+    json_t *ids = search_page(x, &scan, 0, 0);
+    assert_int_equal(json_array_size(ids), 1);
+    assert_int_equal(json_integer_value(json_array_get(ids, 0)), 10);
+    assert_int_equal(scan.examined, 5);
+    assert_true(scan.stopped);
+    assert_int_equal(scan.last_id, 8);
+    json_decref(ids);
+    /* 7..3: finds 4, stops again */
+    ids = search_page(x, &scan, scan.last_value, scan.last_id);
+    assert_int_equal(json_array_size(ids), 1);
+    assert_int_equal(json_integer_value(json_array_get(ids, 0)), 4);
+    assert_true(scan.stopped);
+    assert_int_equal(scan.last_id, 3);
+    json_decref(ids);
+    /* 2..1: the end */
+    ids = search_page(x, &scan, scan.last_value, scan.last_id);
+    assert_int_equal(json_array_size(ids), 0);
+    assert_int_equal(scan.examined, 2);
+    assert_false(scan.stopped);
+    json_decref(ids);
+
+    /* the service's page says how far it searched */
+    struct incident_filter f = {.limit = 50, .q = "needle"};
+    json_t *page = NULL;
+    assert_int_equal(ledger_incident_list(x->ledger, &f, &page), SVC_OK);
+    assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
+    assert_int_equal(json_integer_value(json_object_get(page, "searched")), 12);
+    assert_true(json_is_true(json_object_get(page, "search_complete")));
+    assert_true(json_is_null(json_object_get(page, "next_cursor")));
+    json_decref(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +608,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(transitions_evidence_and_timeline, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_in_commit_order_and_resumable, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_ingest_counts_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(bounded_text_search_continues, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

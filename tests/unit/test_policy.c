@@ -333,6 +333,32 @@ static const struct bad_case bad_cases[] = {
      "/channels/1/settings/bot_token/secret_ref/file", "format"},
     {0, "set", "/channels/-", CHAN("slack", "{\"channel\":\"#ops\"}"), "/channels/1/settings",
      "required"},
+    /* chat users: who a Slack / Telegram user is (docs/policy.md "Chat users") */
+#define TG_SETTINGS "{\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG\"}},\"chat_id\":\"-1\"}"
+#define CHAN_OPS(prov, settings, ops)                                                            \
+    "{\"id\":\"c2\",\"provider\":\"" prov "\",\"enabled\":true,\"settings\":" settings        \
+    ",\"operators\":" ops "}"
+    {0, "set", "/channels/-", CHAN_OPS("telegram", TG_SETTINGS, "[{\"user_id\":\"5\",\"operator\":\"alice\"}]"),
+     "/channels/1/operators/0/role", "required"},
+    {0, "set", "/channels/-", CHAN_OPS("telegram", TG_SETTINGS, "[{\"user_id\":\"5\",\"operator\":\"alice\",\"role\":\"root\"}]"),
+     "/channels/1/operators/0/role", "enum"},
+    {0, "set", "/channels/-", CHAN_OPS("telegram", TG_SETTINGS, "[{\"user_id\":\"5\",\"operator\":\"al ice\",\"role\":\"operator\"}]"),
+     "/channels/1/operators/0/operator", "pattern"},
+    {0, "set", "/channels/-", CHAN_OPS("telegram", TG_SETTINGS,
+                                       "[{\"user_id\":\"5\",\"operator\":\"a\",\"role\":\"operator\"},"
+                                       "{\"user_id\":\"5\",\"operator\":\"b\",\"role\":\"viewer\"}]"),
+     "/channels/1/operators/1/user_id", "duplicate"},
+    {0, "set", "/channels/-", CHAN_OPS("telegram", TG_SETTINGS, "[{\"user_id\":\"5\",\"operator\":\"a\",\"role\":\"operator\",\"x\":1}]"),
+     "/channels/1/operators/0/x", "unknown_field"},
+    {0, "set", "/channels/-", CHAN_OPS("teams", "{\"webhook_url\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_T\"}}}", "[]"),
+     "/channels/1/operators", "forbidden"},
+    {0, "set", "/channels/-", CHAN_OPS("telegram", TG_SETTINGS, "{}"), "/channels/1/operators", "type"},
+    {0, "set", "/channels/-", CHAN("telegram", "{\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG\"}},\"chat_id\":\"-1\",\"updates\":\"push\"}"),
+     "/channels/1/settings/updates", "enum"},
+    {0, "set", "/channels/-", CHAN("telegram", "{\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG\"}},\"chat_id\":\"-1\",\"webhook_secret\":\"abc\"}"),
+     "/channels/1/settings/webhook_secret", "secret_in_clear"},
+    {0, "set", "/channels/-", CHAN("telegram", "{\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG\"}},\"chat_id\":\"-1\",\"poll_timeout_seconds\":51}"),
+     "/channels/1/settings/poll_timeout_seconds", "range"},
     {0, "set", "/channels/0/settings/password", "\"x\"", "/channels/0/settings/password",
      "secret_in_clear"},
     {0, "set", "/channels/0/settings/password", "\"x\"", "/channels/0/settings/password",
@@ -630,7 +656,15 @@ static void valid_full_document(void **state)
     edit_set(doc, "/channels/-",
              "{\"id\":\"ops-slack\",\"provider\":\"slack\",\"enabled\":true,\"settings\":{"
              "\"token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_SLACK_TOKEN\"}},\"channel\":\"#ops\","
-             "\"signing_secret\":{\"secret_ref\":{\"file\":\"/run/secrets/slack\"}}}}");
+             "\"signing_secret\":{\"secret_ref\":{\"file\":\"/run/secrets/slack\"}}},"
+             "\"operators\":[{\"user_id\":\"U123\",\"operator\":\"alice\",\"role\":\"operator\"},"
+             "{\"user_id\":\"U456\",\"operator\":\"vera@example.com\",\"role\":\"viewer\"}]}");
+    edit_set(doc, "/channels/-",
+             "{\"id\":\"ops-tg\",\"provider\":\"telegram\",\"enabled\":true,\"settings\":{"
+             "\"bot_token\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG_TOKEN\"}},\"chat_id\":\"-100123\","
+             "\"webhook_secret\":{\"secret_ref\":{\"env\":\"IF_SRE_SECRET_TG_HOOK\"}},"
+             "\"updates\":\"poll\",\"poll_timeout_seconds\":20},"
+             "\"operators\":[{\"user_id\":\"5551234\",\"operator\":\"alice\",\"role\":\"admin\"}]}");
     edit_set(doc, "/channels/-",
              "{\"id\":\"mail\",\"provider\":\"email\",\"enabled\":false,\"settings\":{"
              "\"smtp_url\":\"smtps://mail.local:465\",\"from\":\"bot@x.io\",\"to\":[\"ops@x.io\"],"

@@ -17,16 +17,16 @@ static void h(struct http_req *req, struct http_resp *resp, void *app)
 }
 
 static const struct http_route table[] = {
-    {"GET", "/api/v1/incidents", ROLES_VIEWER, h, "list"},
-    {"GET", "/api/v1/incidents/{id}", ROLES_VIEWER, h, "one"},
-    {"GET", "/api/v1/incidents/counts", ROLES_VIEWER, h, "counts"},
-    {"POST", "/api/v1/incidents/{id}/transitions", ROLES_OPERATOR, h, "transition"},
-    {"PUT", "/api/v1/policy", ROLES_ADMIN, h, "put policy"},
-    {"GET", "/api/v1/policy", ROLES_VIEWER, h, "get policy"},
-    {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, h, "version"},
-    {"GET", "/", ROLES_PUBLIC, h, "index"},
-    {"GET", "/{file*}", ROLES_PUBLIC, h, "assets"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/api/v1/incidents", ROLES_VIEWER, h, "list", 0},
+    {"GET", "/api/v1/incidents/{id}", ROLES_VIEWER, h, "one", 0},
+    {"GET", "/api/v1/incidents/counts", ROLES_VIEWER, h, "counts", 0},
+    {"POST", "/api/v1/incidents/{id}/transitions", ROLES_OPERATOR, h, "transition", 0},
+    {"PUT", "/api/v1/policy", ROLES_ADMIN, h, "put policy", 0},
+    {"GET", "/api/v1/policy", ROLES_VIEWER, h, "get policy", 0},
+    {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, h, "version", 0},
+    {"GET", "/", ROLES_PUBLIC, h, "index", 0},
+    {"GET", "/{file*}", ROLES_PUBLIC, h, "assets", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
 };
 
 static void test_match_table(void **state)
@@ -89,10 +89,10 @@ static void test_specificity_ignores_order(void **state)
     (void)state;
     /* The parameter row first: the literal still wins. */
     static const struct http_route t[] = {
-        {"GET", "/a/{x}/c", 0, h, "param"},
-        {"GET", "/a/b/{y}", 0, h, "literal-first"},
-        {"GET", "/{rest*}", 0, h, "rest"},
-        {NULL, NULL, 0, NULL, NULL},
+        {"GET", "/a/{x}/c", 0, h, "param", 0},
+        {"GET", "/a/b/{y}", 0, h, "literal-first", 0},
+        {"GET", "/{rest*}", 0, h, "rest", 0},
+        {NULL, NULL, 0, NULL, NULL, 0},
     };
     struct route_match m;
     assert_int_equal(router_find(t, "GET", "/a/b/c", &m, NULL, 0), ROUTER_FOUND);

@@ -35,6 +35,7 @@ function fromLocalInput(v) {
 function createWorkspace(ctx) {
   const { who, navigate, onLive } = ctx;
   let filters = new URLSearchParams();
+  let searchStopped = 0; // incidents a stopped search looked at (0: complete)
   let cursors = [null]; // cursor of each visited page; last = current page
   let nextCursor = null;
   let rows = [];
@@ -207,6 +208,8 @@ function createWorkspace(ctx) {
     const prev = known;
     rows = data.items || [];
     nextCursor = data.next_cursor || null;
+    // a text search looks at a bounded number of incidents per page (docs/api.md)
+    searchStopped = data.search_complete === false ? data.searched : 0;
     known = new Map(rows.map((r) => [r.id, r.updated_at || r.last_seen]));
     renderTable(opts.quiet ? prev : null);
     renderPager();
@@ -223,6 +226,11 @@ function createWorkspace(ctx) {
   }
 
   function renderTable(prev) {
+    if (!rows.length && searchStopped) {
+      mount(tableWrap, emptyState(`No match among the ${searchStopped} incidents searched`,
+        'The search stops after a bounded number of incidents per page; Next → searches further.'));
+      return;
+    }
     if (!rows.length) {
       const filtered = FILTER_KEYS.some((k) => k !== 'sort' && filters.get(k));
       mount(tableWrap, filtered
@@ -265,7 +273,8 @@ function createWorkspace(ctx) {
     const page = cursors.length;
     mount(pager,
       h('button.btn', { type: 'button', disabled: page <= 1, onclick: () => { cursors.pop(); loadList(); } }, '← Previous'),
-      h('span.muted', `Page ${page}` + (rows.length ? ` · ${rows.length} shown` : '')),
+      h('span.muted', `Page ${page}` + (rows.length ? ` · ${rows.length} shown` : '') +
+        (searchStopped ? ` · searched ${searchStopped} incidents, Next searches further` : '')),
       h('button.btn', { type: 'button', disabled: !nextCursor, onclick: () => { cursors.push(nextCursor); loadList(); } }, 'Next →'));
   }
 

@@ -38,21 +38,24 @@ function createPolicyPage(ctx) {
   const saveBtn = h('button.btn.primary#policy-save', { type: 'button', onclick: save }, 'Save new version');
   const validateBtn = h('button.btn#policy-validate', { type: 'button', onclick: validate }, 'Validate');
   const revertBtn = h('button.btn.ghost#policy-revert', { type: 'button', onclick: revert }, 'Discard changes');
+  const defaultsBtn = h('button.btn#policy-defaults', { type: 'button', onclick: loadDefaults,
+    title: 'Replace the draft with the defaults of its environment (nothing is saved until you save)' }, 'Load defaults');
   // What-if replay of the draft over the last day, before saving (policy-simulate.js).
   const sim = simulateControls(() => draft, (list) => showProblems(list,
     `${list.length} problem${list.length === 1 ? '' : 's'} in the draft; nothing was simulated.`));
-  const actions = admin ? h('div.actionbar', saveBtn, validateBtn, sim.button, revertBtn, status)
+  const actions = admin ? h('div.actionbar', saveBtn, validateBtn, sim.button, defaultsBtn, revertBtn, status)
     : h('div.actionbar', h('p.muted', `Read-only: changing the policy needs the admin role (you are ${who.role}).`));
 
   function dirty() {
-    return current && stableStringify(draft) !== stableStringify(current.document);
+    return !current || stableStringify(draft) !== stableStringify(current.document);
   }
 
   function paintDirty() {
     const d = dirty();
     saveBtn.disabled = !d;
-    revertBtn.disabled = !d;
-    status.textContent = d ? 'Unsaved changes' : current ? `Version ${current.version} is current` : '';
+    revertBtn.disabled = !d || !current;
+    status.textContent = !current ? 'No policy saved yet: load the defaults, review, then save.'
+      : d ? 'Unsaved changes' : `Version ${current.version} is current`;
     status.classList.toggle('dirty', !!d);
   }
 
@@ -190,6 +193,29 @@ function createPolicyPage(ctx) {
     paintDirty();
   }
 
+  // The defaults of the draft's environment (GET /policy/defaults): a starting
+  // point that validates; the operator reviews it and saves a version.
+  async function loadDefaults() {
+    const env = (draft && draft.environment) || '';
+    defaultsBtn.disabled = true;
+    try {
+      const r = await api.get('/policy/defaults', env ? { environment: env } : undefined);
+      draft = r.document;
+      numberPaths.clear();
+      collectNumbers(draft, []);
+      showProblems([]);
+      renderForm();
+      editor.value = JSON.stringify(draft, null, 2);
+      parseErr.textContent = '';
+      toast(`Loaded the ${r.environment} defaults into the draft; save to apply them.`, 'ok');
+    } catch (e) {
+      toast(e.message, 'error');
+    } finally {
+      defaultsBtn.disabled = false;
+    }
+    paintDirty();
+  }
+
   function revert() {
     draft = structuredClone(current.document);
     showProblems([]);
@@ -208,7 +234,7 @@ function createPolicyPage(ctx) {
 
   function settingsView() {
     if (!current && !admin)
-      return emptyState('No policy yet', 'No policy version has been saved. An admin can create one here, with the CLI (srebot policy set) or by seeding defaults at first start (IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true).');
+      return emptyState('No policy yet', 'No policy version has been saved. An admin can load the defaults here and save them, or run srebot policy init. (The server saves the defaults of its environment at first start unless IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=false.)');
     if (!draft) draft = current ? structuredClone(current.document) : { environment: 'demo' };
     numberPaths.clear();
     collectNumbers(draft, []);
