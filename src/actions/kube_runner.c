@@ -87,11 +87,17 @@ enum adapter_result kube_runner_begin(void *instance, const struct runner_reques
     problems_destroy(p);
     if (bad)
         return ADAPTER_ERROR;
+    return kube_runner_protected(rq, t->ns, out);
+}
+
+enum adapter_result kube_runner_protected(const struct runner_request *rq, const char *ns,
+                                          struct runner_outcome *out)
+{
     const json_t *prot =
         json_object_get(json_object_get(rq->policy, "allowlists"), "protected_namespaces");
-    if (t->ns[0] && policy_string_listed(prot, t->ns)) {
+    if (ns[0] && policy_string_listed(prot, ns)) {
         snprintf(out->error, sizeof out->error,
-                 "refused: namespace %s is protected (allowlists.protected_namespaces)", t->ns);
+                 "refused: namespace %.63s is protected (allowlists.protected_namespaces)", ns);
         return ADAPTER_ERROR;
     }
     return ADAPTER_OK;

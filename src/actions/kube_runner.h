@@ -37,6 +37,11 @@ enum adapter_result kube_runner_begin(void *instance, const struct runner_reques
                                       enum kube_target_shape shape, struct kube_target *t,
                                       struct runner_outcome *out);
 
+/* ADAPTER_ERROR (out->error set) when ns is in rq->policy's
+ * allowlists.protected_namespaces, else ADAPTER_OK. */
+enum adapter_result kube_runner_protected(const struct runner_request *rq, const char *ns,
+                                          struct runner_outcome *out);
+
 /* One API call within rq's deadline; dry adds dryRun=All. The answer's JSON
  * (2xx) in *answer (may be NULL to drop it). Returns the HTTP status, or -1
  * on a transport error (err set; for a non-2xx answer err holds the Status). */

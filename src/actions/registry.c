@@ -13,6 +13,7 @@ extern const struct runner_ops runner_scale_to_zero;
 extern const struct runner_ops runner_rollout_restart;
 extern const struct runner_ops runner_cordon_node;
 extern const struct runner_ops runner_patch_config;
+extern const struct runner_ops runner_helm_reconcile;
 
 const struct runner_ops *const runner_registry[] = {
     &runner_notify,
@@ -24,6 +25,7 @@ const struct runner_ops *const runner_registry[] = {
     &runner_rollout_restart,
     &runner_cordon_node,
     &runner_patch_config,
+    &runner_helm_reconcile,
     NULL,
 };
 

@@ -8,6 +8,7 @@ resourceVersion), merge and strategic-merge patch, delete, the scale
 subresource, ?dryRun=All, bearer-token auth (401) and RBAC-style 403s. A
 control API under /_fake/ lets a test script the cluster:
 
+  (Requests with the header X-Fake-Test: 1 are a test's own: not recorded, not authorized.)
   POST /_fake/objects      body: an object (apiVersion, kind, metadata) -> upsert (ADDED/MODIFIED)
   POST /_fake/delete       body: {"kind":..,"namespace":..,"name":..} -> DELETED
   POST /_fake/compact      every resourceVersion seen so far becomes too old (410)
@@ -15,6 +16,13 @@ control API under /_fake/ lets a test script the cluster:
   POST /_fake/forbid       body: {"verb":"patch","resource":"deployments","namespace":"x"} -> 403
   GET  /_fake/requests     the requests served (method, path, query, content_type, body)
   GET  /_fake/state        every stored object
+  GET  /_fake/rbac         with --rbac: {"denied": [...], "unused": [...]} (see below)
+
+With --rbac FILE (a JSON list of ClusterRole rules: apiGroups, resources,
+verbs), every API request is checked against the rules as an API server's
+authorizer would (discovery is allowed to everyone): a request they do not
+allow is answered 403 and recorded in "denied"; "unused" lists every
+(group, resource, verb) the rules grant that no request used.
 
 Strategic merge patch is applied as a JSON merge patch, which is what it is
 for the maps it is used on here (annotations, replicas, suspend); list merge
@@ -107,6 +115,9 @@ class Cluster:
         self.generation = 0         # bumped by /_fake/break
         self.forbidden = []
         self.requests = []
+        self.rbac = None            # [(group, resource, verb)] granted, or None: no RBAC
+        self.rbac_used = set()
+        self.rbac_denied = []
 
     def next_rv(self):
         self.rv += 1
@@ -200,11 +211,14 @@ class Handler(BaseHTTPRequestHandler):
         parts = [p for p in u.path.split("/") if p]
         if parts[:1] == ["_fake"]:
             return self.control(method, parts[1:], body)
-        with CLUSTER.lock:
-            CLUSTER.requests.append({"method": method, "path": u.path, "query": q,
-                                     "content_type": self.headers.get("Content-Type", ""),
-                                     "body": body.decode("utf-8", "replace")})
-            del CLUSTER.requests[:-2000]
+        # a test's own reads (X-Fake-Test) are neither recorded nor authorized
+        test = self.headers.get("X-Fake-Test") == "1"
+        if not test:
+            with CLUSTER.lock:
+                CLUSTER.requests.append({"method": method, "path": u.path, "query": q,
+                                         "content_type": self.headers.get("Content-Type", ""),
+                                         "body": body.decode("utf-8", "replace")})
+                del CLUSTER.requests[:-2000]
         if TOKEN is not None and self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.fail(401, "Unauthorized", "Unauthorized")
         if u.path == "/version":
@@ -236,6 +250,16 @@ class Handler(BaseHTTPRequestHandler):
         sub = rest[2] if len(rest) > 2 else None
         verb = {"GET": "get" if name else ("watch" if q.get("watch") in ("1", "true") else "list"),
                 "PATCH": "patch", "DELETE": "delete", "PUT": "update", "POST": "create"}[method]
+        if CLUSTER.rbac is not None and not test:
+            want = (group, res + ("/" + sub if sub else ""), verb)
+            with CLUSTER.lock:
+                if want in CLUSTER.rbac:
+                    CLUSTER.rbac_used.add(want)
+                else:
+                    CLUSTER.rbac_denied.append(list(want))
+                    return self.fail(403, "Forbidden", '%s "%s" is forbidden: the ClusterRole does '
+                                     'not allow %s on %s in API group "%s"' % (
+                                         want[1], name or "", verb, want[1], group))
         for f in CLUSTER.forbidden:
             if f.get("verb") == verb and f.get("resource") == (res + ("/" + sub if sub else "")) \
                     and f.get("namespace", ns) == ns:
@@ -430,6 +454,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {})
             if what == "requests":
                 return self.send_json(200, {"items": CLUSTER.requests})
+            if what == "rbac":
+                unused = sorted(set(CLUSTER.rbac or []) - CLUSTER.rbac_used)
+                return self.send_json(200, {"denied": CLUSTER.rbac_denied,
+                                            "unused": [list(u) for u in unused]})
             if what == "state":
                 return self.send_json(200, {"items": [o for o in CLUSTER.objects.values()]})
         return self.fail(404, "NotFound", "no such control call")
@@ -459,7 +487,12 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--token")
     ap.add_argument("--bookmark-seconds", type=float, default=1.0)
+    ap.add_argument("--rbac", help="JSON list of ClusterRole rules to enforce")
     a = ap.parse_args()
+    if a.rbac:
+        with open(a.rbac) as f:
+            CLUSTER.rbac = [(g, r, v) for rule in json.load(f) for g in rule["apiGroups"]
+                            for r in rule["resources"] for v in rule["verbs"]]
     TOKEN = a.token
     BOOKMARK_SECONDS = a.bookmark_seconds
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

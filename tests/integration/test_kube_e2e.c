@@ -171,7 +171,12 @@ static void kubernetes_done_means(void **state)
 {
     (void)state;
     struct kube_fake f;
-    assert_int_equal(kube_fake_start(&f, NULL, NULL), 0);
+    /* the daemon works under the chart's ClusterRole (least privilege) */
+    char rules[512];
+    const char *src = getenv("SREBOT_SOURCE_DIR");
+    snprintf(rules, sizeof rules, "%s/deploy/helm/srebot/files/rbac-rules.json", src ? src : ".");
+    const char *opts[] = {"--rbac", rules, NULL};
+    assert_int_equal(kube_fake_start(&f, opts, NULL), 0);
     char kenv[400];
     snprintf(kenv, sizeof kenv, "IF_SRE_KUBECONFIG=%s", f.kubeconfig);
     const char *env[] = {kenv, "IF_SRE_BOOTSTRAP_SEED_POLICY_DEFAULTS=true", NULL};
@@ -294,6 +299,10 @@ static void kubernetes_done_means(void **state)
                       "{\"type\":\"DiskPressure\",\"status\":\"False\"}]}}");
     char st[32];
     EXPECT_WAIT(30, strcmp(incident_state_of(&d, disk, st, sizeof st), "resolved") == 0);
+
+    json_t *rb = kube_fake_call(&f, "GET", "/_fake/rbac", NULL, NULL);
+    assert_int_equal(json_array_size(json_object_get(rb, "denied")), 0);
+    json_decref(rb);
 
     assert_int_equal(it_stop(&d), 0);
     it_cleanup(&d);

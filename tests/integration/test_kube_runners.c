@@ -1,16 +1,25 @@
 /* The Kubernetes runners called directly against the fake API server: what
  * each changes (and records), that a preflight changes nothing, that running
  * twice is one effect, that a protected namespace is refused by the runner
- * itself (no request reaches the API), and how refusals map to outcomes. */
+ * itself (no request reaches the API), and how refusals map to outcomes.
+ *
+ * The fake enforces the chart's ClusterRole (deploy/helm/srebot/files/
+ * rbac-rules.json, the one list the chart renders): every call the runners
+ * and the kubernetes source make must be allowed by it, and at the end every
+ * verb it grants must have been used, so the role is exactly what the code
+ * needs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "actions/runner.h"
+#include "sources/source.h"
 #include "kube/client.h"
 #include "util/timeutil.h"
 
@@ -27,7 +36,11 @@ static struct fixture fx;
 static int setup(void **state)
 {
     (void)state;
-    if (kube_fake_start(&fx.f, NULL, NULL) != 0)
+    const char *src = getenv("SREBOT_SOURCE_DIR");
+    static char rules[512];
+    snprintf(rules, sizeof rules, "%s/deploy/helm/srebot/files/rbac-rules.json", src ? src : ".");
+    const char *opts[] = {"--rbac", rules, NULL};
+    if (kube_fake_start(&fx.f, opts, NULL) != 0)
         return -1;
     struct kube_config cfg;
     char err[400];
@@ -43,6 +56,12 @@ static int setup(void **state)
                          "\"payments\"},\"spec\":{\"replicas\":2,\"template\":{\"metadata\":{}}}}");
     kube_fake_put(&fx.f, "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"app\",\"namespace\":"
                          "\"shop\"},\"data\":{\"LOG_LEVEL\":\"info\",\"MODE\":\"a\"}}");
+    kube_fake_put(&fx.f, "{\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"db\",\"namespace\":"
+                         "\"shop\"},\"spec\":{\"replicas\":2,\"template\":{\"metadata\":{}}}}");
+    kube_fake_put(&fx.f, "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"done\",\"namespace\":"
+                         "\"shop\"},\"status\":{\"phase\":\"Succeeded\"}}");
+    kube_fake_put(&fx.f, "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"live\",\"namespace\":"
+                         "\"shop\"},\"status\":{\"phase\":\"Running\"}}");
     kube_fake_put(&fx.f, "{\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\"},\"spec\":{}}");
     kube_fake_put(&fx.f, "{\"kind\":\"CronJob\",\"metadata\":{\"name\":\"report\",\"namespace\":"
                          "\"shop\"},\"spec\":{\"suspend\":false}}");
@@ -198,6 +217,78 @@ static void cordon_restart_suspend(void **state)
     assert_int_equal(run("suspend_cronjob", "Shop/report", NULL, 0, "j2", &out), ADAPTER_ERROR);
 }
 
+static void statefulsets_and_completed_pods(void **state)
+{
+    (void)state;
+    struct runner_outcome out;
+    assert_int_equal(run("rollout_restart", "shop/StatefulSet/db", NULL, 0, "r9", &out),
+                     ADAPTER_OK);
+    json_decref(out.detail);
+    assert_int_equal(run("scale_to_zero", "shop/StatefulSet/db", NULL, 0, "s9", &out), ADAPTER_OK);
+    assert_int_equal(json_integer_value(json_object_get(out.detail, "previous_replicas")), 2);
+    json_decref(out.detail);
+    assert_int_equal(run("delete_completed_pods", "shop", NULL, 0, "d9", &out), ADAPTER_OK);
+    assert_non_null(strstr(out.changed, "deleted 1 completed pod(s) in namespace shop: done"));
+    json_decref(out.detail);
+    json_t *live = kube_fake_get(&fx.f, "/api/v1/namespaces/shop/pods/live");
+    assert_non_null(live); /* a Running pod is never deleted */
+    json_decref(live);
+}
+
+/* How many watch requests the fake has seen for a list path. */
+static int watches_of(const char *path)
+{
+    json_t *r = kube_fake_call(&fx.f, "GET", "/_fake/requests", NULL, NULL);
+    int n = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r, "items"), i, it) {
+        const char *p = json_string_value(json_object_get(it, "path"));
+        const char *w = json_string_value(json_object_get(json_object_get(it, "query"), "watch"));
+        n += p && w && strcmp(p, path) == 0;
+    }
+    json_decref(r);
+    return n;
+}
+
+static void the_chart_role_is_exactly_what_the_code_uses(void **state)
+{
+    (void)state;
+    /* the kubernetes source: its list + watch of every resource it reads */
+    const struct source_ops *ops = source_find("kubernetes");
+    assert_non_null(ops);
+    struct source_deps deps = {.kube = fx.kc};
+    void *inst = NULL;
+    char err[300] = "";
+    json_t *cfg = json_pack("{s:s}", "id", "kubernetes");
+    assert_int_equal(ops->init(cfg, &deps, &inst, err, sizeof err), 0);
+    json_decref(cfg);
+    static const char *const paths[] = {"/api/v1/nodes", "/api/v1/pods", "/api/v1/events",
+                                        "/apis/apps/v1/deployments", "/apis/apps/v1/statefulsets",
+                                        "/apis/batch/v1/cronjobs", "/apis/batch/v1/jobs"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        int seen = 0;
+        for (int t = 0; t < 200 && !seen; t++) {
+            seen = watches_of(paths[i]) > 0;
+            if (!seen) {
+                struct timespec ts = {0, 50 * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (!seen)
+            fail_msg("no watch of %s", paths[i]);
+    }
+    ops->destroy(inst);
+
+    json_t *rb = kube_fake_call(&fx.f, "GET", "/_fake/rbac", NULL, NULL);
+    char *text = json_dumps(rb, JSON_COMPACT);
+    if (json_array_size(json_object_get(rb, "denied")) ||
+        json_array_size(json_object_get(rb, "unused")))
+        fail_msg("the chart's ClusterRole and the code's calls differ: %s", text);
+    free(text);
+    json_decref(rb);
+}
+
 static void refusals_map_to_outcomes(void **state)
 {
     (void)state;
@@ -218,6 +309,8 @@ int main(void)
         cmocka_unit_test(scale_to_zero_remembers_replicas),
         cmocka_unit_test(patch_config_remembers_previous),
         cmocka_unit_test(cordon_restart_suspend),
+        cmocka_unit_test(statefulsets_and_completed_pods),
+        cmocka_unit_test(the_chart_role_is_exactly_what_the_code_uses),
         cmocka_unit_test(refusals_map_to_outcomes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

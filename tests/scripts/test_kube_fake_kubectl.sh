@@ -86,4 +86,14 @@ curl -fsS -XPOST "$U/_fake/compact" >/dev/null
 code=$(curl -s -o "$work/gone.json" -w '%{http_code}' "$U/api/v1/namespaces/shop/pods?watch=1&resourceVersion=101")
 [ "$code" = 410 ] || fail "an old resourceVersion answered $code"
 grep -q '"reason": "Expired"' "$work/gone.json" || fail "410 without an Expired Status"
+# the plain manifests carry the chart's ClusterRole rules verbatim
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+"$py" - "$root" <<'PY' || fail "deploy/kubernetes/srebot.yaml's ClusterRole rules differ from the chart's"
+import json, sys
+root = sys.argv[1]
+chart = json.load(open(root + "/deploy/helm/srebot/files/rbac-rules.json"))
+text = open(root + "/deploy/kubernetes/srebot.yaml").read()
+block = text.split("kind: ClusterRole\n", 1)[1].split("rules:\n", 1)[1].split("---", 1)[0]
+sys.exit(0 if json.loads(block) == chart else 1)
+PY
 echo "kubectl against the fake API: ok"
