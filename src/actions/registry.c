@@ -14,6 +14,7 @@ extern const struct runner_ops runner_rollout_restart;
 extern const struct runner_ops runner_cordon_node;
 extern const struct runner_ops runner_patch_config;
 extern const struct runner_ops runner_helm_reconcile;
+extern const struct runner_ops runner_oci_reboot_node;
 
 const struct runner_ops *const runner_registry[] = {
     &runner_notify,
@@ -26,6 +27,7 @@ const struct runner_ops *const runner_registry[] = {
     &runner_cordon_node,
     &runner_patch_config,
     &runner_helm_reconcile,
+    &runner_oci_reboot_node,
     NULL,
 };
 
