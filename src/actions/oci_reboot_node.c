@@ -16,101 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 #include "actions/kube_runner.h"
-#include "net/oci_sign.h"
-#include "util/timeutil.h"
-
-struct oci_cfg {
-    char key_id[600];
-    char key_file[512];
-    char base[300];  /* https://iaas.<region>.oraclecloud.com */
-    char host[256];  /* its host[:port] */
-};
-
-static int oci_config(struct oci_cfg *c, char *err, size_t errlen)
-{
-    const char *t = getenv("IF_SRE_OCI_TENANCY"), *u = getenv("IF_SRE_OCI_USER");
-    const char *fp = getenv("IF_SRE_OCI_FINGERPRINT"), *kf = getenv("IF_SRE_OCI_KEY_FILE");
-    const char *region = getenv("IF_SRE_OCI_REGION"), *url = getenv("IF_SRE_OCI_IAAS_URL");
-    if (!t || !u || !fp || !kf || !*t || !*u || !*fp || !*kf || (!url && !region)) {
-        snprintf(err, errlen, "OCI is not configured: set IF_SRE_OCI_TENANCY, IF_SRE_OCI_USER, "
-                              "IF_SRE_OCI_FINGERPRINT, IF_SRE_OCI_KEY_FILE and IF_SRE_OCI_REGION");
-        return -1;
-    }
-    snprintf(c->key_id, sizeof c->key_id, "%.200s/%.200s/%.120s", t, u, fp);
-    snprintf(c->key_file, sizeof c->key_file, "%s", kf);
-    if (url && *url)
-        snprintf(c->base, sizeof c->base, "%.290s", url);
-    else
-        snprintf(c->base, sizeof c->base, "https://iaas.%.60s.oraclecloud.com", region);
-    size_t n = strlen(c->base);
-    while (n && c->base[n - 1] == '/')
-        c->base[--n] = '\0';
-    const char *h = strstr(c->base, "://");
-    snprintf(c->host, sizeof c->host, "%.255s", h ? h + 3 : c->base);
-    c->host[strcspn(c->host, "/")] = '\0';
-    return 0;
-}
-
-static EVP_PKEY *load_key(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "IF_SRE_OCI_KEY_FILE: cannot read %.300s", path);
-        return NULL;
-    }
-    char pem[16384];
-    size_t n = fread(pem, 1, sizeof pem - 1, f);
-    fclose(f);
-    pem[n] = '\0';
-    char kerr[120];
-    EVP_PKEY *k = oci_key_from_pem(pem, kerr, sizeof kerr);
-    OPENSSL_cleanse(pem, sizeof pem);
-    if (!k)
-        snprintf(err, errlen, "IF_SRE_OCI_KEY_FILE: %s", kerr);
-    return k;
-}
-
-/* One signed call; 0 with resp filled, or -1 with err. */
-static int oci_call(const struct oci_cfg *c, EVP_PKEY *key, const char *method, const char *target,
-                    const char *retry_token, const struct runner_request *rq,
-                    struct net_response *resp, char *err, size_t errlen)
-{
-    char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    struct oci_request orq = {.method = method, .target = target, .host = c->host, .date = date,
-                              .body = "", .body_len = 0, .content_type = "application/json"};
-    struct oci_signature *sig = calloc(1, sizeof *sig);
-    if (!sig || oci_sign(&orq, key, c->key_id, sig, err, errlen) != 0) {
-        free(sig);
-        return -1;
-    }
-    struct net_header h[6];
-    size_t nh = 0;
-    h[nh++] = (struct net_header){"Date", date};
-    h[nh++] = (struct net_header){"Authorization", sig->authorization};
-    if (oci_method_has_body(method)) {
-        h[nh++] = (struct net_header){"x-content-sha256", sig->content_sha256};
-    }
-    if (retry_token)
-        h[nh++] = (struct net_header){"opc-retry-token", retry_token};
-    char url[900];
-    snprintf(url, sizeof url, "%s%s", c->base, target);
-    uint64_t left = rq->deadline_ns > time_mono_ns() ? rq->deadline_ns - time_mono_ns() : 0;
-    struct net_request r = {.method = method, .url = url, .headers = h, .nheaders = nh,
-                            .body = oci_method_has_body(method) ? "" : NULL, .body_len = 0,
-                            .content_type = "application/json",
-                            .timeout_ms = left / 1000000ULL > 15000 ? 15000
-                                                                    : (int)(left / 1000000ULL) + 1};
-    int rc = net_request(NULL, &r, resp, err, errlen);
-    free(sig);
-    return rc;
-}
+#include "actions/oci_api.h"
 
 static int oci_validate(void *instance, const char *target, const json_t *params,
                         struct problems *p)
@@ -129,7 +36,7 @@ static enum adapter_result run(void *instance, const struct runner_request *rq,
         return r;
     struct oci_cfg c;
     char err[400];
-    if (oci_config(&c, err, sizeof err) != 0) {
+    if (oci_config("IF_SRE_OCI_IAAS_URL", "iaas", &c, err, sizeof err) != 0) {
         snprintf(out->error, sizeof out->error, "%.250s", err);
         return ADAPTER_ERROR;
     }
@@ -140,20 +47,15 @@ static enum adapter_result run(void *instance, const struct runner_request *rq,
     long st = kube_runner_call(instance, rq, "GET", path, NULL, NULL, 0, &node, err, sizeof err);
     if (st != 200)
         return kube_runner_fail(st, "reading the node", err, out);
-    const char *pid = json_string_value(json_object_get(json_object_get(node, "spec"), "providerID"));
     char ocid[256] = "";
-    if (pid && strncmp(pid, "oci://", 6) == 0)
-        pid += 6;
-    if (pid && strncmp(pid, "ocid1.instance.", 15) == 0 && strlen(pid) < sizeof ocid &&
-        strspn(pid, "abcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(pid))
-        snprintf(ocid, sizeof ocid, "%s", pid);
+    int have = oci_instance_of(node, ocid, sizeof ocid);
     json_decref(node);
-    if (!ocid[0]) {
+    if (have != 0) {
         snprintf(out->error, sizeof out->error,
                  "node %.100s has no OCI instance in spec.providerID", t.name);
         return ADAPTER_ERROR;
     }
-    EVP_PKEY *key = load_key(c.key_file, err, sizeof err);
+    EVP_PKEY *key = oci_load_key(c.key_file, err, sizeof err);
     if (!key) {
         snprintf(out->error, sizeof out->error, "%.250s", err);
         return ADAPTER_ERROR;

@@ -15,6 +15,7 @@ extern const struct runner_ops runner_cordon_node;
 extern const struct runner_ops runner_patch_config;
 extern const struct runner_ops runner_helm_reconcile;
 extern const struct runner_ops runner_oci_reboot_node;
+extern const struct runner_ops runner_oci_replace_node;
 
 const struct runner_ops *const runner_registry[] = {
     &runner_notify,
@@ -28,6 +29,7 @@ const struct runner_ops *const runner_registry[] = {
     &runner_patch_config,
     &runner_helm_reconcile,
     &runner_oci_reboot_node,
+    &runner_oci_replace_node,
     NULL,
 };
 

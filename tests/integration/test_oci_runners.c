@@ -1,4 +1,4 @@
-/* oci_reboot_node against a local OCI endpoint that verifies the request
+/* oci_reboot_node and oci_replace_node against a local OCI endpoint that verifies the request
  * signature the way OCI documents it (reference/protocols.md 9.1): it rebuilds
  * the signing string from the headers named in the Authorization header,
  * checks the keyId and the RSA-SHA256 signature with the API user's public
@@ -26,12 +26,13 @@
 
 #define KEY_ID "ocid1.tenancy.oc1..t/ocid1.user.oc1..u/aa:bb:cc"
 #define INSTANCE "ocid1.instance.oc1.phx.abc123"
+#define POOL "ocid1.nodepool.oc1.phx.pool1"
 
 struct oci_fake {
     struct MHD_Daemon *d;
     EVP_PKEY *pub;
     pthread_mutex_t mu;
-    int resets, gets, refused;
+    int resets, gets, refused, replaced;
     char retry_token[128];
     char last_error[256];
 };
@@ -58,6 +59,16 @@ static int auth_param(const char *auth, const char *name, char *out, size_t outl
     memcpy(out, p, (size_t)(e - p));
     out[e - p] = '\0';
     return 0;
+}
+
+/* Rebuilds the query as sent (the arguments here need no escaping). */
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    char *q = cls;
+    size_t n = strlen(q);
+    snprintf(q + n, 300 - n, "%s%s=%s", n ? "&" : "", key, value ? value : "");
+    return MHD_YES;
 }
 
 /* The check OCI makes; NULL when the signature is good, else why not. */
@@ -92,9 +103,10 @@ static const char *verify(struct MHD_Connection *c, const char *method, const ch
             for (; method[i] && i < sizeof m - 1; i++)
                 m[i] = (char)(method[i] | 0x20);
             m[i] = '\0';
-            const char *action = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "action");
+            char query[300] = "";
+            MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, query);
             snprintf(line, sizeof line, "(request-target): %s %s%s%s", m, url,
-                     action ? "?action=" : "", action ? action : "");
+                     query[0] ? "?" : "", query);
         } else {
             snprintf(line, sizeof line, "%s: %s", h, hdr(c, h));
         }
@@ -139,6 +151,24 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         snprintf(oci.last_error, sizeof oci.last_error, "%s", why);
         code = 401;
         snprintf(body, sizeof body, "{\"code\":\"NotAuthenticated\",\"message\":\"%s\"}", why);
+    } else if (strcmp(url, "/20180222/nodePools/" POOL) == 0 && strcmp(method, "GET") == 0) {
+        oci.gets++;
+        snprintf(body, sizeof body, "{\"id\":\"%s\",\"name\":\"pool1\"}", POOL);
+    } else if (strcmp(url, "/20180222/nodePools/" POOL "/node/" INSTANCE) == 0 &&
+               strcmp(method, "DELETE") == 0) {
+        const char *dec = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "isDecrementSize");
+        if (oci.replaced) {
+            code = 409;
+            snprintf(body, sizeof body, "{\"code\":\"IncorrectState\",\"message\":\"node "
+                                        "is being deleted\"}");
+        } else if (!dec || strcmp(dec, "false") != 0) {
+            code = 400;
+            snprintf(body, sizeof body, "{\"code\":\"InvalidParameter\",\"message\":\"x\"}");
+        } else {
+            oci.replaced++;
+            code = 202;
+            snprintf(body, sizeof body, "{}");
+        }
     } else if (strcmp(url, "/20160918/instances/" INSTANCE) != 0) {
         code = 404;
         snprintf(body, sizeof body, "{\"code\":\"NotAuthorizedOrNotFound\",\"message\":\"no\"}");
@@ -190,6 +220,7 @@ static int setup(void **state)
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
     setenv("IF_SRE_OCI_IAAS_URL", url, 1);
+    setenv("IF_SRE_OCI_CONTAINERENGINE_URL", url, 1);
     setenv("IF_SRE_OCI_TENANCY", "ocid1.tenancy.oc1..t", 1);
     setenv("IF_SRE_OCI_USER", "ocid1.user.oc1..u", 1);
     setenv("IF_SRE_OCI_FINGERPRINT", "aa:bb:cc", 1);
@@ -197,8 +228,9 @@ static int setup(void **state)
     setenv("IF_SRE_OCI_REGION", "us-phoenix-1", 1);
     if (kube_fake_start(&kf, NULL, NULL) != 0)
         return -1;
-    kube_fake_put(&kf, "{\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\"},\"spec\":{\"providerID\":"
-                       "\"oci://" INSTANCE "\"}}");
+    kube_fake_put(&kf, "{\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\",\"labels\":{"
+                       "\"oci.oraclecloud.com/node-pool-id\":\"" POOL "\"}},\"spec\":{"
+                       "\"providerID\":\"oci://" INSTANCE "\"}}");
     kube_fake_put(&kf, "{\"kind\":\"Node\",\"metadata\":{\"name\":\"bare\"},\"spec\":{}}");
     struct kube_config cfg;
     char err[300];
@@ -220,16 +252,16 @@ static int teardown(void **state)
     return 0;
 }
 
-static enum adapter_result run(const char *target, int dry, const char *key,
-                               struct runner_outcome *out)
+static enum adapter_result run_action(const char *action, const char *target, int dry,
+                                      const char *key, struct runner_outcome *out)
 {
-    const struct runner_ops *ops = runner_find("oci_reboot_node");
+    const struct runner_ops *ops = runner_find(action);
     assert_non_null(ops);
     struct runner_deps deps = {.kube = kc};
     void *inst = NULL;
     char err[100];
     assert_int_equal(ops->init(NULL, &deps, &inst, err, sizeof err), 0);
-    struct runner_request rq = {.attempt_id = 1, .action = "oci_reboot_node", .target = target,
+    struct runner_request rq = {.attempt_id = 1, .action = action, .target = target,
                                 .idempotency_key = key, .dry_run = dry,
                                 .deadline_ns = time_mono_ns() + 10000000000ULL};
     memset(out, 0, sizeof *out);
@@ -238,6 +270,32 @@ static enum adapter_result run(const char *target, int dry, const char *key,
     out->detail = NULL;
     ops->destroy(inst);
     return r;
+}
+
+static enum adapter_result run(const char *target, int dry, const char *key,
+                               struct runner_outcome *out)
+{
+    return run_action("oci_reboot_node", target, dry, key, out);
+}
+
+static void node_replacement(void **state)
+{
+    (void)state;
+    struct runner_outcome out;
+    int gets = oci.gets, refused = oci.refused;
+    assert_int_equal(run_action("oci_replace_node", "n1", 1, "r-1", &out), ADAPTER_OK);
+    assert_non_null(strstr(out.changed, "would replace node n1"));
+    assert_int_equal(oci.gets, gets + 1);
+    assert_int_equal(oci.replaced, 0);
+    assert_int_equal(run_action("oci_replace_node", "n1", 0, "r-1", &out), ADAPTER_OK);
+    assert_int_equal(oci.refused, refused); /* the signature with a query verifies */
+    assert_int_equal(oci.replaced, 1);
+    assert_non_null(strstr(out.changed, "replacement started for node n1"));
+    /* again: OKE refuses (already being replaced), never a second replacement */
+    assert_int_equal(run_action("oci_replace_node", "n1", 0, "r-1", &out), ADAPTER_ERROR);
+    assert_non_null(strstr(out.error, "409 IncorrectState"));
+    assert_int_equal(oci.replaced, 1);
+    assert_int_equal(run_action("oci_replace_node", "bare", 0, "r-2", &out), ADAPTER_ERROR);
 }
 
 static void signed_soft_reset(void **state)
@@ -298,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(signed_soft_reset),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(node_replacement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
