@@ -1,6 +1,7 @@
 /* The composition root: parse the configuration, build the services, start the
  * workers in order, wait for a signal, stop them in reverse order. No business
  * rule lives here. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/sdnotify.h"
 #include "util/timeutil.h"
 
 struct daemon {
@@ -38,6 +40,7 @@ struct daemon {
     struct channel_worker *channels;
     struct http_server *ops; /* --ops-listen, or NULL */
     struct telegram_poller *telegram_poll;
+    struct sdnotify notify; /* systemd Type=notify; off outside systemd */
 };
 
 /* A test build (tests/CMakeLists.txt: srebot_it) links a table of runners
@@ -401,6 +404,24 @@ static void print_banner(const struct daemon *d, int had_admin_token)
     fflush(stdout);
 }
 
+/* The systemd watchdog pings only while the store still commits writes: a
+ * hung writer stops the pings and systemd restarts the service. */
+static int daemon_healthy(void *ctx)
+{
+    const struct daemon *d = ctx;
+    return d->app.ledger && ledger_ready(d->app.ledger) == SVC_OK;
+}
+
+static void notify_ready(struct daemon *d)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "READY=1\nSTATUS=serving on port %u\nMAINPID=%ld",
+             http_server_port(d->http), (long)getpid());
+    if (sdnotify_send(&d->notify, msg) != 0 ||
+        sdnotify_watchdog_start(&d->notify, daemon_healthy, d) != 0)
+        log_warn("main", "systemd notification failed: %s", strerror(errno));
+}
+
 static void serve_help(FILE *out)
 {
     fprintf(out, "usage: srebot serve [SETTINGS]\n\n"
@@ -428,6 +449,8 @@ int serve_main(int argc, char **argv)
         memset(d.cfg.admin_token, 0, sizeof d.cfg.admin_token);
     }
     scrub_env("IF_SRE_ADMIN_TOKEN");
+    if (sdnotify_from_env(&d.notify) != 0)
+        log_warn("main", "NOTIFY_SOCKET is unusable; systemd will not hear that srebot is ready");
 
     /* Block the stop signals in every thread; only this one waits for them. */
     sigset_t stop_signals;
@@ -450,14 +473,17 @@ int serve_main(int argc, char **argv)
         log_info("main", "srebot %s ready in %.1f ms (environment %s)", SREBOT_VERSION,
                  (double)(time_mono_ns() - t0) / 1e6, environment_name(d.cfg.environment));
         print_banner(&d, d.app.has_admin_token);
+        notify_ready(&d);
         int sig = 0;
         sigwait(&stop_signals, &sig);
         log_info("main", "signal %d: draining and stopping (send again to exit at once)", sig);
+        sdnotify_send(&d.notify, "STOPPING=1\nSTATUS=draining");
         /* A second signal takes the default action: immediate exit. */
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
     }
+    sdnotify_close(&d.notify); /* its watchdog reads the ledger: stopped before it */
     while (started > 0) {
         started--;
         if (steps[started].stop)

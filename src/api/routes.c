@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/actions_api.h"
+#include "api/channels_api.h"
 #include "api/chat_api.h"
 #include "api/ledger_api.h"
 #include "api/meta.h"
@@ -75,6 +76,12 @@ const struct http_route api_routes[] = {
      "An incident's decisions (denials included), oldest first"},
     {"GET", "/api/v1/notifications", ROLES_VIEWER, api_notifications_list,
      "The in-app notification inbox, newest first"},
+
+    /* operator channels (docs/channels.md) */
+    {"GET", "/api/v1/channels", ROLES_VIEWER, api_channels_list,
+     "The policy's channels: provider, enabled, health, last delivery, failures"},
+    {"POST", "/api/v1/channels/{id}/test", ROLES_OPERATOR, api_channel_test,
+     "Send a test message through one channel (202; the channel worker delivers it)"},
 
     /* chat provider callbacks (docs/channels.md): signed by the provider */
     {"POST", "/api/v1/channels/{id}/slack/interactions", ROLES_SIGNED, api_slack_interactions,

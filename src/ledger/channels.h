@@ -10,10 +10,12 @@
 #ifndef SREBOT_LEDGER_CHANNELS_H
 #define SREBOT_LEDGER_CHANNELS_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "ledger/status.h"
 #include "store/channel_repo.h"
+#include "store/store.h"
 
 struct ledger;
 
@@ -45,5 +47,16 @@ enum svc_status channels_record(struct ledger *l, const struct delivery_step *s,
  * (audited as channel.test by actor). *id gets the notification id. */
 enum svc_status channels_test_post(struct ledger *l, const char *channel, const char *actor,
                                    int64_t now_ms, int64_t *id);
+
+/* ---- reads ---- */
+
+/* {"items":[{"id","provider","description","enabled","in_build","two_way",
+ *  "rate_per_minute","health","sent","failed","pending","last_delivery_at",
+ *  "last_attempt_at","last_error"}]}: the policy's channels (and the implicit
+ * in-app one) with their delivery records. health: ok | failing | idle |
+ * disabled | unavailable. */
+enum svc_status channels_view(struct store *s, const json_t *policy, json_t **out);
+/* 1 when the policy has a channel `id` (in-app always). */
+int channels_policy_has(const json_t *policy, const char *id);
 
 #endif

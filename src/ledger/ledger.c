@@ -73,6 +73,7 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
                      outbox_head_metric, l);
     metrics_gauge_fn(reg, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      relay_lag_metric, l);
+    ledger_open_gauges_create(l);
 
     /* The outbox head survives restarts in the table itself. */
     struct store_conn *c;
@@ -520,6 +521,7 @@ void ledger_destroy(struct ledger *l)
                      "Committed events not yet published on the bus", zero_metric, NULL);
     json_decref(l->policy);
     json_cache_destroy(l->counts);
+    ledger_open_gauges_destroy(l);
     pthread_cond_destroy(&l->cv);
     pthread_cond_destroy(&l->drained);
     pthread_mutex_destroy(&l->mu);

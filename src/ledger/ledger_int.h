@@ -45,6 +45,7 @@ struct ledger {
     /* The incident counts answer (reads.c), kept under the outbox head it was
      * computed at: consoles in many tabs refreshing after one event cost one scan. */
     struct json_cache *counts;
+    struct open_gauges *open_gauges; /* open_gauges.c (NULL without a metrics registry) */
 };
 
 /* Records a state change of inc (already applied in memory): timeline entry,
@@ -69,6 +70,9 @@ enum store_status ledger_notify_approval(struct store_conn *c, const struct appr
 /* "Resolved" for an incident that had notifications; nothing otherwise. */
 enum store_status ledger_notify_resolved(struct store_conn *c, const struct incident *inc,
                                          int64_t now_ms, int64_t *max_seq);
+/* open_gauges.c: registers srebot_incidents_open* (ledger_create) / frees them. */
+void ledger_open_gauges_create(struct ledger *l);
+void ledger_open_gauges_destroy(struct ledger *l);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
 /* consumers.c: outbox retention behind the slowest consumer (the tick calls it). */

@@ -420,6 +420,45 @@ test('sources page lists the running sources', async () => {
   await shot('16-sources');
 });
 
+test('channels page: health, last delivery, and a test message in both themes', async () => {
+  await page.goto(BASE + '/#/channels');
+  await page.waitForSelector('.channels-body > *:not(.loading)');
+  const r = await api('GET', '/channels');
+  check(r.status === 200 && r.data.items.length > 0, `GET /channels: ${r.status}, ${JSON.stringify(r.data)}`);
+  for (const c of r.data.items)
+    await page.waitForSelector(`.channels-body tr[data-channel="${c.id}"]`);
+  const inapp = r.data.items.find((c) => c.provider === 'inapp');
+  check(inapp, 'no in-app channel listed');
+  const row = `.channels-body tr[data-channel="${inapp.id}"]`;
+  const before = inapp.sent;
+  await page.click(`${row} button.test-send`);
+  await page.waitForSelector('.toast-success');
+  // the worker delivers it: the API and then the page show one more sent, health ok
+  let after = null;
+  for (let i = 0; i < 100 && !(after && after.sent > before); i++) {
+    await page.waitForTimeout(100);
+    after = (await api('GET', '/channels')).data.items.find((c) => c.id === inapp.id);
+  }
+  check(after.sent === before + 1 && after.health === 'ok' && after.last_delivery_at,
+    `after the test: ${JSON.stringify(after)}`);
+  await page.reload();
+  await page.waitForSelector(`${row} td:nth-child(3)`);
+  check((await page.textContent(`${row} td:nth-child(3)`)).includes('ok'), 'health not shown as ok');
+  check(Number(await page.textContent(`${row} td:nth-child(5)`)) === after.sent, 'sent count not shown');
+  const inbox = await api('GET', '/notifications', undefined);
+  check(inbox.data.items.some((n) => n.kind === 'test' && n.channel === inapp.id), 'the test message is not in the inbox');
+  check(!(await page.$('.channels-body .error')), 'the channels page shows an error');
+  await shot('24-channels');
+  await page.click('.top .theme-toggle');
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === 'dark', 'theme did not switch');
+  await page.waitForSelector(`${row} button.test-send`);
+  await shot('25-channels-dark');
+  await page.click('.top .theme-toggle');
+  check(await page.evaluate(() => document.documentElement.dataset.theme) !== 'dark', 'theme did not switch back');
+  // an unknown channel is 404 for the API, a viewer may not send (403)
+  check((await api('POST', '/channels/no-such-channel/test', {})).status === 404, 'unknown channel not 404');
+});
+
 test('sorting, paging with next_cursor, and the time range', async () => {
   // 55 incidents from one source: a full page of 50 and a second of 5.
   const src = `bulk-${run}`;
@@ -604,6 +643,13 @@ test('a viewer sees no write controls, and the server refuses its writes', async
     body: JSON.stringify({ to: 'resolved', reason: 'viewer attempt' }),
   });
   check(r.status === 403, `viewer transition answered ${r.status}`);
+  await page.goto(BASE + '/#/channels');
+  await page.waitForSelector('.channels-body tr[data-channel]');
+  check(!(await page.$('.channels-body button.test-send')), 'viewer sees Send test message');
+  const t = await fetch(BASE + '/api/v1/channels/inapp/test', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + viewer, 'Content-Type': 'application/json' }, body: '{}',
+  });
+  check(t.status === 403, `viewer test message answered ${t.status}`);
   await page.click('#signout');
   await page.waitForSelector('form.signin-card');
 });

@@ -206,6 +206,7 @@ static const struct {
     {"POST", "/api/v1/approvals/{id}/approve", 404},      /* nor one to approve */
     {"POST", "/api/v1/approvals/{id}/reject", 422},       /* "{}" has no reason */
     {"POST", "/api/v1/policy/simulate", 422},             /* no policy, no since */
+    {"POST", "/api/v1/channels/{id}/test", 404},          /* no channel "1" */
 };
 
 static long expected_for(const struct http_route *rt)
