@@ -21,7 +21,7 @@ static int scan_not_built(int argc, char **argv)
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
     {"migrate", "apply store schema migrations and exit", cmd_migrate},
-    {"token", "create an API token (printed once)", cmd_token},
+    {"token", "API tokens: create (printed once), list, revoke", cmd_token},
     {"audit", "verify the hash-chained audit log", cmd_audit},
     {"config", "print the effective configuration or the settings table", cmd_config},
     {"policy", "read, validate and change the policy (get|validate|set|versions)", cmd_policy},
@@ -29,6 +29,8 @@ const struct cli_command cli_commands[] = {
     {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
     {"approvals", "list, approve and reject action approval requests (list|approve|reject)",
      cmd_approvals},
+    {"backup", "write a consistent copy of the store to a file (while it runs)", cmd_backup},
+    {"restore", "replace the stopped store with a backup file", cmd_restore},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
     {"scan", "match the log signatures against log files once", CMD_SCAN},
     {"version", "print the version", cmd_version},
