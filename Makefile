@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 20
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 
-.PHONY: all deps build run test fuzz bench lint format clean
+.PHONY: all deps build run test fuzz bench lint format clean package
 
 all: build
 
@@ -17,6 +17,10 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) --target srebot
+
+# The release tarball (binary, systemd unit, env example, docs): build/dist/srebot-<version>-<arch>.tar.gz
+package: build
+	@bash scripts/package.sh $(BUILD)/srebot $(BUILD)/dist
 
 run: build
 	@bash scripts/run.sh $(ARGS)

@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev
   libvectorscan-dev libyaml-dev libpq-dev)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev cppcheck curl sqlite3 python3
-  openssl chromium exim4-daemon-light)
+  openssl chromium python3-yaml exim4-daemon-light)
 bench_pkgs=(prometheus-alertmanager)
 
 want=("${build_pkgs[@]}")
@@ -16,6 +16,9 @@ case "${1:-run}" in
   test) want+=("${test_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 esac
+# kubectl (drives the fake Kubernetes API in a test): Debian's kubernetes-client,
+# unless a kubectl is already installed (another package providing it would conflict).
+if [ "${1:-run}" != run ] && ! command -v kubectl >/dev/null 2>&1; then want+=(kubernetes-client); fi
 # Node.js may come from Debian (nodejs + npm) or already be present with npm bundled.
 if [ "${1:-run}" != run ] && ! command -v npm >/dev/null 2>&1; then want+=(nodejs npm); fi
 

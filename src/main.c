@@ -1,6 +1,7 @@
 /* The composition root: parse the configuration, build the services, start the
  * workers in order, wait for a signal, stop them in reverse order. No business
  * rule lives here. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "channels/telegram_poll.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "kube/client.h"
 #include "ledger/ledger.h"
 #include "ledger/policy_service.h"
 #include "net/client.h"
@@ -28,6 +30,7 @@
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/sdnotify.h"
 #include "util/timeutil.h"
 
 struct daemon {
@@ -38,6 +41,7 @@ struct daemon {
     struct channel_worker *channels;
     struct http_server *ops; /* --ops-listen, or NULL */
     struct telegram_poller *telegram_poll;
+    struct sdnotify notify; /* systemd Type=notify; off outside systemd */
 };
 
 /* A test build (tests/CMakeLists.txt: srebot_it) links a table of runners
@@ -49,6 +53,31 @@ extern const struct runner_ops *const srebot_extra_runners[];
 #else
 #define EXTRA_RUNNERS NULL
 #endif
+
+/* The Kubernetes API client, when a cluster is configured (kube/config.h:
+ * IF_SRE_KUBECONFIG, KUBECONFIG, in-cluster). Without one, or with a broken
+ * one, Kubernetes is off and the log says why in one line; the rest runs. */
+static int start_kube(struct daemon *d)
+{
+    struct kube_config kc;
+    char msg[800], err[256];
+    int k = kube_config_from_env(NULL, NULL, &kc, msg, sizeof msg);
+    if (k == 0) {
+        log_info("main", "%s", msg);
+        return 0;
+    }
+    if (k < 0) {
+        log_error("main", "Kubernetes is off: %s", msg);
+        return 0;
+    }
+    if (kube_client_create(&kc, d->app.net, &d->app.kube, err, sizeof err) != 0) {
+        log_error("main", "Kubernetes is off: %s", err);
+    } else {
+        log_info("main", "Kubernetes: %s", kube_client_origin(d->app.kube));
+    }
+    kube_config_clear(&kc);
+    return 0;
+}
 
 /* The shared objects every later step is handed: the metrics registry, the
  * SSE wake signal and the outbound HTTP client. Made first, freed last. */
@@ -66,11 +95,13 @@ static int start_objects(struct daemon *d)
         log_error("main", "http client: %s", err);
         return -1;
     }
-    return 0;
+    return start_kube(d);
 }
 
 static void stop_objects(struct daemon *d)
 {
+    kube_client_destroy(d->app.kube);
+    d->app.kube = NULL;
     net_client_destroy(d->app.net);
     http_wake_destroy(d->app.wake);
     metrics_destroy(d->app.metrics);
@@ -181,6 +212,7 @@ static int start_remediation(struct daemon *d)
     wc.ledger = d->app.ledger;
     wc.store = d->app.store;
     wc.extra_runners = EXTRA_RUNNERS;
+    wc.kube = d->app.kube;
     if (remed_worker_create(&wc, &d->remediation, err, sizeof err) != 0) {
         log_error("main", "remediation: %s", err);
         return -1;
@@ -273,7 +305,8 @@ static int start_sources(struct daemon *d)
                                 .policy_fn = current_policy,
                                 .policy_ctx = d->app.store,
                                 .metrics = d->app.metrics,
-                                .net = d->app.net};
+                                .net = d->app.net,
+                                .kube = d->app.kube};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
     if (sources_create(&sc, &sink, &d->app.sources, err, sizeof err) != 0 ||
         sources_start(d->app.sources, NULL, err, sizeof err) != 0) {
@@ -401,6 +434,24 @@ static void print_banner(const struct daemon *d, int had_admin_token)
     fflush(stdout);
 }
 
+/* The systemd watchdog pings only while the store still commits writes: a
+ * hung writer stops the pings and systemd restarts the service. */
+static int daemon_healthy(void *ctx)
+{
+    const struct daemon *d = ctx;
+    return d->app.ledger && ledger_ready(d->app.ledger) == SVC_OK;
+}
+
+static void notify_ready(struct daemon *d)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "READY=1\nSTATUS=serving on port %u\nMAINPID=%ld",
+             http_server_port(d->http), (long)getpid());
+    if (sdnotify_send(&d->notify, msg) != 0 ||
+        sdnotify_watchdog_start(&d->notify, daemon_healthy, d) != 0)
+        log_warn("main", "systemd notification failed: %s", strerror(errno));
+}
+
 static void serve_help(FILE *out)
 {
     fprintf(out, "usage: srebot serve [SETTINGS]\n\n"
@@ -428,6 +479,8 @@ int serve_main(int argc, char **argv)
         memset(d.cfg.admin_token, 0, sizeof d.cfg.admin_token);
     }
     scrub_env("IF_SRE_ADMIN_TOKEN");
+    if (sdnotify_from_env(&d.notify) != 0)
+        log_warn("main", "NOTIFY_SOCKET is unusable; systemd will not hear that srebot is ready");
 
     /* Block the stop signals in every thread; only this one waits for them. */
     sigset_t stop_signals;
@@ -450,14 +503,17 @@ int serve_main(int argc, char **argv)
         log_info("main", "srebot %s ready in %.1f ms (environment %s)", SREBOT_VERSION,
                  (double)(time_mono_ns() - t0) / 1e6, environment_name(d.cfg.environment));
         print_banner(&d, d.app.has_admin_token);
+        notify_ready(&d);
         int sig = 0;
         sigwait(&stop_signals, &sig);
         log_info("main", "signal %d: draining and stopping (send again to exit at once)", sig);
+        sdnotify_send(&d.notify, "STOPPING=1\nSTATUS=draining");
         /* A second signal takes the default action: immediate exit. */
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
     }
+    sdnotify_close(&d.notify); /* its watchdog reads the ledger: stopped before it */
     while (started > 0) {
         started--;
         if (steps[started].stop)

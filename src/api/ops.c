@@ -101,6 +101,7 @@ void ops_metrics(struct http_req *req, struct http_resp *resp, void *ctx)
     struct app *app = ctx;
     (void)req;
     size_t len = 0;
+    ledger_refresh_gauges(app->ledger); /* open incidents: read at scrape time */
     char *text = metrics_render(app->metrics, &len);
     if (!text) {
         http_resp_error(resp, 503, "unavailable", "out of memory rendering metrics");

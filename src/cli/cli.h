@@ -81,5 +81,7 @@ int cmd_finding(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 int cmd_approvals(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif

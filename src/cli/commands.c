@@ -29,6 +29,8 @@ const struct cli_command cli_commands[] = {
     {"incidents", "list, show and transition incidents (list|show|transition)", cmd_incidents},
     {"approvals", "list, approve and reject action approval requests (list|approve|reject)",
      cmd_approvals},
+    {"backup", "write a consistent copy of the store to a file (while it runs)", cmd_backup},
+    {"restore", "replace the stopped store with a backup file", cmd_restore},
     {"detect", "run the sources and deliver findings to a running server", cmd_detect},
     {"scan", "match the log signatures against log files once", CMD_SCAN},
     {"version", "print the version", cmd_version},

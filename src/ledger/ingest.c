@@ -433,6 +433,11 @@ static void ingest_call_done(struct store_write *w)
     }
     call->done(call->ctx, st, w->err[0] ? w->err : store_status_name(w->status));
     free(call);
+    /* last: ledger_destroy waits for this count to reach zero */
+    pthread_mutex_lock(&l->mu);
+    if (--l->submitted == 0)
+        pthread_cond_broadcast(&l->drained);
+    pthread_mutex_unlock(&l->mu);
 }
 
 enum svc_status ledger_ingest_submit(struct ledger *l, const struct finding_batch *b,
@@ -449,9 +454,16 @@ enum svc_status ledger_ingest_submit(struct ledger *l, const struct finding_batc
     call->w.apply = ingest_apply;
     call->w.arg = &call->op;
     call->w.done = ingest_call_done;
+    pthread_mutex_lock(&l->mu);
+    l->submitted++;
+    pthread_mutex_unlock(&l->mu);
     enum store_status st = store_write_submit(l->store, &call->w);
     if (st != STORE_OK) {
         free(call);
+        pthread_mutex_lock(&l->mu);
+        if (--l->submitted == 0)
+            pthread_cond_broadcast(&l->drained);
+        pthread_mutex_unlock(&l->mu);
         return svc_from_store(st);
     }
     return SVC_OK;

@@ -51,6 +51,7 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+    pthread_cond_init(&l->drained, NULL);
     l->counts = json_cache_create();
     if (!l->counts) {
         ledger_destroy(l);
@@ -72,6 +73,7 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
                      outbox_head_metric, l);
     metrics_gauge_fn(reg, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      relay_lag_metric, l);
+    ledger_open_gauges_create(l);
 
     /* The outbox head survives restarts in the table itself. */
     struct store_conn *c;
@@ -506,6 +508,12 @@ void ledger_destroy(struct ledger *l)
     if (!l)
         return;
     ledger_stop(l);
+    /* Ingests still queued (their HTTP requests gave up at stop) complete
+     * through this object: wait for them; the store's writer is still running. */
+    pthread_mutex_lock(&l->mu);
+    while (l->submitted)
+        pthread_cond_wait(&l->drained, &l->mu);
+    pthread_mutex_unlock(&l->mu);
     /* the registry outlives us: leave it functions that do not point here */
     metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_outbox_head",
                      "Highest committed event sequence", zero_metric, NULL);
@@ -513,7 +521,9 @@ void ledger_destroy(struct ledger *l)
                      "Committed events not yet published on the bus", zero_metric, NULL);
     json_decref(l->policy);
     json_cache_destroy(l->counts);
+    ledger_open_gauges_destroy(l);
     pthread_cond_destroy(&l->cv);
+    pthread_cond_destroy(&l->drained);
     pthread_mutex_destroy(&l->mu);
     pthread_mutex_destroy(&l->prune_mu);
     free(l);

@@ -42,7 +42,9 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
 /* Starts the tick and relay threads (and subscribes the detector subject on the bus). */
 int ledger_start(struct ledger *l);
 void ledger_stop(struct ledger *l);
-void ledger_destroy(struct ledger *l); /* stops first; accepts NULL */
+/* Stops first, and waits for the ingests still queued by ledger_ingest_submit
+ * (destroy the ledger before closing the store). Accepts NULL. */
+void ledger_destroy(struct ledger *l);
 
 struct ledger_result {
     char finding_id[FINDING_ID_MAX + 1]; /* the sender's id, or "seq:<n>" when none was given */
@@ -105,6 +107,10 @@ void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms);
 /* SVC_OK when the store writer commits writes (a recent commit, or a probe write
  * within the store's ready timeout); SVC_UNAVAILABLE otherwise. For /readyz. */
 enum svc_status ledger_ready(struct ledger *l);
+/* Sets the open-incident gauges (srebot_incidents_open{state,severity},
+ * srebot_incidents_open_by_class{class}) from the store: /metrics calls it
+ * before rendering. Accepts NULL. */
+void ledger_refresh_gauges(struct ledger *l);
 /* The fold parameters in force: the policy's incidents section once a policy is
  * saved (re-read on every tick when its version changes), else cfg->fold. */
 void ledger_fold_params(struct ledger *l, struct fold_params *out);

@@ -29,6 +29,8 @@ struct ledger {
     pthread_cond_t cv;          /* outbox head moved, or stopping */
     int64_t outbox_head;        /* highest committed outbox seq */
     int stopping, started, relay_running;
+    unsigned submitted;         /* ingests queued by ledger_ingest_submit, not yet done */
+    pthread_cond_t drained;     /* submitted reached 0 */
     struct fold_params fold;    /* current (guarded by mu): from the policy, else cfg */
     int64_t policy_version;     /* the policy version fold was taken from (0 = none) */
     json_t *policy;             /* that version's document (guarded by mu; read-only) */
@@ -43,6 +45,7 @@ struct ledger {
     /* The incident counts answer (reads.c), kept under the outbox head it was
      * computed at: consoles in many tabs refreshing after one event cost one scan. */
     struct json_cache *counts;
+    struct open_gauges *open_gauges; /* open_gauges.c (NULL without a metrics registry) */
 };
 
 /* Records a state change of inc (already applied in memory): timeline entry,
@@ -67,6 +70,9 @@ enum store_status ledger_notify_approval(struct store_conn *c, const struct appr
 /* "Resolved" for an incident that had notifications; nothing otherwise. */
 enum store_status ledger_notify_resolved(struct store_conn *c, const struct incident *inc,
                                          int64_t now_ms, int64_t *max_seq);
+/* open_gauges.c: registers srebot_incidents_open* (ledger_create) / frees them. */
+void ledger_open_gauges_create(struct ledger *l);
+void ledger_open_gauges_destroy(struct ledger *l);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
 /* consumers.c: outbox retention behind the slowest consumer (the tick calls it). */

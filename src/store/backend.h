@@ -112,6 +112,10 @@ struct store_ledger_ops {
     enum store_status (*incident_counts)(struct store_conn *c,
                                          void (*fn)(const char *, const char *, int64_t, void *),
                                          void *ud);
+    enum store_status (*incident_open_counts)(struct store_conn *c,
+                                              void (*fn)(const char *, const char *, int,
+                                                         int64_t, void *),
+                                              void *ud);
     enum store_status (*incident_due)(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
                                       unsigned limit,
                                       int (*fn)(const struct incident *, void *), void *ud);
@@ -223,6 +227,21 @@ struct store_channel_ops {
 struct store_backend_ops {
     const char *name;        /* "sqlite": selects it, as the URL scheme "sqlite:" */
     const char *description;
+
+    /* Whole-store copies (src/store/store_backup.c; NULL: not offered, the
+     * backend's own tools apply). backup: a consistent copy of the live store
+     * into the file dest (STORE_CONFLICT when it exists and !force). restore:
+     * replaces the store with the file src, STORE_BUSY while anyone has the
+     * store open, STORE_CONFLICT when it already holds one and !force.
+     * open_file: a read-only connection to such a file; file_check: it is an
+     * intact srebot store of schema *version (*known: this build's newest). */
+    enum store_status (*backup)(const char *url, const char *dest, int force, char *err,
+                                size_t errlen);
+    enum store_status (*restore)(const char *url, const char *src, int force, char *err,
+                                 size_t errlen);
+    enum store_status (*open_file)(const char *file, struct store_conn **out, char *err,
+                                   size_t errlen);
+    enum store_status (*file_check)(struct store_conn *c, int *version, int *known);
 
     /* Opens one connection. readonly connections serve the read pool. */
     enum store_status (*open)(const char *url, int readonly, const struct store_config *cfg,

@@ -116,6 +116,13 @@ enum store_status store_incident_counts(struct store_conn *c,
                                                    int64_t n, void *ud),
                                         void *ud);
 
+/* Open (not resolved) incidents counted by class, state and severity:
+ * fn(class, state, severity, count) once per group. */
+enum store_status store_incident_open_counts(struct store_conn *c,
+                                             void (*fn)(const char *cls, const char *state,
+                                                        int severity, int64_t n, void *ud),
+                                             void *ud);
+
 /* Incidents whose time-driven transition is due: recovering since before
  * now - quiet_ms, or suppressed until before now. At most `limit`. */
 enum store_status store_incident_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/sqlite_int.h"
 
@@ -137,7 +138,7 @@ static enum store_status run_sql(struct store_conn *c, const char *sql, const ch
 
 /* ---------------------------------------------------------- connections */
 
-static const char *url_path(const char *url)
+const char *sq_url_path(const char *url)
 {
     if (strncmp(url, "sqlite:", 7) != 0)
         return ""; /* the bare name selects the backend but names no file */
@@ -158,15 +159,15 @@ static void sq_close(struct store_conn *c)
     free(q->slots);
     if (q->db)
         sqlite3_close_v2(q->db);
+    if (q->lock_fd >= 0)
+        close(q->lock_fd); /* after the database: the lock outlives every access */
     free(q);
 }
-
-extern const struct store_backend_ops store_sqlite_backend;
 
 static enum store_status sq_open(const char *url, int readonly, const struct store_config *cfg,
                                  struct store_conn **out, char *err, size_t errlen)
 {
-    const char *path = url_path(url);
+    const char *path = sq_url_path(url);
     if (!path[0]) {
         snprintf(err, errlen, "store URL has no file path (expected sqlite:PATH)");
         return STORE_INVALID;
@@ -178,6 +179,17 @@ static enum store_status sq_open(const char *url, int readonly, const struct sto
     }
     q->base.ops = &store_sqlite_backend;
     q->base.readonly = readonly;
+    q->lock_fd = -1;
+    /* A writing connection marks the store as in use, so `srebot restore`
+     * refuses to replace it underneath (sqlite_backup.c). */
+    if (!readonly) {
+        int lock = sq_lock_open(path, 0, err, errlen);
+        if (lock < 0) {
+            free(q);
+            return lock == -2 ? STORE_BUSY : STORE_ERROR;
+        }
+        q->lock_fd = lock;
+    }
     int flags = SQLITE_OPEN_NOMUTEX |
                 (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(path, &q->db, flags, NULL);
@@ -320,4 +332,8 @@ const struct store_backend_ops store_sqlite_backend = {
     .policy = &sq_policy_ops,
     .actions = &sq_action_ops,
     .channels = &sq_channel_ops,
+    .backup = sq_backup,
+    .restore = sq_restore,
+    .open_file = sq_open_file,
+    .file_check = sq_file_check,
 };

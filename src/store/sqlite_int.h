@@ -25,6 +25,7 @@ struct sq_conn {
     sqlite3 *db;
     struct sq_slot *slots; /* open-addressing table keyed by SQL text address */
     size_t cap, used;
+    int lock_fd; /* writing connections: a shared flock on "<db>.lock" (-1: none) */
 };
 
 static inline struct sq_conn *sq_of(struct store_conn *c)
@@ -77,6 +78,22 @@ extern const size_t sqlite_migrations_count;
 
 enum store_status sq_migrate(struct store_conn *c, int *applied, int *version);
 
+extern const struct store_backend_ops store_sqlite_backend;
+/* The file path of a "sqlite:PATH" URL ("" when it names none). */
+const char *sq_url_path(const char *url);
+/* flock on "<db_path>.lock" without waiting: shared for every writing
+ * connection, exclusive for a restore. The fd, -2 when someone holds it the
+ * other way (message in err), -1 on another error. */
+int sq_lock_open(const char *db_path, int exclusive, char *err, size_t errlen);
+/* Backup and restore (sqlite_backup.c; see backend.h). */
+enum store_status sq_backup(const char *url, const char *dest, int force, char *err,
+                            size_t errlen);
+enum store_status sq_restore(const char *url, const char *src, int force, char *err,
+                             size_t errlen);
+enum store_status sq_open_file(const char *file, struct store_conn **out, char *err,
+                               size_t errlen);
+enum store_status sq_file_check(struct store_conn *c, int *version, int *known);
+
 extern const struct store_token_ops sq_token_ops;
 extern const struct store_audit_ops sq_audit_ops;
 extern const struct store_ledger_ops sq_ledger_ops;
@@ -91,6 +108,9 @@ enum store_status sq_inc_get(struct store_conn *c, int64_t id, struct incident *
 enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter *f,
                               int (*fn)(const struct incident *, void *), void *ud,
                               struct incident_scan *scan);
+enum store_status sq_inc_open_counts(struct store_conn *c,
+                                     void (*fn)(const char *, const char *, int, int64_t, void *),
+                                     void *ud);
 enum store_status sq_inc_counts(struct store_conn *c,
                                 void (*fn)(const char *, const char *, int64_t, void *),
                                 void *ud);

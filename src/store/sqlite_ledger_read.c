@@ -189,6 +189,26 @@ static void sum_into(struct count_row *acc, size_t *nacc, size_t cap, const char
     }
 }
 
+/* The partial index incidents_open_identity holds exactly the open ones. */
+enum store_status sq_inc_open_counts(struct store_conn *c,
+                                     void (*fn)(const char *, const char *, int, int64_t, void *),
+                                     void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT class, state, severity, count(*) FROM incidents"
+                                  " WHERE state <> 'resolved' GROUP BY class, state, severity");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *cls = (const char *)sqlite3_column_text(st, 0);
+        const char *state = (const char *)sqlite3_column_text(st, 1);
+        fn(cls ? cls : "", state ? state : "", sqlite3_column_int(st, 2),
+           sqlite3_column_int64(st, 3), ud);
+    }
+    return sq_rows_done(q, st, rc, "open incident counts");
+}
+
 /* One scan grouped by class first, so the rows of a class arrive together and
  * its total is emitted when the class changes: exact for any number of classes,
  * with memory only for the few states and severities. */

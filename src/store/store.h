@@ -133,6 +133,24 @@ struct metrics;
  * when rendered: register once per store, and stop rendering before store_close. */
 void store_metrics_register(struct store *s, struct metrics *reg);
 
+/* ---- backup and restore (srebot backup / restore; docs/operations.md#backups) ---- */
+struct store_file_info {
+    int schema_version;
+    int64_t audit_records; /* records of the chain, all verified */
+};
+/* Writes a consistent copy of the store named by url into the file dest while
+ * the store may be in use (it is written aside, then renamed into place), then
+ * checks the copy as a restore would. STORE_CONFLICT when dest exists and
+ * !force. */
+enum store_status store_backup(const char *url, const char *dest, int force,
+                               struct store_file_info *info, char *err, size_t errlen);
+/* Replaces the store with the file src: only when nobody has the store open
+ * (else STORE_BUSY), only from an intact srebot store of a schema version this
+ * build knows whose audit chain verifies (else STORE_INVALID), and over an
+ * existing store only with force (else STORE_CONFLICT). */
+enum store_status store_restore(const char *url, const char *src, int force,
+                                struct store_file_info *info, char *err, size_t errlen);
+
 /* ---- repositories: typed operations; each backend implements all of them ---- */
 
 enum role { ROLE_NONE = 0, ROLE_INGEST = 1, ROLE_VIEWER = 2, ROLE_OPERATOR = 4, ROLE_ADMIN = 8 };

@@ -120,6 +120,14 @@ enum store_status store_incident_counts(struct store_conn *c,
     return c->ops->ledger->incident_counts(c, fn, ud);
 }
 
+enum store_status store_incident_open_counts(struct store_conn *c,
+                                             void (*fn)(const char *cls, const char *state,
+                                                        int severity, int64_t n, void *ud),
+                                             void *ud)
+{
+    return c->ops->ledger->incident_open_counts(c, fn, ud);
+}
+
 enum store_status store_incident_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
                                      unsigned limit,
                                      int (*fn)(const struct incident *inc, void *ud), void *ud)
