@@ -42,9 +42,9 @@ endfunction()
 
 srebot_optional_adapter(VECTORSCAN PKG libhs
   FILES core/logsig.c core/logsig_scan.c core/logwin.c sources/logfile.c sources/logrules.c
-        cli/cmd_scan.c
+        sources/logdetect.c sources/journal.c cli/cmd_scan.c
   TESTS test_logsig test_logsig_cache test_logwin test_logfile test_cmd_scan test_logdetector fuzz_logline
-        fuzz_logrules)
+        fuzz_logrules test_journal)
 
 # Nothing links libyaml into srebot_lib: the module that parses YAML (kubeconfig)
 # links the srebot_yaml target, and only that module's target.
