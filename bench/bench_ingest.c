@@ -10,6 +10,11 @@
  *   bench_ingest fill URL TOKEN CLIENTS TOTAL_FINDINGS KEYS
  *   bench_ingest get URL TOKEN CLIENTS REQUESTS PATH
  *   bench_ingest getfor URL TOKEN CLIENTS SECONDS PATH   (GETs for a fixed time)
+ *   bench_ingest paced URL TOKEN CLIENTS SECONDS RATE [BATCH=100]
+ *       srebot at a fixed offered rate (findings/s over all clients): each client
+ *       sends a batch every CLIENTS*BATCH/RATE s; latency is counted from the
+ *       time a batch was due, so a slow answer that delays the next send counts
+ *       against the server (no coordinated omission)
  *
  * Run by bench/run.sh (see bench/README.md). */
 #include <curl/curl.h>
@@ -22,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { M_SREBOT, M_AM, M_FILL, M_GET, M_GETFOR };
+enum mode { M_SREBOT, M_AM, M_FILL, M_GET, M_GETFOR, M_PACED };
 
 struct cfg {
     enum mode mode;
@@ -31,6 +36,7 @@ struct cfg {
     double seconds;
     long total, keys;
     unsigned run_id;
+    double rate; /* M_PACED: findings/s offered over all clients */
 };
 static struct cfg C;
 static atomic_long fill_next;
@@ -154,6 +160,17 @@ static void *worker_main(void *arg)
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
         }
         double t0 = now_s();
+        if (C.mode == M_PACED) {
+            /* the batch is due at start + seq * interval; wait for it, and count
+             * latency from then even when we are late */
+            double interval = (double)C.clients * C.batch / C.rate;
+            double due = end - C.seconds + (double)seq * interval + interval * w->n / C.clients;
+            if (due >= end)
+                break;
+            if (due > t0)
+                usleep((useconds_t)((due - t0) * 1e6));
+            t0 = due;
+        }
         long status = 0;
         CURLcode rc = curl_easy_perform(c);
         if (rc == CURLE_OK)
@@ -189,6 +206,7 @@ int main(int argc, char **argv)
              : !strcmp(argv[1], "fill")       ? M_FILL
              : !strcmp(argv[1], "get")        ? M_GET
              : !strcmp(argv[1], "getfor")     ? M_GETFOR
+             : !strcmp(argv[1], "paced")      ? M_PACED
                                               : M_SREBOT;
     C.url = argv[2];
     C.token = argv[3];
@@ -207,6 +225,13 @@ int main(int argc, char **argv)
         C.seconds = atof(argv[5]);
         C.path = argc > 6 ? argv[6] : "/api/v1/incidents";
         C.batch = 1;
+    } else if (C.mode == M_PACED) {
+        C.seconds = atof(argv[5]);
+        C.rate = argc > 6 ? atof(argv[6]) : 10000;
+        if (argc > 7)
+            C.batch = atoi(argv[7]);
+        if (C.rate <= 0)
+            return 2;
     } else {
         C.seconds = atof(argv[5]);
         if (argc > 6)

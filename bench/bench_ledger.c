@@ -5,6 +5,7 @@
  *   bench_ledger [batches=300] [threads=4] [batch=100]
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,26 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* Commit durations (from the writer thread), for the tail: a commit that also
+ * checkpoints the WAL shows here. */
+#define MAX_COMMITS 1000000
+static uint64_t commit_us[MAX_COMMITS];
+static size_t ncommits;
+
+static void on_commit(void *ctx, size_t n, uint64_t us)
+{
+    (void)ctx;
+    (void)n;
+    if (ncommits < MAX_COMMITS)
+        commit_us[ncommits++] = us;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -96,6 +117,7 @@ int main(int argc, char **argv)
     ledger_config_defaults(&lc);
     lc.store = s;
     ledger_create(&lc, &L);
+    store_set_commit_observer(s, on_commit, NULL);
 
     /* parsing alone */
     double c0 = cpu_s(), t0 = (double)time_mono_ns() / 1e9;
@@ -122,10 +144,15 @@ int main(int argc, char **argv)
     long n = (long)(batches / threads) * threads * batch;
     struct store_stats st;
     store_stats(s, &st);
+    qsort(commit_us, ncommits, sizeof commit_us[0], cmp_u64);
+    double c50 = ncommits ? commit_us[ncommits / 2] / 1e3 : 0;
+    double c99 = ncommits ? commit_us[(size_t)((double)ncommits * 0.99)] / 1e3 : 0;
+    double cmax = ncommits ? commit_us[ncommits - 1] / 1e3 : 0;
     printf("{\"findings\":%ld,\"wall_s\":%.2f,\"findings_per_s\":%.0f,\"cpu_us_per_finding\":%.1f,"
-           "\"parse_cpu_us_per_finding\":%.1f,\"commits\":%llu}\n",
+           "\"parse_cpu_us_per_finding\":%.1f,\"commits\":%llu,\"commit_p50_ms\":%.1f,"
+           "\"commit_p99_ms\":%.1f,\"commit_max_ms\":%.1f}\n",
            n, wall, n / wall, cpu * 1e6 / n, parse_cpu * 1e6 / ((double)batches * batch),
-           (unsigned long long)st.commits);
+           (unsigned long long)st.commits, c50, c99, cmax);
     ledger_destroy(L);
     store_close(s);
     char cmd[160];

@@ -16,6 +16,9 @@ case "${1:-run}" in
   test) want+=("${test_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 esac
+# kubectl (drives the fake Kubernetes API in a test): Debian's kubernetes-client,
+# unless a kubectl is already installed (another package providing it would conflict).
+if [ "${1:-run}" != run ] && ! command -v kubectl >/dev/null 2>&1; then want+=(kubernetes-client); fi
 # Node.js may come from Debian (nodejs + npm) or already be present with npm bundled.
 if [ "${1:-run}" != run ] && ! command -v npm >/dev/null 2>&1; then want+=(nodejs npm); fi
 

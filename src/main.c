@@ -20,6 +20,7 @@
 #include "channels/telegram_poll.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "kube/client.h"
 #include "ledger/ledger.h"
 #include "ledger/policy_service.h"
 #include "net/client.h"
@@ -53,6 +54,31 @@ extern const struct runner_ops *const srebot_extra_runners[];
 #define EXTRA_RUNNERS NULL
 #endif
 
+/* The Kubernetes API client, when a cluster is configured (kube/config.h:
+ * IF_SRE_KUBECONFIG, KUBECONFIG, in-cluster). Without one, or with a broken
+ * one, Kubernetes is off and the log says why in one line; the rest runs. */
+static int start_kube(struct daemon *d)
+{
+    struct kube_config kc;
+    char msg[800], err[256];
+    int k = kube_config_from_env(NULL, NULL, &kc, msg, sizeof msg);
+    if (k == 0) {
+        log_info("main", "%s", msg);
+        return 0;
+    }
+    if (k < 0) {
+        log_error("main", "Kubernetes is off: %s", msg);
+        return 0;
+    }
+    if (kube_client_create(&kc, d->app.net, &d->app.kube, err, sizeof err) != 0) {
+        log_error("main", "Kubernetes is off: %s", err);
+    } else {
+        log_info("main", "Kubernetes: %s", kube_client_origin(d->app.kube));
+    }
+    kube_config_clear(&kc);
+    return 0;
+}
+
 /* The shared objects every later step is handed: the metrics registry, the
  * SSE wake signal and the outbound HTTP client. Made first, freed last. */
 static int start_objects(struct daemon *d)
@@ -69,11 +95,13 @@ static int start_objects(struct daemon *d)
         log_error("main", "http client: %s", err);
         return -1;
     }
-    return 0;
+    return start_kube(d);
 }
 
 static void stop_objects(struct daemon *d)
 {
+    kube_client_destroy(d->app.kube);
+    d->app.kube = NULL;
     net_client_destroy(d->app.net);
     http_wake_destroy(d->app.wake);
     metrics_destroy(d->app.metrics);
@@ -184,6 +212,7 @@ static int start_remediation(struct daemon *d)
     wc.ledger = d->app.ledger;
     wc.store = d->app.store;
     wc.extra_runners = EXTRA_RUNNERS;
+    wc.kube = d->app.kube;
     if (remed_worker_create(&wc, &d->remediation, err, sizeof err) != 0) {
         log_error("main", "remediation: %s", err);
         return -1;
@@ -276,7 +305,8 @@ static int start_sources(struct daemon *d)
                                 .policy_fn = current_policy,
                                 .policy_ctx = d->app.store,
                                 .metrics = d->app.metrics,
-                                .net = d->app.net};
+                                .net = d->app.net,
+                                .kube = d->app.kube};
     struct finding_sink sink = sources_ledger_sink(d->app.ledger);
     if (sources_create(&sc, &sink, &d->app.sources, err, sizeof err) != 0 ||
         sources_start(d->app.sources, NULL, err, sizeof err) != 0) {

@@ -32,10 +32,12 @@
 #include "util/adapter.h"
 
 struct ledger;
+struct kube_client;
 
 /* What main.c hands every runner instance (init's deps argument). */
 struct runner_deps {
-    struct ledger *ledger; /* the notification outbox (notify) */
+    struct ledger *ledger;    /* the notification outbox (notify) */
+    struct kube_client *kube; /* kube/client.h: the Kubernetes API (NULL: off) */
 };
 
 struct runner_request {
@@ -46,6 +48,10 @@ struct runner_request {
     const struct incident *incident; /* as it was when the attempt began */
     int dry_run;
     uint64_t deadline_ns;            /* util/timeutil.h time_mono_ns() clock */
+    /* The policy in force at the gate (a validated document; may be NULL in
+     * tests): runners that act on a cluster refuse its protected namespaces
+     * themselves too. */
+    const json_t *policy;
 };
 
 struct runner_outcome {

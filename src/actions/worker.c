@@ -28,7 +28,7 @@ void remed_worker_config_defaults(struct remed_worker_config *cfg)
 static int add_runners(struct remed_worker *w, const struct runner_ops *const *table, char *err,
                        size_t errlen)
 {
-    struct runner_deps deps = {.ledger = w->ledger};
+    struct runner_deps deps = {.ledger = w->ledger, .kube = w->cfg.kube};
     for (size_t i = 0; table && table[i]; i++) {
         const struct runner_ops *ops = table[i];
         if (worker_runner(w, ops->name))

@@ -32,6 +32,7 @@
 #include "actions/runner.h"
 
 struct ledger;
+struct kube_client;
 struct remed_worker;
 
 struct remed_worker_config {
@@ -42,6 +43,7 @@ struct remed_worker_config {
     unsigned tick_ms;           /* expiry / execution / verification pass (default 1000) */
     unsigned runner_timeout_ms; /* deadline of one execution, retries included (default 30000) */
     const char *consumer;       /* outbox cursor name (default "remediation") */
+    struct kube_client *kube;   /* kube/client.h, for the Kubernetes runners (NULL: off) */
 };
 void remed_worker_config_defaults(struct remed_worker_config *cfg);
 

@@ -216,7 +216,7 @@ static void run_one(struct remed_worker *w, int64_t id, int64_t now)
     struct runner_request rq = {
         .attempt_id = a->id, .incident_id = a->incident_id, .action = a->action,
         .target = a->target, .idempotency_key = a->idempotency_key, .params = params,
-        .incident = &v->inc, .dry_run = a->dry_run,
+        .incident = &v->inc, .dry_run = a->dry_run, .policy = w->policy_doc,
         .deadline_ns = time_mono_ns() + (uint64_t)w->cfg.runner_timeout_ms * 1000000ULL};
     struct runner_outcome out;
     memset(&out, 0, sizeof out);

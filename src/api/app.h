@@ -15,6 +15,7 @@ struct metrics;
 struct sources;
 struct http_wake;
 struct net_client;
+struct kube_client;
 struct chat_service;
 
 struct app {
@@ -30,6 +31,7 @@ struct app {
     struct sources *sources;   /* sources/sources.h: the sources worker (NULL: not running) */
     struct http_wake *wake;    /* http/http.h: signalled when events commit (SSE) */
     struct net_client *net;    /* net/client.h: the one outbound HTTP client */
+    struct kube_client *kube;  /* kube/client.h: the Kubernetes API (NULL: off) */
     struct chat_service *chat; /* channels/chat_service.h: chat callbacks (NULL: none) */
 };
 

@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/actions_api.h"
+#include "api/admin.h"
 #include "api/channels_api.h"
 #include "api/chat_api.h"
 #include "api/ledger_api.h"
@@ -93,6 +94,18 @@ const struct http_route api_routes[] = {
     {"POST", "/api/v1/channels/{id}/telegram/updates", ROLES_SIGNED, api_telegram_updates,
      "Telegram webhook (button presses), verified by X-Telegram-Bot-Api-Secret-Token",
      HTTP_ROUTE_BLOCKING},
+
+    /* administration: tokens and the audit log (docs/api.md) */
+    {"GET", "/api/v1/tokens", ROLES_ADMIN, api_tokens_list,
+     "API tokens: name, role, state, created, expiry, last use (never the token)"},
+    {"POST", "/api/v1/tokens", ROLES_ADMIN, api_tokens_create,
+     "Create a token (shown once in the answer)"},
+    {"POST", "/api/v1/tokens/{name}/revoke", ROLES_ADMIN, api_token_revoke,
+     "Revoke a token from its next request on"},
+    {"GET", "/api/v1/audit", ROLES_ADMIN, api_audit_list,
+     "The audit log, newest first (actor, action, subject prefix, since, until, cursor)"},
+    {"GET", "/api/v1/audit/verify", ROLES_ADMIN, api_audit_verify,
+     "Walk the hash chain of the audit log"},
 
     /* policy (docs/policy.md) */
     {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},

@@ -71,8 +71,7 @@ int action_parse(const char *name, enum action_id *out)
     return 0;
 }
 
-/* DNS-1123: lowercase alphanumerics, '-' inside; subdomains also '.' between labels. */
-static int k8s_name_ok(const char *s, size_t max, int dots)
+int k8s_name_ok(const char *s, size_t max, int dots)
 {
     size_t n = strlen(s);
     if (n == 0 || n > max)

@@ -129,4 +129,8 @@ int action_target(enum action_id id, int64_t incident_id, const struct action_su
  * targets) into out (>= ACTION_NS_MAX + 1 bytes). */
 void action_target_namespace(enum action_id id, const char *target, char *out, size_t outlen);
 
+/* 1 when s is a Kubernetes name of at most max bytes: DNS-1123 lowercase
+ * alphanumerics with '-' inside; with dots, a subdomain ('.' between labels). */
+int k8s_name_ok(const char *s, size_t max, int dots);
+
 #endif

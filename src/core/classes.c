@@ -6,6 +6,8 @@ const struct incident_class incident_classes[] = {
     {"infrastructure.node_disk_pressure", "A node filesystem is nearly full (space or inodes)"},
     {"infrastructure.node_cpu_saturation", "A node's CPU is saturated"},
     {"infrastructure.node_memory_saturation", "A node is running out of memory"},
+    {"infrastructure.node_pid_pressure", "A node is running out of process ids"},
+    {"infrastructure.node_not_ready", "A Kubernetes node is not Ready"},
     {"runtime_services.runtime_dependency_outage", "A runtime dependency is unreachable"},
     {"release_configuration.registry_auth_or_mirror_failure",
      "An image registry or mirror refuses auth or is unreachable"},
@@ -17,8 +19,11 @@ const struct incident_class incident_classes[] = {
     {"application_services.http_5xx_burst", "A burst of HTTP 5xx responses"},
     {"application_services.panic_detected", "A process panicked or crashed"},
     {"application_services.oom_killed", "A process was killed for running out of memory"},
+    {"application_services.completed_pods_accumulating",
+     "Succeeded and failed pods pile up in a namespace"},
     {"async_workloads.queue_backlog", "A work queue is backing up"},
     {"async_workloads.notification_delivery_failure", "Notifications fail to deliver"},
+    {"async_workloads.cronjob_failing", "A CronJob's jobs keep failing"},
     {NULL, NULL},
 };
 

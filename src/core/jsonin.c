@@ -1,5 +1,6 @@
 #include "core/jsonin.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Depth check before parsing, so a hostile "[[[[..." never reaches the parser's recursion. */
@@ -44,6 +45,24 @@ json_t *jsonin_parse(const char *buf, size_t len, size_t max_bytes, int max_dept
                      err.text);
         return NULL;
     }
+    return doc;
+}
+
+json_t *jsonin_parse_text(const char *buf, size_t len, size_t max_bytes, int max_depth, char *err,
+                          size_t errlen)
+{
+    if (len > max_bytes) {
+        snprintf(err, errlen, "too_large: %zu bytes; the limit is %zu", len, max_bytes);
+        return NULL;
+    }
+    if (max_nesting(buf, len, max_depth)) {
+        snprintf(err, errlen, "too_deep: nests deeper than %d levels", max_depth);
+        return NULL;
+    }
+    json_error_t e;
+    json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+    if (!doc)
+        snprintf(err, errlen, "invalid_json: line %d column %d: %s", e.line, e.column, e.text);
     return doc;
 }
 

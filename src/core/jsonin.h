@@ -16,6 +16,11 @@
 json_t *jsonin_parse(const char *buf, size_t len, size_t max_bytes, int max_depth,
                      struct problems *out);
 
+/* The same checks with the reason as text in err ("too_deep: ..."), for
+ * readers of streams that have no problem list (a watch event per line). */
+json_t *jsonin_parse_text(const char *buf, size_t len, size_t max_bytes, int max_depth, char *err,
+                          size_t errlen);
+
 /* Typed field helpers for validators: each adds a problem (path = base/key) and
  * returns NULL / -1 when the field is missing (if required) or of the wrong type. */
 const char *jsonin_string(json_t *obj, const char *base, const char *key, int required,

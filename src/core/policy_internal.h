@@ -110,4 +110,7 @@ void pv_clear_secrets(const json_t *node, const char *path, struct problems *p);
 json_t *policy_builtin_rule_json(const struct builtin_rule *r);
 
 
+/* The kubernetes section (policy_kube.c). */
+void pv_kubernetes(const json_t *doc, struct pv_ctx *c);
+
 #endif

@@ -14,6 +14,8 @@ const struct policy_playbook policy_builtin_playbooks[] = {
     {"infrastructure.node_disk_pressure",
      {"notify", "delete_completed_pods", "cordon_node", "review_cluster_capacity", NULL}},
     {"infrastructure.node_cpu_saturation", {"notify", "review_cluster_capacity", NULL}},
+    {"infrastructure.node_pid_pressure", {"notify", "cordon_node", "review_cluster_capacity", NULL}},
+    {"infrastructure.node_not_ready", {"notify", "cordon_node", "review_cluster_capacity", NULL}},
     {"infrastructure.node_memory_saturation",
      {"notify", "cordon_node", "review_cluster_capacity", NULL}},
     {"runtime_services.runtime_dependency_outage", {"notify", "rollout_restart", NULL}},
@@ -27,8 +29,11 @@ const struct policy_playbook policy_builtin_playbooks[] = {
     {"application_services.http_5xx_burst",
      {"notify", "rollout_restart", "helm_reconcile", "review_workload_stability", NULL}},
     {"application_services.oom_killed", {"notify", "review_workload_stability", NULL}},
+    {"application_services.completed_pods_accumulating", {"notify", "delete_completed_pods", NULL}},
     {"async_workloads.queue_backlog",
      {"notify", "suspend_cronjob", "scale_to_zero", "review_workload_stability", NULL}},
+    {"async_workloads.cronjob_failing",
+     {"notify", "suspend_cronjob", "review_workload_stability", NULL}},
     {NULL, {NULL}},
 };
 

@@ -375,15 +375,18 @@ static void probe(const json_t *arr, size_t i, const char *path, struct pv_ctx *
         }
     }
     int b;
-    long long interval = 0, timeout = 0, n;
+    /* What a probe that leaves them out runs with (sources/probe.c, probe.h). */
+    long long interval = 30, timeout = 5000, n;
     pv_bool(pr, ipath, "enabled", 0, &b, c->p);
-    int have_interval = pv_int(pr, ipath, "interval_seconds", 1, 5, 86400, &interval, c->p) == 0;
-    int have_timeout = pv_int(pr, ipath, "timeout_ms", 1, 100, 60000, &timeout, c->p) == 0;
-    if (have_interval && have_timeout && timeout >= interval * 1000) {
+    int ok_interval = !json_object_get(pr, "interval_seconds") ||
+                      pv_int(pr, ipath, "interval_seconds", 0, 5, 86400, &interval, c->p) == 0;
+    int ok_timeout = !json_object_get(pr, "timeout_ms") ||
+                     pv_int(pr, ipath, "timeout_ms", 0, 100, 60000, &timeout, c->p) == 0;
+    if (ok_interval && ok_timeout && timeout >= interval * 1000) {
         pv_path(fpath, ipath, "timeout_ms");
         problems_add(c->p, fpath, "range", "must be shorter than interval_seconds");
     }
-    pv_int(pr, ipath, "failure_threshold", 1, 1, 100, &n, c->p);
+    pv_int(pr, ipath, "failure_threshold", 0, 1, 100, &n, c->p);
     pv_int(pr, ipath, "recovery_threshold", 0, 1, 100, &n, c->p);
     pv_int(pr, ipath, "refire_seconds", 0, 1, 86400, &n, c->p);
     pv_enum(pr, ipath, "severity", 0, pv_severities, c->p);

@@ -8,7 +8,8 @@
 static const char *const top_fields[] = {
     "environment", "automation", "allowlists", "channels", "routing",
     "detector_learning_mode", "detector_rules", "thresholds", "probes", "log_sources",
-    "incidents", "alertmanager", "mcp_servers", "agent_runtime", "playbooks", "retention", NULL};
+    "incidents", "alertmanager", "mcp_servers", "agent_runtime", "playbooks", "kubernetes",
+    "retention", NULL};
 
 json_t *policy_parse(const char *buf, size_t len, struct problems *p)
 {
@@ -303,5 +304,6 @@ int policy_validate(const json_t *doc, struct problems *p)
     pv_mcp_servers(doc, &c);
     pv_agent_runtime(doc, &c);
     pv_playbooks(doc, &c);
+    pv_kubernetes(doc, &c);
     return p->count > before ? -1 : 0;
 }

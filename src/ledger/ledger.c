@@ -51,6 +51,7 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &a);
     pthread_condattr_destroy(&a);
+    pthread_cond_init(&l->drained, NULL);
     l->counts = json_cache_create();
     if (!l->counts) {
         ledger_destroy(l);
@@ -509,6 +510,12 @@ void ledger_destroy(struct ledger *l)
     if (!l)
         return;
     ledger_stop(l);
+    /* Ingests still queued (their HTTP requests gave up at stop) complete
+     * through this object: wait for them; the store's writer is still running. */
+    pthread_mutex_lock(&l->mu);
+    while (l->submitted)
+        pthread_cond_wait(&l->drained, &l->mu);
+    pthread_mutex_unlock(&l->mu);
     /* the registry outlives us: leave it functions that do not point here */
     metrics_gauge_fn(l->cfg.metrics, "srebot_ledger_outbox_head",
                      "Highest committed event sequence", zero_metric, NULL);
@@ -518,6 +525,7 @@ void ledger_destroy(struct ledger *l)
     json_cache_destroy(l->counts);
     ledger_open_gauges_destroy(l);
     pthread_cond_destroy(&l->cv);
+    pthread_cond_destroy(&l->drained);
     pthread_mutex_destroy(&l->mu);
     pthread_mutex_destroy(&l->prune_mu);
     free(l);

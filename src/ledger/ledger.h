@@ -42,7 +42,9 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
 /* Starts the tick and relay threads (and subscribes the detector subject on the bus). */
 int ledger_start(struct ledger *l);
 void ledger_stop(struct ledger *l);
-void ledger_destroy(struct ledger *l); /* stops first; accepts NULL */
+/* Stops first, and waits for the ingests still queued by ledger_ingest_submit
+ * (destroy the ledger before closing the store). Accepts NULL. */
+void ledger_destroy(struct ledger *l);
 
 struct ledger_result {
     char finding_id[FINDING_ID_MAX + 1]; /* the sender's id, or "seq:<n>" when none was given */

@@ -29,6 +29,8 @@ struct ledger {
     pthread_cond_t cv;          /* outbox head moved, or stopping */
     int64_t outbox_head;        /* highest committed outbox seq */
     int stopping, started, relay_running;
+    unsigned submitted;         /* ingests queued by ledger_ingest_submit, not yet done */
+    pthread_cond_t drained;     /* submitted reached 0 */
     struct fold_params fold;    /* current (guarded by mu): from the policy, else cfg */
     int64_t policy_version;     /* the policy version fold was taken from (0 = none) */
     json_t *policy;             /* that version's document (guarded by mu; read-only) */

@@ -66,6 +66,9 @@ struct net_tls {
     const char *client_cert; /* client certificate (PEM file) for mutual TLS, or NULL */
     const char *client_key;  /* its private key (PEM file), or NULL */
     int insecure;            /* skip certificate verification: only when explicitly set */
+    /* The same in memory (PEM text, NUL-terminated), e.g. a kubeconfig's inline
+     * data; each one, when set, is used instead of its file. */
+    const char *ca_pem, *client_cert_pem, *client_key_pem;
 };
 
 struct net_header {

@@ -262,6 +262,23 @@ int transfer_setup(struct transfer *t, const struct net_request *r, struct net_r
         curl_easy_setopt(h, CURLOPT_SSLCERT, r->tls.client_cert);
     if (r->tls.client_key)
         curl_easy_setopt(h, CURLOPT_SSLKEY, r->tls.client_key);
+    /* inline PEMs: copied by curl (CURL_BLOB_COPY), so the caller may free them */
+    if (r->tls.ca_pem) {
+        struct curl_blob b = {(void *)r->tls.ca_pem, strlen(r->tls.ca_pem), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (r->tls.client_cert_pem) {
+        struct curl_blob b = {(void *)r->tls.client_cert_pem, strlen(r->tls.client_cert_pem),
+                              CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (r->tls.client_key_pem) {
+        struct curl_blob b = {(void *)r->tls.client_key_pem, strlen(r->tls.client_key_pem),
+                              CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (r->tls.insecure) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -13,6 +13,7 @@ extern const struct source_ops source_probe_dns;
 extern const struct source_ops source_probe_tls;
 extern const struct source_ops source_probe_oidc;
 extern const struct source_ops source_probe_registry;
+extern const struct source_ops source_kubernetes;
 #ifdef SREBOT_WITH_VECTORSCAN
 extern const struct source_ops source_logfile;
 extern const struct source_ops source_journal;
@@ -26,6 +27,7 @@ const struct source_ops *const source_registry[] = {
     &source_probe_tls,
     &source_probe_oidc,
     &source_probe_registry,
+    &source_kubernetes,
 #ifdef SREBOT_WITH_VECTORSCAN
     &source_logfile,
     &source_journal,

@@ -29,11 +29,13 @@ struct metrics;
 struct logrules_slot;
 struct net_resolver;
 struct net_client;
+struct kube_client;
 struct source_deps {
     struct metrics *metrics;       /* util/metrics.h: register families here (NULL = none) */
     struct logrules_slot *rules;   /* sources/logrules.h: the log rules in force */
     struct net_resolver *resolver; /* sources/netutil.h: bounded name lookups */
     struct net_client *net;        /* net/client.h: outbound HTTP (NULL: one-off clients) */
+    struct kube_client *kube;      /* kube/client.h: the Kubernetes API (NULL: off) */
 };
 
 struct source_ops {

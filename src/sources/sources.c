@@ -118,6 +118,17 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
                  en ? json_is_true(en) : 1);
     }
 
+    /* The cluster watcher, when there is a cluster: the policy's kubernetes
+     * section is its configuration. */
+    const json_t *kube = json_object_get(policy, "kubernetes");
+    if (cfg->kube && !json_is_false(json_object_get(kube, "enabled"))) {
+        json_t *kc = json_is_object(kube) ? json_deep_copy(kube) : json_object();
+        json_object_set_new(kc, "id", json_string("kubernetes"));
+        json_t *iv = json_object_get(kube, "interval_seconds");
+        put_spec(specs, "kubernetes", "kubernetes", kc,
+                 json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0, 1);
+    }
+
     json_t *p;
     json_array_foreach(json_object_get(policy, "probes"), i, p) {
         const char *id = json_string_value(json_object_get(p, "id"));
@@ -203,6 +214,7 @@ int sources_create(const struct sources_config *cfg, const struct finding_sink *
     s->cfg.logs_glob = s->logs_glob;
     s->deps.metrics = cfg->metrics;
     s->deps.net = cfg->net;
+    s->deps.kube = cfg->kube;
 #ifdef SREBOT_WITH_VECTORSCAN /* the log rules live with the log detector */
     s->deps.rules = logrules_slot_create();
     if (s->deps.rules && s->data_dir[0]) {

@@ -42,6 +42,9 @@ struct sources_config {
     unsigned policy_poll_ms;
     struct metrics *metrics; /* scheduler and adapter metrics; NULL = not recorded */
     struct net_client *net;  /* net/client.h: the shared HTTP client; NULL = one per call */
+    /* kube/client.h: the Kubernetes API. Non-NULL: the `kubernetes` instance
+     * runs (unless the policy's kubernetes.enabled is false). */
+    struct kube_client *kube;
 };
 
 struct sources;
