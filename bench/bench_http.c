@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     store_metrics_register(store, app.metrics);
     ops_init(&app);
     char token[AUTH_TOKEN_BUF];
-    if (auth_token_create(store, "bench", ROLE_VIEWER, token, err, sizeof err) != 0) {
+    if (auth_token_create(store, "bench", "bench", ROLE_VIEWER, 0, token, err, sizeof err) != 0) {
         fprintf(stderr, "token: %s\n", err);
         return 1;
     }

@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/actions_api.h"
+#include "api/admin.h"
 #include "api/channels_api.h"
 #include "api/chat_api.h"
 #include "api/ledger_api.h"
@@ -94,6 +95,18 @@ const struct http_route api_routes[] = {
      "Telegram webhook (button presses), verified by X-Telegram-Bot-Api-Secret-Token",
      HTTP_ROUTE_BLOCKING},
 
+    /* administration: tokens and the audit log (docs/api.md) */
+    {"GET", "/api/v1/tokens", ROLES_ADMIN, api_tokens_list,
+     "API tokens: name, role, state, created, expiry, last use (never the token)"},
+    {"POST", "/api/v1/tokens", ROLES_ADMIN, api_tokens_create,
+     "Create a token (shown once in the answer)"},
+    {"POST", "/api/v1/tokens/{name}/revoke", ROLES_ADMIN, api_token_revoke,
+     "Revoke a token from its next request on"},
+    {"GET", "/api/v1/audit", ROLES_ADMIN, api_audit_list,
+     "The audit log, newest first (actor, action, subject prefix, since, until, cursor)"},
+    {"GET", "/api/v1/audit/verify", ROLES_ADMIN, api_audit_verify,
+     "Walk the hash chain of the audit log"},
+
     /* policy (docs/policy.md) */
     {"GET", "/api/v1/policy", ROLES_VIEWER, api_policy_get, "The current policy, with its ETag"},
     {"PUT", "/api/v1/policy", ROLES_ADMIN, api_policy_put,
@@ -108,6 +121,10 @@ const struct http_route api_routes[] = {
      "Policy versions, newest first"},
     {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, api_policy_version_get,
      "One policy version with its document"},
+
+    /* retention (docs/policy.md#retention) */
+    {"POST", "/api/v1/retention/run", ROLES_ADMIN, ops_retention_run,
+     "Run the retention prune now (it also runs nightly at the policy's prune_at)"},
 
     /* sources (docs/sources.md) */
     {"GET", "/api/v1/sources", ROLES_VIEWER, api_sources_list,

@@ -17,6 +17,37 @@ static void usage(FILE *out)
     fprintf(out, "\nRun 'srebot COMMAND --help' for a command's options.\n");
 }
 
+/* `--token T` / `--token=T`, for every command that calls a server: taken
+ * out of argv and put where cli_http reads the token (IF_SRE_TOKEN), so each
+ * command's options stay its own. 0, or -1 (printed) without a value. */
+static int take_token_flag(int *argc, char **argv)
+{
+    for (int i = 2; i < *argc; i++) {
+        const char *v = NULL;
+        int used = 0;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--token") == 0) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "srebot: --token needs a value\n");
+                return -1;
+            }
+            v = argv[i + 1];
+            used = 2;
+        } else if (strncmp(argv[i], "--token=", 8) == 0) {
+            v = argv[i] + 8;
+            used = 1;
+        }
+        if (!v)
+            continue;
+        setenv("IF_SRE_TOKEN", v, 1); /* the CLI's own process, before any thread */
+        memmove(&argv[i], &argv[i + used], (size_t)(*argc - i - used + 1) * sizeof *argv);
+        *argc -= used;
+        i--;
+    }
+    return 0;
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -32,6 +63,8 @@ int cli_main(int argc, char **argv)
         argv[1] = "version";
     for (const struct cli_command *c = cli_commands; c->name; c++)
         if (strcmp(c->name, argv[1]) == 0) {
+            if (take_token_flag(&argc, argv) != 0)
+                return 2;
             optind = 1; /* each command runs its own getopt_long from the start */
             return c->run(argc - 1, argv + 1);
         }

@@ -53,6 +53,10 @@ const char *cli_seen_flag(const struct cli_seen *seen, const char *flag);
 /* Prints the settings table (flags, env vars, defaults) for a command's --help:
  * every setting, or only the flags named in `only` (NULL-terminated). */
 void cli_settings_help(FILE *out, const char *const *only);
+/* Opens the store of cfg (the data dir made if needed) for a command that
+ * works on it directly; 0, or -1 with the reason printed. */
+struct store;
+int cli_open_store(const struct config *cfg, struct store **s);
 /* The settings of commands that only open the store (token, audit, migrate). */
 extern const char *const cli_store_settings[];
 

@@ -89,4 +89,15 @@ void cli_print_error(int status, json_t *answer)
                 code ? " " : "", code ? code : "",
                 json_string_value(json_object_get(d, "reason")) ?: "");
     }
+    /* Say where the token came from, so a refusal is easy to fix. */
+    const char *token = getenv("IF_SRE_TOKEN");
+    if (status == 401)
+        fprintf(stderr,
+                token && *token ? "srebot: the token in IF_SRE_TOKEN (or --token) was refused: "
+                                  "unknown, revoked or expired\n"
+                                : "srebot: no token given: set IF_SRE_TOKEN or pass --token "
+                                  "(srebot token create --name NAME --role ROLE)\n");
+    else if (status == 403)
+        fprintf(stderr, "srebot: the token in IF_SRE_TOKEN (or --token) lacks the role this "
+                        "needs (docs/http.md)\n");
 }

@@ -54,7 +54,7 @@ static int do_list(const char *server, const char *state, const char *incident, 
     if (st != 200)
         return fail(st, ans);
     if (as_json) {
-        char *s = json_dumps(ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
         if (s)
             printf("%s\n", s);
         free(s);

@@ -120,7 +120,7 @@ static void print_stats(struct delivery *d, FILE *out)
                           "last_status", (json_int_t)st.last_status);
     if (st.last_error[0])
         json_object_set_new(j, "last_error", json_string(st.last_error));
-    char *s = json_dumps(j, JSON_COMPACT);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (s)
         fprintf(out, "%s\n", s);
     free(s);

@@ -58,6 +58,25 @@ static int add_attr(json_t *attrs, const char *kv)
     return 0;
 }
 
+/* The flag that set a field of the finding, for errors about a finding built
+ * from flags ("/correlation_key" -> "--key"); other paths stay as they are. */
+static const char *flag_of(const char *path)
+{
+    static const char *const map[][2] = {
+        {"/source", "--source"},        {"/class", "--class"},
+        {"/correlation_key", "--key"},  {"/severity", "--severity"},
+        {"/summary", "--summary"},      {"/status", "--status"},
+        {"/id", "--id"},                {"/observed_at", "--observed-at"},
+        {"/attributes", "--attr"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        size_t n = strlen(map[i][0]);
+        if (strncmp(path, map[i][0], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+            return map[i][1];
+    }
+    return path;
+}
+
 int cmd_finding(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -111,9 +130,12 @@ int cmd_finding(int argc, char **argv)
     if (!p)
         goto out;
     int bad = findings_from_json(doc, time_now_ms(), &b, p);
-    for (size_t i = 0; bad && i < p->count; i++)
-        fprintf(stderr, "srebot: %s %s: %s\n", p->items[i].path[0] ? p->items[i].path : "/",
-                p->items[i].code, p->items[i].message);
+    for (size_t i = 0; bad && i < p->count; i++) {
+        const char *where = p->items[i].path[0] ? p->items[i].path : "/";
+        if (!file) /* the finding was built from flags: name the flag */
+            where = flag_of(where);
+        fprintf(stderr, "srebot: %s %s: %s\n", where, p->items[i].code, p->items[i].message);
+    }
     problems_destroy(p);
     if (bad)
         goto out;

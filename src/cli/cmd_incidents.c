@@ -16,8 +16,11 @@ static void incidents_help(FILE *out)
             "usage: srebot incidents [--server URL] COMMAND\n\n"
             "commands:\n"
             "  list [--state S] [--class C] [--domain D] [--severity SEV] [--source S]\n"
-            "       [--q TEXT] [--sort FIELD] [--limit N] [--json]\n"
-            "                             one line per incident, newest activity first\n"
+            "       [--q TEXT] [--since RFC3339] [--until RFC3339] [--sort FIELD]\n"
+            "       [--limit N] [--cursor C] [--json]\n"
+            "                             one line per incident, newest activity first;\n"
+            "                             --since/--until bound the last activity, --cursor\n"
+            "                             continues where a listing said \"(more: ...)\"\n"
             "  show ID [--json]           one incident: fields, allowed transitions,\n"
             "                             evidence and the timeline\n"
             "  transition ID STATE [--reason TEXT] [--suppress-until RFC3339]\n"
@@ -37,7 +40,7 @@ static int fail(int status, json_t *answer)
 
 static void print_json(json_t *j)
 {
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     if (s)
         printf("%s\n", s);
     free(s);
@@ -49,9 +52,10 @@ static const char *str(json_t *o, const char *k)
     return s ? s : "";
 }
 
+#define LIST_ARGS_MAX 16 /* every list option at once fits */
 struct list_args {
-    const char *names[9];
-    const char *values[9];
+    const char *names[LIST_ARGS_MAX];
+    const char *values[LIST_ARGS_MAX];
     size_t n;
 };
 
@@ -79,16 +83,23 @@ static int do_list(const char *server, const struct list_args *a, int as_json)
     if (as_json) {
         print_json(ans);
     } else {
-        printf("%-7s %-11s %-8s %-6s %-24s %-45s %s\n", "ID", "STATE", "SEVERITY", "COUNT",
-               "LAST SEEN", "CLASS", "KEY");
+        /* the class column as wide as the widest class shown (a long class
+         * name pushes the key, never into it) */
+        int w = (int)strlen("CLASS");
         size_t i;
         json_t *it;
         json_array_foreach(json_object_get(ans, "items"), i, it) {
-            printf("%-7lld %-11s %-8s %-6lld %-24s %-45s %s\n",
+            int n = (int)strlen(str(it, "class"));
+            w = n > w ? n : w;
+        }
+        printf("%-7s %-11s %-8s %-6s %-24s %-*s %s\n", "ID", "STATE", "SEVERITY", "COUNT",
+               "LAST SEEN", w, "CLASS", "KEY");
+        json_array_foreach(json_object_get(ans, "items"), i, it) {
+            printf("%-7lld %-11s %-8s %-6lld %-24s %-*s %s\n",
                    (long long)json_integer_value(json_object_get(it, "id")), str(it, "state"),
                    str(it, "severity"),
                    (long long)json_integer_value(json_object_get(it, "finding_count")),
-                   str(it, "last_seen"), str(it, "class"), str(it, "correlation_key"));
+                   str(it, "last_seen"), w, str(it, "class"), str(it, "correlation_key"));
         }
         if (json_is_string(json_object_get(ans, "next_cursor")))
             printf("(more: --cursor %s)\n", str(ans, "next_cursor"));
@@ -169,6 +180,7 @@ int cmd_incidents(int argc, char **argv)
         {"severity", required_argument, NULL, 'v'}, {"source", required_argument, NULL, 'o'},
         {"q", required_argument, NULL, 'q'},       {"sort", required_argument, NULL, 'x'},
         {"limit", required_argument, NULL, 'l'},   {"cursor", required_argument, NULL, 'C'},
+        {"since", required_argument, NULL, 'b'},   {"until", required_argument, NULL, 'e'},
         {"json", no_argument, NULL, 'j'},          {"reason", required_argument, NULL, 'r'},
         {"suppress-until", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
@@ -188,13 +200,15 @@ int cmd_incidents(int argc, char **argv)
         case 'x': name = "sort"; break;
         case 'l': name = "limit"; break;
         case 'C': name = "cursor"; break;
+        case 'b': name = "since"; break;
+        case 'e': name = "until"; break;
         case 'j': as_json = 1; break;
         case 'r': reason = optarg; break;
         case 'u': until = optarg; break;
         case 'h': incidents_help(stdout); return 0;
         default: incidents_help(stderr); return 2;
         }
-        if (name && la.n < 9) {
+        if (name && la.n < LIST_ARGS_MAX) {
             la.names[la.n] = name;
             la.values[la.n++] = optarg;
         }

@@ -387,7 +387,7 @@ static void print_summary(const struct scan_run *r, int files, int failed, uint6
         (json_int_t)bytes, "lines", (json_int_t)lines, "matches", (json_int_t)matches,
         "matched_lines", (json_int_t)matched_lines, "by_rule", by_rule, "seconds", secs,
         "mb_per_s", (double)bytes / 1e6 / secs, "lines_per_s", (double)lines / secs);
-    char *text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
+    char *text = summary ? json_dumps(summary, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     if (text)
         printf("%s\n", text);
     free(text);

@@ -21,7 +21,7 @@ static int scan_not_built(int argc, char **argv)
 const struct cli_command cli_commands[] = {
     {"serve", "run the service (HTTP API, console, ledger, sources)", serve_main},
     {"migrate", "apply store schema migrations and exit", cmd_migrate},
-    {"token", "create an API token (printed once)", cmd_token},
+    {"token", "API tokens: create (printed once), list, revoke", cmd_token},
     {"audit", "verify the hash-chained audit log", cmd_audit},
     {"config", "print the effective configuration or the settings table", cmd_config},
     {"policy", "read, validate and change the policy (get|validate|set|versions)", cmd_policy},

@@ -48,6 +48,39 @@ static const char *label(json_t *labels, const char *name)
     return json_string_value(json_object_get(labels, name));
 }
 
+/* Alerts of the kube-prometheus / node-exporter mixins that name a class of
+ * ours, after the policy's own class_map rows (which win). */
+static const struct am_class_map builtin_map[] = {
+    {"alertname", "KubePodCrashLooping", "application_services.pod_restart_pressure"},
+    {"alertname", "KubePodNotReady", "application_services.application_service_degraded"},
+    {"alertname", "KubeContainerWaiting", "application_services.application_service_degraded"},
+    {"alertname", "KubeDeploymentReplicasMismatch",
+     "application_services.application_service_degraded"},
+    {"alertname", "KubeDeploymentRolloutStuck", "application_services.application_service_degraded"},
+    {"alertname", "KubeStatefulSetReplicasMismatch",
+     "application_services.application_service_degraded"},
+    {"alertname", "KubeDaemonSetRolloutStuck", "application_services.application_service_degraded"},
+    {"alertname", "KubeJobFailed", "application_services.application_service_degraded"},
+    {"alertname", "NodeFilesystemSpaceFillingUp", "infrastructure.node_disk_pressure"},
+    {"alertname", "NodeFilesystemAlmostOutOfSpace", "infrastructure.node_disk_pressure"},
+    {"alertname", "NodeFilesystemFilesFillingUp", "infrastructure.node_disk_pressure"},
+    {"alertname", "NodeFilesystemAlmostOutOfFiles", "infrastructure.node_disk_pressure"},
+    {"alertname", "NodeMemoryHighUtilization", "infrastructure.node_memory_saturation"},
+    {"alertname", "NodeCPUHighUsage", "infrastructure.node_cpu_saturation"},
+    {"alertname", "TargetDown", "runtime_services.runtime_dependency_outage"},
+    {"alertname", "KubeClientCertificateExpiration", "identity_security.tls_certificate_expiry"},
+    {"alertname", "CertManagerCertExpirySoon", "identity_security.tls_certificate_expiry"},
+};
+
+/* The labels that say which thing an alert is about (its identity), in key
+ * order. Others (severity, prometheus, endpoint...) change without the thing
+ * changing, so they stay out of the default correlation key. */
+static const char *const identifying_labels[] = {
+    "alertname", "cluster", "namespace", "service", "job", "deployment", "statefulset",
+    "daemonset", "cronjob", "job_name", "pod", "container", "node", "instance",
+    "persistentvolumeclaim", "device", "mountpoint",
+};
+
 static void pick_class(json_t *labels, const struct am_options *opt, char *out, size_t outlen)
 {
     const char *c = label(labels, opt && opt->class_label ? opt->class_label : "sre_class");
@@ -62,23 +95,33 @@ static void pick_class(json_t *labels, const struct am_options *opt, char *out, 
             return;
         }
     }
+    for (size_t i = 0; i < sizeof builtin_map / sizeof builtin_map[0]; i++) {
+        const char *v = label(labels, builtin_map[i].label);
+        if (v && strcmp(v, builtin_map[i].value) == 0) {
+            snprintf(out, outlen, "%s", builtin_map[i].class_);
+            return;
+        }
+    }
     const char *def = opt && opt->default_class && class_well_formed(opt->default_class)
                           ? opt->default_class
                           : CLASS_FALLBACK;
     snprintf(out, outlen, "%s", def);
 }
 
-/* "alertname=X,namespace=Y"; when longer than a key may be, its SHA-256. */
-static void key_from_labels(json_t *labels, const struct am_options *opt, char *out,
-                            size_t outlen)
+/* "alertname=X,namespace=Y" of the labels names[] (absent ones: empty, or
+ * left out when skip_absent); when longer than a key may be, its SHA-256. */
+static void key_from_labels(json_t *labels, const char *const *names, size_t nnames,
+                            int skip_absent, char *out, size_t outlen)
 {
     char buf[4096];
     size_t n = 0;
     int overflow = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < opt->nkey_labels; i++) {
-        const char *v = label(labels, opt->key_labels[i]);
-        int w = snprintf(buf + n, sizeof buf - n, "%s%s=%s", i ? "," : "", opt->key_labels[i],
+    for (size_t i = 0; i < nnames; i++) {
+        const char *v = label(labels, names[i]);
+        if (!v && skip_absent)
+            continue;
+        int w = snprintf(buf + n, sizeof buf - n, "%s%s=%s", n ? "," : "", names[i],
                          v ? v : "");
         if (w < 0 || (size_t)w >= sizeof buf - n) {
             overflow = 1;
@@ -208,7 +251,12 @@ static int alert_to_finding(json_t *a, const char *base, const struct am_options
     snprintf(f->source, sizeof f->source, "alertmanager");
     pick_class(labels, opt, f->class_, sizeof f->class_);
     if (opt && opt->nkey_labels)
-        key_from_labels(labels, opt, f->correlation_key, sizeof f->correlation_key);
+        key_from_labels(labels, opt->key_labels, opt->nkey_labels, 0, f->correlation_key,
+                        sizeof f->correlation_key);
+    else if (label(labels, "alertname"))
+        key_from_labels(labels, identifying_labels,
+                        sizeof identifying_labels / sizeof identifying_labels[0], 1,
+                        f->correlation_key, sizeof f->correlation_key);
     else
         snprintf(f->correlation_key, sizeof f->correlation_key, "%s", fpbuf);
     f->severity = am_severity(label(labels, "severity"));

@@ -3,9 +3,14 @@
  * Each alert becomes one finding with source "alertmanager":
  *   class            the class label (`sre_class` unless the options name another) when
  *                    well formed, else the first mapping row whose label matches, else
- *                    the default class (CLASS_FALLBACK unless the options name another);
- *   correlation_key  the alert fingerprint, or "name=value,..." of the chosen labels
- *                    (in the order given) when key_labels is set;
+ *                    a well-known alert name (KubePodCrashLooping -> pod_restart_pressure,
+ *                    ...: builtin_map in alertmanager.c), else the default class
+ *                    (CLASS_FALLBACK unless the options name another);
+ *   correlation_key  "name=value,..." of the chosen labels (in the order given) when
+ *                    key_labels is set; else of the identifying labels the alert has
+ *                    (alertname, namespace, pod, node, instance, ...: identifying_labels
+ *                    in alertmanager.c), so a severity change folds into the same
+ *                    incident; the fingerprint for an alert without alertname;
  *   severity         from the `severity` label (see am_severity);
  *   status           the alert's own status (resolved alerts resolve);
  *   id               "am:<fingerprint>:<startsAt ms>:<f|r>" so the re-sends Alertmanager makes
@@ -37,7 +42,7 @@ struct am_options {
     const char *default_class;      /* when nothing matched; NULL: CLASS_FALLBACK */
     const struct am_class_map *map; /* may be NULL */
     size_t nmap;
-    const char *const *key_labels;  /* labels forming the correlation key; NULL: fingerprint */
+    const char *const *key_labels;  /* labels forming the correlation key; NULL: identifying */
     size_t nkey_labels;
 };
 

@@ -97,7 +97,7 @@ static void set_request_id(struct http_server *srv, struct req_ctx *rc,
 static struct MHD_Response *body_response(struct http_resp *resp, size_t *len)
 {
     if (resp->json) {
-        char *text = json_dumps(resp->json, JSON_COMPACT);
+        char *text = json_dumps(resp->json, JSON_COMPACT | JSON_REAL_PRECISION(15));
         if (!text)
             return NULL;
         *len = strlen(text);

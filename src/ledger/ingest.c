@@ -272,6 +272,19 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
     enum store_status st = STORE_OK;
     for (size_t i = 0; i < g->nslots && st == STORE_OK; i++)
         st = flush_slot(c, &g->slots[i]);
+    /* "opened" first, so a new incident's timeline and events begin with it
+     * and its first evidence follows */
+    json_t *opened_ids = json_array();
+    for (size_t i = 0; i < g->nslots && st == STORE_OK; i++) {
+        struct slot *s = &g->slots[i];
+        if (!s->folded || !s->opened)
+            continue;
+        json_array_append_new(opened_ids, json_integer(s->inc.id));
+        st = store_timeline_append(c, s->inc.id, now, actor, "opened", s->inc.summary, NULL);
+        if (st == STORE_OK)
+            st = ledger_emit(c, "sre.incident.opened", s->inc.id, now, incident_json(&s->inc),
+                             max_seq);
+    }
     for (size_t i = 0; i < g->nitems && st == STORE_OK; i++) {
         struct item *it = &g->items[i];
         if (it->duplicate) {
@@ -325,20 +338,12 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
                 *max_seq = evseq;
         }
     }
-    /* per incident: opened / reopened / folded entries; the openings of the whole
-     * group are one audit record (its detail lists the ids) */
-    json_t *opened_ids = json_array();
+    /* per incident: the folded entries; the openings of the whole group are one
+     * audit record (its subject the id range, its detail the ids) */
     for (size_t i = 0; i < g->nslots && st == STORE_OK; i++) {
         struct slot *s = &g->slots[i];
         if (!s->folded)
             continue;
-        if (s->opened) {
-            json_array_append_new(opened_ids, json_integer(s->inc.id));
-            st = store_timeline_append(c, s->inc.id, now, actor, "opened", s->inc.summary, NULL);
-            if (st == STORE_OK)
-                st = ledger_emit(c, "sre.incident.opened", s->inc.id, now, incident_json(&s->inc),
-                                 max_seq);
-        }
         if (st == STORE_OK && s->folded > (s->opened ? 1 : 0)) {
             char reason[64];
             snprintf(reason, sizeof reason, "%lld finding(s) folded",
@@ -351,7 +356,13 @@ static enum store_status write_all(struct store_conn *c, struct group *g, const 
         char *detail = json_dumps(d, JSON_COMPACT);
         json_decref(d);
         char subject[64];
-        snprintf(subject, sizeof subject, "incidents/%zu", json_array_size(opened_ids));
+        size_t n = json_array_size(opened_ids);
+        long long first = json_integer_value(json_array_get(opened_ids, 0));
+        long long last = json_integer_value(json_array_get(opened_ids, n - 1));
+        if (n == 1)
+            snprintf(subject, sizeof subject, "incident/%lld", first);
+        else /* one writer allocates them in order: the range holds exactly these */
+            snprintf(subject, sizeof subject, "incidents/%lld-%lld", first, last);
         st = detail ? store_audit_append(c, actor, "incidents.opened", subject, detail)
                     : STORE_ERROR;
         free(detail);

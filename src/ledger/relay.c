@@ -25,9 +25,37 @@ struct relay_batch {
     int failed;
 };
 
+/* One log line per incident that opens or changes state (a resolution is the
+ * change to resolved), so an operator reading the log sees the incidents and
+ * not only access lines. Written as the events leave the outbox, after their
+ * commit; a relay that re-sends after a crash may repeat a line. */
+static void log_lifecycle(const struct outbox_row *r)
+{
+    int opened = strcmp(r->type, "sre.incident.opened") == 0;
+    if (!opened && strcmp(r->type, "sre.incident.state_changed") != 0)
+        return;
+    json_error_t jerr;
+    json_t *d = r->data ? json_loads(r->data, 0, &jerr) : NULL;
+    const char *cls = json_string_value(json_object_get(d, "class"));
+    const char *state = json_string_value(json_object_get(d, "state"));
+    long long id = json_integer_value(json_object_get(d, "id"));
+    /* Not the summary: it is text from outside (a log line, an alert), and
+     * the incident holds it for whoever may read it. */
+    if (opened)
+        log_info("incident", "incident %lld opened: %s %s, key %s", id, cls ? cls : "?",
+                 json_string_value(json_object_get(d, "severity")) ?: "?",
+                 json_string_value(json_object_get(d, "correlation_key")) ?: "?");
+    else
+        log_info("incident", "incident %lld %s -> %s (%s)", id,
+                 json_string_value(json_object_get(d, "from")) ?: "?", state ? state : "?",
+                 cls ? cls : "?");
+    json_decref(d);
+}
+
 static int publish_one(const struct outbox_row *r, void *ud)
 {
     struct relay_batch *rb = ud;
+    log_lifecycle(r);
     /* In-process, an event nobody subscribes to goes nowhere: skip building it
      * (the encoding is most of the relay's cost at high ingest rates). The
      * outbox keeps it for the events API either way. */

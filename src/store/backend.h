@@ -63,6 +63,9 @@ struct store_token_ops {
                                  struct token_rec *out);
     enum store_status (*list)(struct store_conn *c, int (*fn)(const struct token_rec *, void *),
                               void *ud);
+    enum store_status (*revoke)(struct store_conn *c, const char *name, int64_t now_ms,
+                                struct token_rec *out);
+    enum store_status (*touch)(struct store_conn *c, int64_t id, int64_t now_ms);
 };
 
 /* The chain logic is backend-neutral (store_audit.c + core/audit.c); a backend
@@ -77,6 +80,8 @@ struct store_audit_ops {
      * fn returns nonzero to stop. */
     enum store_status (*scan)(struct store_conn *c,
                               int (*fn)(const struct audit_record *r, void *ud), void *ud);
+    enum store_status (*query)(struct store_conn *c, const struct audit_filter *f, unsigned limit,
+                               int (*fn)(const struct audit_record *r, void *ud), void *ud);
 };
 
 /* The ledger repository (store/ledger_repo.h): same signatures as the public
@@ -116,6 +121,9 @@ struct store_ledger_ops {
                                               void (*fn)(const char *, const char *, int,
                                                          int64_t, void *),
                                               void *ud);
+    enum store_status (*prune)(struct store_conn *c, int64_t findings_before_ms,
+                               int64_t incidents_before_ms, unsigned batch,
+                               struct prune_counts *out);
     enum store_status (*incident_due)(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
                                       unsigned limit,
                                       int (*fn)(const struct incident *, void *), void *ud);

@@ -62,14 +62,9 @@ static enum store_status au_append(struct store_conn *c, const struct audit_reco
     return sq_exec_stmt(q, st, "move audit head");
 }
 
-static enum store_status au_scan(struct store_conn *c,
-                                 int (*fn)(const struct audit_record *r, void *ud), void *ud)
+static enum store_status each_row(struct sq_conn *q, sqlite3_stmt *st,
+                                  int (*fn)(const struct audit_record *r, void *ud), void *ud)
 {
-    struct sq_conn *q = sq_of(c);
-    sqlite3_stmt *st = sq_stmt(q, "SELECT seq, at, actor, action, subject, detail, prev_hash, hash"
-                                  " FROM audit_log ORDER BY seq");
-    if (!st)
-        return STORE_ERROR;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct audit_record r;
@@ -87,8 +82,42 @@ static enum store_status au_scan(struct store_conn *c,
     return sq_rows_done(q, st, rc, "audit scan");
 }
 
+static enum store_status au_scan(struct store_conn *c,
+                                 int (*fn)(const struct audit_record *r, void *ud), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(q, "SELECT seq, at, actor, action, subject, detail, prev_hash, hash"
+                                  " FROM audit_log ORDER BY seq");
+    return st ? each_row(q, st, fn, ud) : STORE_ERROR;
+}
+
+static enum store_status au_query(struct store_conn *c, const struct audit_filter *f,
+                                  unsigned limit,
+                                  int (*fn)(const struct audit_record *r, void *ud), void *ud)
+{
+    struct sq_conn *q = sq_of(c);
+    sqlite3_stmt *st = sq_stmt(
+        q, "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log"
+           " WHERE (?1 = 0 OR seq < ?1) AND (?2 IS NULL OR actor = ?2)"
+           " AND (?3 IS NULL OR action = ?3)"
+           " AND (?4 IS NULL OR substr(subject, 1, length(?4)) = ?4)"
+           " AND (?5 = 0 OR at >= ?5) AND (?6 = 0 OR at < ?6)"
+           " ORDER BY seq DESC LIMIT ?7");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, f->before);
+    sqlite3_bind_text(st, 2, f->actor, -1, SQLITE_STATIC); /* NULL binds NULL */
+    sqlite3_bind_text(st, 3, f->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, f->subject_prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, f->since_ms);
+    sqlite3_bind_int64(st, 6, f->until_ms);
+    sqlite3_bind_int64(st, 7, limit);
+    return each_row(q, st, fn, ud);
+}
+
 const struct store_audit_ops sq_audit_ops = {
     .head = au_head,
     .append = au_append,
     .scan = au_scan,
+    .query = au_query,
 };

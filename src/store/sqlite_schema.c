@@ -276,6 +276,10 @@ const struct sqlite_migration sqlite_migrations[] = {
      "  created_at INTEGER NOT NULL,"
      "  PRIMARY KEY (incident_id, channel)"
      ");"},
+    {9, "tokens: expiry, revocation, last use",
+     "ALTER TABLE tokens ADD COLUMN expires_at INTEGER;"
+     "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;"
+     "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;"},
 };
 
 const size_t sqlite_migrations_count = sizeof sqlite_migrations / sizeof sqlite_migrations[0];

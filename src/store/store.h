@@ -163,6 +163,9 @@ struct token_rec {
     enum role role;
     uint8_t hash[32]; /* SHA-256 of the token; the token itself is never stored */
     int64_t created_at_ms;
+    int64_t expires_at_ms;   /* 0 = never */
+    int64_t revoked_at_ms;   /* 0 = not revoked */
+    int64_t last_used_at_ms; /* 0 = never used (kept to the minute: ledger/tokens.c) */
 };
 /* In a write transaction (from an apply function). */
 enum store_status store_token_insert(struct store_conn *c, const struct token_rec *t);
@@ -172,6 +175,12 @@ enum store_status store_token_by_hash(struct store_conn *c, const uint8_t hash[3
 /* Every token in id order; fn returns nonzero to stop early. */
 enum store_status store_token_list(struct store_conn *c,
                                    int (*fn)(const struct token_rec *t, void *ud), void *ud);
+/* In a write transaction. Revokes the token called name: STORE_NOT_FOUND when
+ * there is none or it is revoked already; out gets the row as it was. */
+enum store_status store_token_revoke(struct store_conn *c, const char *name, int64_t now_ms,
+                                     struct token_rec *out);
+/* In a write transaction: records a use of token id at now_ms. */
+enum store_status store_token_touch(struct store_conn *c, int64_t id, int64_t now_ms);
 
 /* ---- audit chain (see src/core/audit.h for the hash) ----
  * Appends one record, stamped with the wall clock, in the current write
@@ -186,6 +195,20 @@ enum store_status store_audit_append(struct store_conn *c, const char *actor, co
  * says what is wrong. *checked gets the number of records read. */
 enum store_status store_audit_verify(struct store_conn *c, int64_t *first_broken_seq,
                                      int64_t *checked, char *reason, size_t reasonlen);
+/* Records newest first, matching every filter that is set (0 / NULL: any):
+ * below seq `before`, by `actor`, of `action`, whose subject starts with
+ * `subject_prefix`, at or after since_ms and before until_ms. At most limit
+ * (1..500); fn gets each (fields valid during the call) and returns nonzero
+ * to stop. */
+struct audit_filter {
+    int64_t before;
+    const char *actor, *action, *subject_prefix;
+    int64_t since_ms, until_ms;
+};
+struct audit_record;
+enum store_status store_audit_query(struct store_conn *c, const struct audit_filter *f,
+                                    unsigned limit,
+                                    int (*fn)(const struct audit_record *r, void *ud), void *ud);
 
 
 /* ---- policy versions (the robot_sre_policy document, docs/policy.md) ----

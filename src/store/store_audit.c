@@ -88,3 +88,14 @@ enum store_status store_audit_verify(struct store_conn *c, int64_t *first_broken
         snprintf(reason, reasonlen, "%s", v.first_broken_seq ? v.reason : "intact");
     return STORE_OK;
 }
+
+enum store_status store_audit_query(struct store_conn *c, const struct audit_filter *f,
+                                    unsigned limit,
+                                    int (*fn)(const struct audit_record *r, void *ud), void *ud)
+{
+    if (limit < 1 || limit > 500) {
+        snprintf(c->err, sizeof c->err, "limit must be 1 to 500");
+        return STORE_INVALID;
+    }
+    return c->ops->audit->query(c, f, limit, fn, ud);
+}

@@ -56,3 +56,22 @@ enum store_status store_token_list(struct store_conn *c,
 {
     return c->ops->tokens->list(c, fn, ud);
 }
+
+enum store_status store_token_revoke(struct store_conn *c, const char *name, int64_t now_ms,
+                                     struct token_rec *out)
+{
+    if (c->readonly) {
+        snprintf(c->err, sizeof c->err, "write on a read connection");
+        return STORE_INVALID;
+    }
+    return c->ops->tokens->revoke(c, name, now_ms, out);
+}
+
+enum store_status store_token_touch(struct store_conn *c, int64_t id, int64_t now_ms)
+{
+    if (c->readonly) {
+        snprintf(c->err, sizeof c->err, "write on a read connection");
+        return STORE_INVALID;
+    }
+    return c->ops->tokens->touch(c, id, now_ms);
+}

@@ -337,8 +337,13 @@ static void fmt_double(char *out, size_t outlen, double v)
         snprintf(out, outlen, v > 0 ? "+Inf" : "-Inf");
     else if (v == floor(v) && fabs(v) < 1e15)
         snprintf(out, outlen, "%.0f", v);
-    else
-        snprintf(out, outlen, "%.17g", v);
+    else {
+        /* the shortest of the two that reads back as v: 0.0005, not
+         * 0.00050000000000000001 */
+        snprintf(out, outlen, "%.15g", v);
+        if (strtod(out, NULL) != v)
+            snprintf(out, outlen, "%.17g", v);
+    }
 }
 
 /* Label values escape backslash, double quote and newline; help text escapes

@@ -619,6 +619,45 @@ test('policy: simulate a stricter draft before saving', async () => {
   await page.waitForSelector('form.signin-card');
 });
 
+test('admin: a token is created (shown once), revoked, and both are in the audit log', async () => {
+  await page.goto(BASE + '/');
+  await page.waitForSelector('form.signin-card');
+  await page.fill('#token', TOKEN);
+  await page.click('form.signin-card button[type=submit]');
+  await page.waitForSelector('.top .who');
+  await page.goto(BASE + '/#/admin');
+  await page.waitForSelector('#token-create');
+  await page.fill('#token-name', 'e2e-robot');
+  await page.selectOption('#token-role', 'operator');
+  await page.click('#token-create');
+  await page.waitForSelector('#new-token');
+  const tok = (await page.textContent('#new-token')).trim();
+  check(/^srb_[0-9a-f]{64}$/.test(tok), `shown token ${tok.slice(0, 8)}… has the wrong form`);
+  await page.waitForSelector('tr[data-token="e2e-robot"][data-state="active"]');
+  // the shown token works against the API
+  const who = await fetch(BASE + '/api/v1/whoami', { headers: { Authorization: 'Bearer ' + tok } });
+  check(who.status === 200, `the new token answered ${who.status}`);
+  await shot('27-admin-tokens');
+  page.once('dialog', (d) => d.accept());
+  await page.click('tr[data-token="e2e-robot"] button');
+  await page.waitForSelector('tr[data-token="e2e-robot"][data-state="revoked"]');
+  const after = await fetch(BASE + '/api/v1/whoami', { headers: { Authorization: 'Bearer ' + tok } });
+  check(after.status === 401, `a revoked token answered ${after.status}`);
+  await page.click('.subnav a[data-view=audit]');
+  await page.fill('.audit-filters input[name=subject]', 'token/e2e-robot');
+  await page.click('.audit-filters button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('table.audit-log tbody tr').length === 2);
+  const actions = await page.$$eval('table.audit-log tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
+  check(actions[0] === 'token.revoked' && actions[1] === 'token.created', `audit shows ${actions}`);
+  await page.click('#audit-verify');
+  await page.waitForSelector('.audit-verdict p.ok');
+  await page.click('.top .theme-toggle');
+  await shot('28-admin-audit');
+  await page.click('.top .theme-toggle');
+  await page.click('#signout');
+  await page.waitForSelector('form.signin-card');
+});
+
 test('a viewer sees no write controls, and the server refuses its writes', async () => {
   const viewer = process.env.SREBOT_VIEWER_TOKEN;
   check(viewer, 'SREBOT_VIEWER_TOKEN not given');

@@ -18,6 +18,17 @@
     "\"correlation_key\":\"" key "\",\"severity\":\"" sev "\",\"status\":\"" status "\","         \
     "\"summary\":\"db down\"}"
 
+/* The daemon's log gets line within 10 s (the outbox relay writes it). */
+static int wait_log(struct it_daemon *d, const char *line)
+{
+    for (int i = 0; i < 200; i++) {
+        if (it_stderr_contains(d, line))
+            return 1;
+        usleep(50 * 1000);
+    }
+    return 0;
+}
+
 static json_t *item(struct it_resp *r, size_t i)
 {
     return json_array_get(json_object_get(r->json, "items"), i);
@@ -102,6 +113,13 @@ static void ingest_fold_read_transition(void **state)
                      200);
     assert_string_equal(s_of(r.json, "state"), "triaged");
     it_resp_free(&r);
+    /* one log line per opening and per change (written as the events leave
+     * the outbox, so shortly after the answer) */
+    char line[96];
+    snprintf(line, sizeof line, "incident %lld opened: ", inc1);
+    assert_true(wait_log(&d, line));
+    snprintf(line, sizeof line, "incident %lld observed -> triaged (", inc1);
+    assert_true(wait_log(&d, line));
     /* counts right after a change see it (a console refetches on the change's
      * event; a reused older answer would stay on its screen) */
     assert_int_equal(it_request(&d, "GET", "/api/v1/incidents/counts", IT_ADMIN, NULL, NULL, &r),
@@ -181,8 +199,9 @@ static void alertmanager_receiver(void **state)
     char path[64];
     snprintf(path, sizeof path, "/api/v1/incidents/%lld", id);
     assert_int_equal(it_request(&d, "GET", path, IT_ADMIN, NULL, NULL, &r), 200);
-    assert_string_equal(s_of(r.json, "class"), "application_services.application_service_degraded");
-    assert_string_equal(s_of(r.json, "correlation_key"), "1a30ba71cca2921f");
+    assert_string_equal(s_of(r.json, "class"), "application_services.pod_restart_pressure");
+    assert_string_equal(s_of(r.json, "correlation_key"),
+                        "alertname=KubePodCrashLooping,namespace=prod");
     assert_string_equal(s_of(r.json, "source"), "alertmanager");
     assert_string_equal(s_of(r.json, "severity"), "critical");
     it_resp_free(&r);
@@ -321,11 +340,21 @@ static void cli_and_ingest_role(void **state)
     const char *bad[] = {"finding", "emit", "--source", "cli", "--class", "nodot", "--key", "k",
                          "--severity", "high", "--summary", "s", NULL};
     assert_int_equal(it_run_cli(&d, env, bad, out, sizeof out), 2);
-    assert_non_null(strstr(out, "/class pattern"));
+    assert_non_null(strstr(out, "--class pattern")); /* the flag, not a JSON path */
+    const char *nokey[] = {"finding", "emit", "--source", "cli", "--class", "a.b", "--severity",
+                           "high", "--summary", "s", NULL};
+    assert_int_equal(it_run_cli(&d, env, nokey, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--key required"));
 
     const char *list[] = {"incidents", "list", "--severity", "high", NULL};
     assert_int_equal(it_run_cli(&d, env, list, out, sizeof out), 0);
     assert_non_null(strstr(out, "node-7:/"));
+    const char *since[] = {"incidents", "list", "--since", "2000-01-01T00:00:00Z", NULL};
+    assert_int_equal(it_run_cli(&d, env, since, out, sizeof out), 0);
+    assert_non_null(strstr(out, "node-7:/"));
+    const char *until[] = {"incidents", "list", "--until", "2000-01-01T00:00:00Z", NULL};
+    assert_int_equal(it_run_cli(&d, env, until, out, sizeof out), 0);
+    assert_null(strstr(out, "node-7:/"));
     const char *show[] = {"incidents", "show", "1", NULL};
     assert_int_equal(it_run_cli(&d, env, show, out, sizeof out), 0);
     assert_non_null(strstr(out, "can go to:  triaged"));

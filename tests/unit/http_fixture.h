@@ -264,7 +264,7 @@ static inline int http_fixture_setup(const struct http_route *extra)
     for (int i = 0; i < 4; i++) {
         char name[32];
         snprintf(name, sizeof name, "t-%s", role_name(roles[i]));
-        if (auth_token_create(store, name, roles[i], tokens[i], err, sizeof err) != 0) {
+        if (auth_token_create(store, "test", name, roles[i], 0, tokens[i], err, sizeof err) != 0) {
             fprintf(stderr, "token: %s\n", err);
             return -1;
         }

@@ -44,8 +44,10 @@ static void maps_alerts_to_findings(void **state)
 
     struct finding *f = &b.items[0];
     assert_string_equal(f->source, "alertmanager");
-    assert_string_equal(f->class_, CLASS_FALLBACK);
-    assert_string_equal(f->correlation_key, "1a30ba71cca2921f");
+    /* a well-known kube-prometheus alert, keyed by what it is about (not by
+     * its fingerprint, which changes with the severity label) */
+    assert_string_equal(f->class_, "application_services.pod_restart_pressure");
+    assert_string_equal(f->correlation_key, "alertname=KubePodCrashLooping,namespace=prod,pod=api-7f9");
     assert_int_equal(f->severity, SEV_CRITICAL);
     assert_int_equal(f->status, FINDING_FIRING);
     assert_string_equal(f->summary, "KubePodCrashLooping"); /* no summary annotation */
@@ -65,8 +67,24 @@ static void maps_alerts_to_findings(void **state)
 
     f = &b.items[2];
     assert_int_equal(f->severity, SEV_CRITICAL);
-    assert_int_equal(strlen(f->correlation_key), 16); /* derived fingerprint */
+    assert_string_equal(f->class_, CLASS_FALLBACK);
+    assert_string_equal(f->correlation_key, "alertname=Weird");
+    assert_int_equal(strlen(strchr(f->id, ':') + 1) > 16, 1); /* derived fingerprint in the id */
     assert_int_equal(f->observed_at_ms, 1735783200000LL);
+    finding_batch_clear(&b);
+}
+
+/* Without alertname there is no identity to key on: the fingerprint. */
+static void key_without_alertname_is_the_fingerprint(void **state)
+{
+    (void)state;
+    const char *doc = "{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"job\":\"x\"},"
+                      "\"startsAt\":\"2025-01-02T03:00:00Z\",\"fingerprint\":\"feed01\"}]}";
+    struct finding_batch b;
+    struct problems p;
+    problems_init(&p);
+    assert_int_equal(alertmanager_parse(doc, strlen(doc), 1 << 20, NULL, NOW, &b, &p), 0);
+    assert_string_equal(b.items[0].correlation_key, "feed01");
     finding_batch_clear(&b);
 }
 
@@ -202,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(maps_alerts_to_findings),
         cmocka_unit_test(mapping_and_key_labels),
+        cmocka_unit_test(key_without_alertname_is_the_fingerprint),
         cmocka_unit_test(class_label_and_default_from_options),
         cmocka_unit_test(severity_words),
         cmocka_unit_test(resends_are_the_same_finding),

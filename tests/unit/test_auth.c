@@ -4,9 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "api/auth.h"
+#include "core/audit.h"
+#include "ledger/tokens.h"
+#include "util/timeutil.h"
 #include "store_fixture.h"
 
 static void test_format(void **state)
@@ -78,7 +82,7 @@ static void test_create_and_authenticate(void **state)
     app.has_admin_token = 1;
 
     char tok[AUTH_TOKEN_BUF], err[160];
-    assert_int_equal(auth_token_create(s, "viewer-1", ROLE_VIEWER, tok, err, sizeof err), 0);
+    assert_int_equal(auth_token_create(s, "test", "viewer-1", ROLE_VIEWER, 0, tok, err, sizeof err), 0);
     assert_true(auth_token_format_ok(tok));
 
     /* The store holds the hash and never the token. */
@@ -112,11 +116,11 @@ static void test_create_and_authenticate(void **state)
 
     /* Names are unique. */
     char tok2[AUTH_TOKEN_BUF];
-    assert_int_equal(auth_token_create(s, "viewer-1", ROLE_ADMIN, tok2, err, sizeof err), -1);
+    assert_int_equal(auth_token_create(s, "test", "viewer-1", ROLE_ADMIN, 0, tok2, err, sizeof err), -1);
     assert_non_null(strstr(err, "already exists"));
-    assert_int_equal(auth_token_create(s, "bad name", ROLE_ADMIN, tok2, err, sizeof err), -1);
-    assert_int_equal(auth_token_create(s, "r", ROLE_NONE, tok2, err, sizeof err), -1);
-    assert_int_equal(auth_token_create(s, "ingest-1", ROLE_INGEST, tok2, err, sizeof err), 0);
+    assert_int_equal(auth_token_create(s, "test", "bad name", ROLE_ADMIN, 0, tok2, err, sizeof err), -1);
+    assert_int_equal(auth_token_create(s, "test", "r", ROLE_NONE, 0, tok2, err, sizeof err), -1);
+    assert_int_equal(auth_token_create(s, "test", "ingest-1", ROLE_INGEST, 0, tok2, err, sizeof err), 0);
 
     struct principal p;
     char hdr[128];
@@ -161,12 +165,80 @@ static void test_create_and_authenticate(void **state)
     fixture_cleanup(&f);
 }
 
+static int count_audit(const struct audit_record *r, void *ud)
+{
+    if (strncmp(r->action, "token.", 6) == 0)
+        (*(int *)ud)++;
+    return 0;
+}
+
+/* Revoked and expired tokens are refused; the last use is recorded; creation
+ * and revocation are audited; the list shows states and never a hash. */
+static void test_revoke_expiry_last_use(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f);
+    struct store *s = fixture_open(&f, 0, 0);
+    struct app app = {.store = s};
+    char tok[AUTH_TOKEN_BUF], short_tok[AUTH_TOKEN_BUF], err[160], hdr[128];
+    assert_int_equal(auth_token_create(s, "alice", "ops-1", ROLE_OPERATOR, 0, tok, err, sizeof err),
+                     0);
+    assert_int_equal(auth_token_create(s, "alice", "old", ROLE_VIEWER, time_now_ms() - 1, short_tok,
+                                       err, sizeof err),
+                     -1); /* an expiry in the past */
+    assert_int_equal(auth_token_create(s, "alice", "short", ROLE_VIEWER, time_now_ms() + 300,
+                                       short_tok, err, sizeof err),
+                     0);
+    struct principal p;
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    assert_int_equal(auth_authenticate(&app, hdr, NULL, &p), AUTH_OK);
+
+    json_t *list = NULL;
+    assert_int_equal(auth_token_list(s, &list), SVC_OK);
+    json_t *first = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "name")), "ops-1");
+    assert_string_equal(json_string_value(json_object_get(first, "state")), "active");
+    assert_true(json_is_string(json_object_get(first, "last_used_at"))); /* the use above */
+    assert_true(json_is_null(json_object_get(first, "expires_at")));
+    assert_null(json_object_get(first, "hash"));
+    json_decref(list);
+
+    usleep(400 * 1000); /* past the short token's expiry */
+    snprintf(hdr, sizeof hdr, "Bearer %s", short_tok);
+    assert_int_equal(auth_authenticate(&app, hdr, NULL, &p), AUTH_INVALID);
+
+    assert_int_equal(auth_token_revoke(s, "bob", "ops-1", err, sizeof err), SVC_OK);
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    assert_int_equal(auth_authenticate(&app, hdr, NULL, &p), AUTH_INVALID);
+    assert_int_equal(auth_token_revoke(s, "bob", "ops-1", err, sizeof err), SVC_NOT_FOUND);
+    assert_non_null(strstr(err, "no active token"));
+
+    assert_int_equal(auth_token_list(s, &list), SVC_OK);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
+                        "revoked");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "state")),
+                        "expired");
+    json_decref(list);
+
+    struct store_conn *c = NULL;
+    int n = 0;
+    assert_int_equal(store_read_acquire(s, &c), STORE_OK);
+    struct audit_filter af = {.subject_prefix = "token/"};
+    assert_int_equal(store_audit_query(c, &af, 100, count_audit, &n), STORE_OK);
+    store_read_release(s, c);
+    assert_int_equal(n, 3); /* two created, one revoked */
+    store_close(s);
+    fixture_cleanup(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_create_and_authenticate),
+        cmocka_unit_test(test_revoke_expiry_last_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,6 +206,8 @@ static const struct {
     {"POST", "/api/v1/approvals/{id}/approve", 404},      /* nor one to approve */
     {"POST", "/api/v1/approvals/{id}/reject", 422},       /* "{}" has no reason */
     {"POST", "/api/v1/policy/simulate", 422},             /* no policy, no since */
+    {"POST", "/api/v1/tokens", 422},                      /* no name, no role */
+    {"POST", "/api/v1/tokens/{name}/revoke", 404},        /* no token named "1" */
     {"POST", "/api/v1/channels/{id}/test", 404},          /* no channel "1" */
 };
 

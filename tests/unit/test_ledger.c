@@ -212,7 +212,8 @@ static void reopen_and_flap_damping(void **state)
     const char *kinds[16];
     size_t nk = timeline_kinds(f, id, kinds, 16);
     assert_true(nk >= 4);
-    assert_string_equal(kinds[0], "evidence_added");
+    assert_string_equal(kinds[0], "opened"); /* before the evidence that came with it */
+    assert_string_equal(kinds[1], "evidence_added");
     int opened = 0, changed_state = 0;
     for (size_t i = 0; i < nk; i++) {
         opened += strcmp(kinds[i], "opened") == 0;
@@ -302,6 +303,19 @@ static void audit_chain_detects_tampering(void **state)
     snprintf(path, sizeof path, "%s/ledger.db", f->dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    /* the openings of one commit: one record whose subject names the ids */
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT subject FROM audit_log WHERE action = "
+                                        "'incidents.opened'",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    char want[64];
+    snprintf(want, sizeof want, "incidents/%lld-%lld", (long long)incident_of(a, 0),
+             (long long)incident_of(a, 1));
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), want);
+    sqlite3_finalize(q);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TRIGGER audit_log_no_update;"
                                   "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2;",

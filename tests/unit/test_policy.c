@@ -229,6 +229,22 @@ static void seeding_inputs(void **state)
     json_decref(doc);
 }
 
+/* A probe needs only id, kind and target: interval, timeout and threshold
+ * have defaults (30 s, 5000 ms, 3). */
+static void minimal_probe_is_valid(void **state)
+{
+    (void)state;
+    struct policy_seed seed = {.posture = ENV_DEMO};
+    json_t *doc = policy_defaults(&seed);
+    json_array_append_new(json_object_get(doc, "probes"),
+                          json_pack("{s:s, s:s, s:s}", "id", "db", "kind", "tcp", "target",
+                                    "db.local:5432"));
+    struct problems p;
+    problems_init(&p);
+    assert_int_equal(policy_validate(doc, &p), 0);
+    json_decref(doc);
+}
+
 /* ---- the table of invalid documents ---- */
 struct bad_case {
     const char *env;   /* posture of the starting default, NULL = demo */
@@ -465,6 +481,9 @@ static const struct bad_case bad_cases[] = {
     {0, "set", "/probes/-", PROBE(",\"expect_status\":200"), "/probes/0/expect_status",
      "forbidden"},
     {0, "set", "/probes/-", PROBE(",\"interval_seconds\":5,\"timeout_ms\":9000"),
+     "/probes/0/timeout_ms", "range"},
+    /* left out, interval_seconds is 30: the timeout must still be below it */
+    {0, "set", "/probes/-", "{\"id\":\"m\",\"kind\":\"tcp\",\"target\":\"db:5432\",\"timeout_ms\":40000}",
      "/probes/0/timeout_ms", "range"},
     {0, "set", "/probes/-",
      PROBE(",\"kind\":\"registry\",\"target\":\"https://registry.local\",\"credential\":\"u:p\""),
@@ -835,7 +854,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_validate),   cmocka_unit_test(builtin_patterns_compile),
         cmocka_unit_test(posture_modes),
-        cmocka_unit_test(seeding_inputs),      cmocka_unit_test(invalid_documents),
+        cmocka_unit_test(seeding_inputs),      cmocka_unit_test(minimal_probe_is_valid),
+        cmocka_unit_test(invalid_documents),
         cmocka_unit_test(every_problem_reported), cmocka_unit_test(parse_bounds),
         cmocka_unit_test(probe_classes),       cmocka_unit_test(valid_full_document),
         cmocka_unit_test(redaction),           cmocka_unit_test(views_for_ledger),

@@ -13,6 +13,7 @@ import './actions.js';
 import './policy.js';
 import './rules.js';
 import './sources.js';
+import './admin.js';
 import './channels.js';
 
 const root = document.getElementById('app');

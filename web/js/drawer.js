@@ -202,7 +202,11 @@ function signalsTab(inc) {
 function attrs(a) {
   const e = Object.entries(a || {});
   if (!e.length) return null;
-  return h('div.attrs', e.map(([k, v]) => h('span.attr', h('span.k', k), '=', h('span.v', String(v)))));
+  // generator_url (Alertmanager's generatorURL): a link back to the graph, for http(s) only.
+  const value = (k, v) => k === 'generator_url' && /^https?:\/\//.test(String(v))
+    ? h('a.v', { href: String(v), target: '_blank', rel: 'noopener noreferrer' }, 'source graph')
+    : h('span.v', String(v));
+  return h('div.attrs', e.map(([k, v]) => h('span.attr', h('span.k', k), '=', value(k, v))));
 }
 
 // ---- Timeline
