@@ -42,9 +42,9 @@ endfunction()
 
 srebot_optional_adapter(VECTORSCAN PKG libhs
   FILES core/logsig.c core/logsig_scan.c core/logwin.c sources/logfile.c sources/logrules.c
-        cli/cmd_scan.c
+        sources/logdetect.c sources/journal.c cli/cmd_scan.c
   TESTS test_logsig test_logsig_cache test_logwin test_logfile test_cmd_scan test_logdetector fuzz_logline
-        fuzz_logrules)
+        fuzz_logrules test_journal)
 
 # YAML: the kubeconfig reader (util/yaml_json.c) uses libyaml. Without it that
 # file still builds and every call says how to get it (a kubeconfig is then

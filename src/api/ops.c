@@ -8,6 +8,7 @@
 #include "ledger/ledger.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/timeutil.h"
 
 static double start_time_seconds(void *ctx)
 {
@@ -111,6 +112,25 @@ void ops_metrics(struct http_req *req, struct http_resp *resp, void *ctx)
     resp->raw = text;
     resp->raw_len = len;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void ops_retention_run(struct http_req *req, struct http_resp *resp, void *ctx)
+{
+    struct app *app = ctx;
+    struct retention_report r;
+    enum svc_status st = app->ledger ? ledger_retention_run(app->ledger, time_now_ms(),
+                                                           req->who->name, &r)
+                                     : SVC_UNAVAILABLE;
+    if (st != SVC_OK) {
+        http_resp_svc_error(resp, st, "retention");
+        return;
+    }
+    http_resp_json(resp, 200,
+                   json_pack("{s:b, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "enabled", r.enabled,
+                             "batches", r.batches, "pruned", "findings", (json_int_t)r.findings,
+                             "incidents", (json_int_t)r.incidents, "evidence",
+                             (json_int_t)r.evidence, "timeline", (json_int_t)r.timeline, "events",
+                             (json_int_t)r.events, "other", (json_int_t)r.other));
 }
 
 void ops_whoami(struct http_req *req, struct http_resp *resp, void *app)

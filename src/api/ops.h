@@ -13,6 +13,8 @@ void ops_init(struct app *app);
 void ops_healthz(struct http_req *req, struct http_resp *resp, void *app);
 void ops_readyz(struct http_req *req, struct http_resp *resp, void *app);
 void ops_metrics(struct http_req *req, struct http_resp *resp, void *app);
+/* POST /api/v1/retention/run: the nightly prune, now; answers what it deleted. */
+void ops_retention_run(struct http_req *req, struct http_resp *resp, void *app);
 void ops_whoami(struct http_req *req, struct http_resp *resp, void *app);
 /* GET /api/v1/openapi.json, generated from the route table (src/api/openapi.c). */
 void ops_openapi(struct http_req *req, struct http_resp *resp, void *app);

@@ -122,6 +122,10 @@ const struct http_route api_routes[] = {
     {"GET", "/api/v1/policy/versions/{n}", ROLES_VIEWER, api_policy_version_get,
      "One policy version with its document"},
 
+    /* retention (docs/policy.md#retention) */
+    {"POST", "/api/v1/retention/run", ROLES_ADMIN, ops_retention_run,
+     "Run the retention prune now (it also runs nightly at the policy's prune_at)"},
+
     /* sources (docs/sources.md) */
     {"GET", "/api/v1/sources", ROLES_VIEWER, api_sources_list,
      "Source instances: state, last run, last error, counters"},

@@ -16,6 +16,7 @@
 
 #include "core/builtin_rules.h"
 #include "core/classes.h"
+#include "core/retention.h"
 
 struct posture_defaults {
     int max_actions_per_hour, attempt_budget, cooldown_default, cooldown_notify;
@@ -113,7 +114,7 @@ json_t *policy_defaults(const struct policy_seed *seed)
     for (const struct builtin_rule *r = builtin_rules; r->id; r++)
         json_array_append_new(rules, policy_builtin_rule_json(r));
 
-    return json_pack(
+    json_t *doc = json_pack(
         "{s:s, s:o,"
         " s:{s:[], s:[], s:[sss]},"
         " s:[{s:s, s:s, s:b, s:{}}], s:{s:[], s:s},"
@@ -135,4 +136,6 @@ json_t *policy_defaults(const struct policy_seed *seed)
         "mcp_servers", "agent_runtime", "provider", "ollama", "base_url", base_url, "model", model,
         "enabled", 0, "max_tool_calls", 8, "timeout_seconds", 60, "playbooks",
         policy_playbooks_json());
+    json_object_set_new(doc, "retention", retention_defaults_json(env));
+    return doc;
 }

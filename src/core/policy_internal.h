@@ -95,6 +95,7 @@ void pv_channels(const json_t *doc, struct pv_ctx *c);
 void pv_routing(const json_t *doc, struct pv_ctx *c);
 void pv_detector_rules(const json_t *doc, struct pv_ctx *c);
 void pv_probes(const json_t *doc, struct pv_ctx *c);
+void pv_retention(const json_t *doc, struct pv_ctx *c); /* policy_retention.c */
 void pv_log_sources(const json_t *doc, struct pv_ctx *c);
 void pv_mcp_servers(const json_t *doc, struct pv_ctx *c);
 void pv_agent_runtime(const json_t *doc, struct pv_ctx *c);

@@ -435,9 +435,33 @@ static int check_glob(const char *s, const char *path, struct problems *p)
     return 0;
 }
 
+static int check_unit(const char *s, const char *path, struct problems *p)
+{
+    size_t n = strlen(s);
+    int ok = n > 0 && n <= 256;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+             (s[i] >= '0' && s[i] <= '9') || strchr(":_.@-\\", s[i]) != NULL;
+    if (ok)
+        return 0;
+    problems_add(p, path, "pattern", "must be a systemd unit name ([A-Za-z0-9:_.@-], <= 256)");
+    return -1;
+}
+
+/* {"units": [unit names]}: an empty list or none reads every unit. */
+static void pv_journal(const json_t *ls, const char *ipath, struct problems *p)
+{
+    static const char *const known[] = {"units", NULL};
+    char jpath[PROBLEM_PATH_MAX];
+    const json_t *j = pv_object(ls, ipath, "journal", 1, known, jpath, p);
+    if (j && json_object_get(j, "units"))
+        pv_string_list(j, jpath, "units", 0, 32, 256, check_unit, p);
+}
+
 void pv_log_sources(const json_t *doc, struct pv_ctx *c)
 {
-    static const char *const known[] = {"id", "enabled", "interval_seconds", "paths", NULL};
+    static const char *const known[] = {"id", "enabled", "interval_seconds", "paths", "journal",
+                                        NULL};
     char path[PROBLEM_PATH_MAX], ipath[PROBLEM_PATH_MAX], fpath[PROBLEM_PATH_MAX];
     const json_t *arr = pv_array(doc, "", "log_sources", 1, PV_MAX_LOG_SOURCES, path, c->p);
     for (size_t i = 0; arr && i < json_array_size(arr); i++) {
@@ -458,6 +482,17 @@ void pv_log_sources(const json_t *doc, struct pv_ctx *c)
         long long n;
         pv_bool(ls, ipath, "enabled", 0, &b, c->p);
         pv_int(ls, ipath, "interval_seconds", 0, 1, 3600, &n, c->p);
+        /* Either files ("paths") or the systemd journal ("journal"). */
+        int journal = json_object_get(ls, "journal") != NULL;
+        if (journal && json_object_get(ls, "paths")) {
+            pv_path(fpath, ipath, "journal");
+            problems_add(c->p, fpath, "forbidden", "a log source reads files (paths) or the "
+                                                   "journal, not both");
+        }
+        if (journal) {
+            pv_journal(ls, ipath, c->p);
+            continue;
+        }
         const json_t *paths =
             pv_string_list(ls, ipath, "paths", 1, PV_MAX_LOG_PATHS, PV_MAX_TEXT, check_glob, c->p);
         if (paths && json_array_size(paths) == 0) {

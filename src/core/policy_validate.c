@@ -9,7 +9,7 @@ static const char *const top_fields[] = {
     "environment", "automation", "allowlists", "channels", "routing",
     "detector_learning_mode", "detector_rules", "thresholds", "probes", "log_sources",
     "incidents", "alertmanager", "mcp_servers", "agent_runtime", "playbooks", "kubernetes",
-    NULL};
+    "retention", NULL};
 
 json_t *policy_parse(const char *buf, size_t len, struct problems *p)
 {
@@ -299,6 +299,7 @@ int policy_validate(const json_t *doc, struct problems *p)
     thresholds(doc, &c);
     pv_log_sources(doc, &c);
     incidents(doc, &c);
+    pv_retention(doc, &c);
     alertmanager(doc, &c);
     pv_mcp_servers(doc, &c);
     pv_agent_runtime(doc, &c);

@@ -74,6 +74,7 @@ enum svc_status ledger_create(const struct ledger_config *cfg, struct ledger **o
     metrics_gauge_fn(reg, "srebot_ledger_relay_lag", "Committed events not yet published on the bus",
                      relay_lag_metric, l);
     ledger_open_gauges_create(l);
+    ledger_retention_metrics(l);
 
     /* The outbox head survives restarts in the table itself. */
     struct store_conn *c;
@@ -466,6 +467,7 @@ static void *tick_main(void *arg)
             log_warn("ledger", "tick failed: %s", svc_status_text(st));
         else if (changed)
             log_debug("ledger", "tick: %u incident(s) changed state", changed);
+        ledger_retention_tick(l, time_now_ms());
         pthread_mutex_lock(&l->mu);
     }
     pthread_mutex_unlock(&l->mu);

@@ -107,6 +107,16 @@ void ledger_outbox_wait(struct ledger *l, int64_t after, unsigned timeout_ms);
 /* SVC_OK when the store writer commits writes (a recent commit, or a probe write
  * within the store's ready timeout); SVC_UNAVAILABLE otherwise. For /readyz. */
 enum svc_status ledger_ready(struct ledger *l);
+/* Retention (docs/policy.md#retention): deletes, in bounded batches through
+ * the store writer, findings and resolved incidents older than the policy's
+ * retention at now_ms, each batch audited as `actor`. Nothing when the policy
+ * has no retention section (enabled = 0). The tick runs it nightly. */
+struct retention_report {
+    int enabled, batches;
+    int64_t findings, incidents, evidence, timeline, events, other;
+};
+enum svc_status ledger_retention_run(struct ledger *l, int64_t now_ms, const char *actor,
+                                     struct retention_report *out);
 /* Sets the open-incident gauges (srebot_incidents_open{state,severity},
  * srebot_incidents_open_by_class{class}) from the store: /metrics calls it
  * before rendering. Accepts NULL. */

@@ -46,6 +46,10 @@ struct ledger {
      * computed at: consoles in many tabs refreshing after one event cost one scan. */
     struct json_cache *counts;
     struct open_gauges *open_gauges; /* open_gauges.c (NULL without a metrics registry) */
+    /* retention.c: counters, and the next nightly run (tick thread only) */
+    struct metric_series *retention_pruned[6], *retention_runs, *retention_last_run;
+    int64_t retention_next_ms;
+    int retention_minute;
 };
 
 /* Records a state change of inc (already applied in memory): timeline entry,
@@ -73,6 +77,10 @@ enum store_status ledger_notify_resolved(struct store_conn *c, const struct inci
 /* open_gauges.c: registers srebot_incidents_open* (ledger_create) / frees them. */
 void ledger_open_gauges_create(struct ledger *l);
 void ledger_open_gauges_destroy(struct ledger *l);
+/* retention.c: registers srebot_retention_* (ledger_create); runs the prune
+ * when its nightly time has come (the tick thread). */
+void ledger_retention_metrics(struct ledger *l);
+void ledger_retention_tick(struct ledger *l, int64_t now_ms);
 /* Publishes the new outbox head to waiters. */
 void ledger_note_outbox(struct ledger *l, int64_t seq);
 /* consumers.c: outbox retention behind the slowest consumer (the tick calls it). */

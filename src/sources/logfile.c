@@ -3,10 +3,9 @@
  *
  * Per cycle: expand the globs; match each file to a track by (dev, inode);
  * read every track from its offset, in big chunks of whole lines, within a
- * byte budget; scan each chunk with all rules in one pass; count matches per
- * (rule, correlation key) in their windows; emit a finding with a log_excerpt
- * when a window reaches its rule's threshold, and a resolved finding when it
- * has emptied; save the offsets if they moved.
+ * byte budget; hand each chunk to the log detector (logdetect.c: all rules in
+ * one pass, windows per (rule, correlation key), findings with a log_excerpt,
+ * resolved findings when a window empties); save the offsets if they moved.
  *
  * Rotation: a renamed file keeps its inode, so its track follows it under the
  * new name (or, once no glob shows it, is read to its end for two more cycles
@@ -32,13 +31,10 @@
 #include <unistd.h>
 
 #include "core/fileroots.h"
-#include "core/logsig.h"
-#include "core/logwin.h"
-#include "core/redact.h"
+#include "sources/logdetect.h"
 #include "sources/logread.h"
 #include "sources/logrules.h"
 #include "sources/source.h"
-#include "util/crypto.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
@@ -51,7 +47,6 @@
 
 struct logfile {
     char id[65];
-    char host[256];
     char *globs[MAX_GLOBS];
     char *file_roots; /* policy sources: matched files must resolve under these; NULL: any */
     size_t nglobs;
@@ -60,26 +55,15 @@ struct logfile {
     int fresh_start;           /* no offsets file at the first cycle */
     uint64_t max_bytes;        /* per cycle, all files together */
     size_t max_files;
-    unsigned context_lines;
-    struct logsig_set *own_set; /* from the instance's own "rules", else the policy's */
-    struct logrules_slot *rules; /* the rules in force when there is no own_set */
-    struct logsig_scanner *sc;
+    struct logdetect *det;     /* the signatures, windows and findings (logdetect.c) */
     struct logread *rd;
-    struct logwin *win;
     struct logfile_track *tracks;
     size_t ntracks;
     size_t rr;                  /* round-robin start, so one busy file cannot starve the rest */
     int dirty;
-    /* On /metrics, labelled with the instance id (and the rule for matches). */
-    struct metric_series *m_bytes, *m_files, *m_dropped;
-    struct metric *m_matches;
-    uint64_t dropped_seen;
-    /* The cycle in progress, for the callbacks. */
-    const struct finding_sink *sink;
-    const struct logsig_set *set;
-    const struct logfile_track *cur;
-    uint64_t chunk_base;
-    int64_t now_ms;
+    /* On /metrics, labelled with the instance id. */
+    struct metric_series *m_bytes, *m_files;
+    const struct logfile_track *cur; /* the track being read, for on_chunk */
 };
 
 static void track_free(struct logfile_track *t)
@@ -107,10 +91,8 @@ static void lf_destroy(void *instance)
     free(lf->tracks);
     free(lf->state_path);
     free(lf->file_roots);
-    logsig_set_destroy(lf->own_set);
-    logsig_scanner_destroy(lf->sc);
+    logdetect_destroy(lf->det);
     logread_destroy(lf->rd);
-    logwin_destroy(lf->win);
     free(lf);
 }
 
@@ -118,7 +100,6 @@ static void lf_destroy(void *instance)
 static void metrics_attach(struct logfile *lf, struct metrics *reg)
 {
     static const char *const by_id[] = {"id", NULL};
-    static const char *const by_id_rule[] = {"id", "rule", NULL};
     const char *const id[] = {lf->id, NULL};
     lf->m_bytes = metric_series_get(
         metrics_counter(reg, "srebot_logfile_bytes_read_total",
@@ -126,28 +107,6 @@ static void metrics_attach(struct logfile *lf, struct metrics *reg)
         id);
     lf->m_files = metric_series_get(
         metrics_gauge(reg, "srebot_logfile_files", "log files followed", by_id), id);
-    lf->m_dropped = metric_series_get(
-        metrics_counter(reg, "srebot_logfile_keys_dropped_total",
-                        "matches not counted because the window table was full", by_id),
-        id);
-    lf->m_matches = metrics_counter(reg, "srebot_logfile_matches_total",
-                                    "lines matched, per log rule", by_id_rule);
-}
-
-static int config_uint(const json_t *config, const char *key, long long min, long long max,
-                       long long def, long long *out, char *err, size_t errlen)
-{
-    json_t *v = json_object_get(config, key);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        snprintf(err, errlen, "/%s: must be an integer between %lld and %lld", key, min, max);
-        return -1;
-    }
-    *out = json_integer_value(v);
-    return 0;
 }
 
 /* Config: {"id", "paths":[globs], "file_roots"?, "state_dir"?, "read_from_head"?,
@@ -163,7 +122,6 @@ static int lf_init(const json_t *config, void *deps, void **instance, char *err,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    lf->rules = d->rules;
     const char *id = json_string_value(json_object_get(config, "id"));
     if (!id)
         id = "logfile";
@@ -172,9 +130,6 @@ static int lf_init(const json_t *config, void *deps, void **instance, char *err,
         goto fail;
     }
     snprintf(lf->id, sizeof lf->id, "%s", id);
-    if (gethostname(lf->host, sizeof lf->host) != 0)
-        snprintf(lf->host, sizeof lf->host, "localhost");
-    lf->host[sizeof lf->host - 1] = '\0';
     json_t *paths = json_object_get(config, "paths");
     if (!json_is_array(paths) || json_array_size(paths) == 0 ||
         json_array_size(paths) > MAX_GLOBS) {
@@ -202,37 +157,16 @@ static int lf_init(const json_t *config, void *deps, void **instance, char *err,
     }
     lf->read_from_head = json_is_true(json_object_get(config, "read_from_head"));
     long long v;
-    if (config_uint(config, "max_bytes_per_cycle", 4096, 1LL << 32, 64LL << 20, &v, err,
-                    errlen) != 0)
+    if (logdetect_config_uint(config, "max_bytes_per_cycle", 4096, 1LL << 32, 64LL << 20, &v,
+                              err, errlen) != 0)
         goto fail;
     lf->max_bytes = (uint64_t)v;
-    if (config_uint(config, "max_files", 1, 4096, 128, &v, err, errlen) != 0)
+    if (logdetect_config_uint(config, "max_files", 1, 4096, 128, &v, err, errlen) != 0)
         goto fail;
     lf->max_files = (size_t)v;
-    if (config_uint(config, "context_lines", 0, 10, 2, &v, err, errlen) != 0)
+    if (logdetect_create(lf->id, config, d, &lf->det, err, errlen) != 0)
         goto fail;
-    lf->context_lines = (unsigned)v;
-    long long max_keys;
-    if (config_uint(config, "max_keys", 1, 1000000, 4096, &max_keys, err, errlen) != 0)
-        goto fail;
-    /* "detector_rules" is how the sources worker passes the policy's rules. */
-    json_t *rules = json_object_get(config, "rules");
-    if (!rules)
-        rules = json_object_get(config, "detector_rules");
-    if (rules) {
-        struct problems *p = problems_create();
-        if (!p)
-            goto oom;
-        int bad = logsig_compile(rules, "/rules", 0, &lf->own_set, p) != 0;
-        if (bad)
-            snprintf(err, errlen, "%s: %s", p->items[0].path, p->items[0].message);
-        problems_destroy(p);
-        if (bad)
-            goto fail;
-    }
-    if (logsig_scanner_create(&lf->sc) != 0 ||
-        logread_create(LOGFILE_READ_BUFFER, &lf->rd) != 0 ||
-        logwin_create((size_t)max_keys, &lf->win) != 0 ||
+    if (logread_create(LOGFILE_READ_BUFFER, &lf->rd) != 0 ||
         !(lf->tracks = calloc(lf->max_files, sizeof *lf->tracks)))
         goto oom;
     metrics_attach(lf, d->metrics);
@@ -336,97 +270,10 @@ static unsigned discover(struct logfile *lf, char *err, size_t errlen)
     return failed;
 }
 
-static void add_identity(json_t *f, const struct logfile *lf, const char *rule_id,
-                         const char *key, int64_t at_ms, const char *status)
-{
-    /* A stable id per firing, so a retried delivery is one finding (idempotent ingest). */
-    char seed[1024], hex[SHA256_HEX_LEN];
-    int n = snprintf(seed, sizeof seed, "%s|%s|%s|%lld|%s", lf->id, rule_id, key,
-                     (long long)at_ms, status);
-    crypto_sha256_hex(seed, n > 0 ? (size_t)n : 0, hex);
-    char id[48];
-    snprintf(id, sizeof id, "log-%.32s", hex);
-    json_object_set_new(f, "id", json_string(id));
-}
-
-static void emit_firing(struct logfile *lf, const struct logwin_entry *e,
-                        const struct logsig_match *m)
-{
-    char clean[256], line[256], summary[512], ts[32];
-    size_t n = logsig_sanitize(clean, sizeof clean, m->buf + m->line_start,
-                               m->line_end - m->line_start);
-    redact_secrets(line, sizeof line, clean, n); /* the summary is read by viewers */
-    unsigned count = logwin_count(e, lf->now_ms);
-    snprintf(summary, sizeof summary, "%s: %u match%s in %us in %s: %s", e->rule_id, count,
-             count == 1 ? "" : "es", e->window_seconds, lf->cur->path, line);
-    char safe_summary[512];
-    logsig_sanitize(safe_summary, sizeof safe_summary, summary, strlen(summary));
-    time_format_rfc3339(lf->now_ms, ts, sizeof ts);
-    json_t *data = json_pack("{s:s, s:s, s:s, s:i, s:i, s:o}", "rule", e->rule_id, "pattern",
-                             m->rule->pattern, "file", lf->cur->path, "window_seconds",
-                             (int)e->window_seconds, "matches", (int)count, "lines",
-                             logwin_excerpts(e));
-    char evsum[160];
-    snprintf(evsum, sizeof evsum, "last %u matching lines with context", e->snip_count);
-    json_t *f = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:i, s:i, s:i}, s:[{s:s, s:s, s:o}]}",
-        "source", lf->id, "class", e->class, "correlation_key", e->key, "severity", e->severity,
-        "status", "firing", "summary", safe_summary, "observed_at", ts, "attributes", "rule",
-        e->rule_id, "file", lf->cur->path, "matches", (int)count, "window_seconds",
-        (int)e->window_seconds, "threshold", (int)e->threshold, "evidence", "type",
-        "log_excerpt", "summary", evsum, "data", data);
-    if (!f) {
-        log_warn("logfile", "source %s: could not build a finding for %s", lf->id, e->rule_id);
-        return;
-    }
-    add_identity(f, lf, e->rule_id, e->key, lf->now_ms, "firing");
-    lf->sink->emit(lf->sink->ctx, f);
-}
-
-static void emit_resolved(void *ctx, const struct logwin_entry *e)
-{
-    struct logfile *lf = ctx;
-    char summary[512], ts[32];
-    snprintf(summary, sizeof summary, "%s: no match in the last %us", e->rule_id,
-             e->window_seconds);
-    time_format_rfc3339(lf->now_ms, ts, sizeof ts);
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "source", lf->id,
-                          "class", e->class, "correlation_key", e->key, "severity", e->severity,
-                          "status", "resolved", "summary", summary, "observed_at", ts,
-                          "attributes", "rule", e->rule_id);
-    if (!f)
-        return;
-    add_identity(f, lf, e->rule_id, e->key, lf->now_ms, "resolved");
-    lf->sink->emit(lf->sink->ctx, f);
-}
-
-static int on_match(void *ctx, const struct logsig_match *m)
-{
-    struct logfile *lf = ctx;
-    const struct logsig_rule *r = m->rule;
-    struct logsig_key_vars vars = {lf->id, r->id, lf->cur->path, r->class, lf->host};
-    char key[512];
-    if (logsig_key_expand(r->key_template, &vars, key, sizeof key) != 0)
-        snprintf(key, sizeof key, "%s:%s", lf->id, r->id); /* the result was too long */
-    size_t cs, ce;
-    logsig_context(m->buf, m->len, m->line_start, m->line_end, lf->context_lines,
-                   lf->context_lines, &cs, &ce);
-    struct logwin_hit h = {r->id,   key,          r->class,     r->severity,
-                           r->window_seconds, r->threshold, m->buf + cs, ce - cs,
-                           lf->cur->path, lf->chunk_base + m->line_start};
-    metric_inc(metric_series_get(lf->m_matches, (const char *const[]){lf->id, r->id, NULL}));
-    const struct logwin_entry *e = NULL;
-    if (logwin_hit(lf->win, &h, lf->now_ms, &e) == LOGWIN_FIRE)
-        emit_firing(lf, e, m);
-    return 0;
-}
-
 static int on_chunk(void *ctx, const char *buf, size_t len, uint64_t base)
 {
     struct logfile *lf = ctx;
-    lf->chunk_base = base;
-    if (logsig_scan(lf->set, lf->sc, buf, len, on_match, lf) < 0)
-        log_warn("logfile", "source %s: scan failed in %s", lf->id, lf->cur->path);
+    logdetect_scan(lf->det, lf->cur->path, buf, len, base);
     return 0;
 }
 
@@ -524,14 +371,7 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
                   size_t errlen)
 {
     struct logfile *lf = instance;
-    struct logrules *held = NULL;
-    lf->set = lf->own_set;
-    if (!lf->set) {
-        held = logrules_acquire(lf->rules);
-        lf->set = held ? held->set : NULL;
-    }
-    lf->sink = sink;
-    lf->now_ms = now_ms;
+    logdetect_begin(lf->det, now_ms, sink);
     err[0] = '\0';
     unsigned failed = discover(lf, err, errlen);
     uint64_t budget = lf->max_bytes;
@@ -549,10 +389,7 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
     prune(lf);
     lf->fresh_start = 0;
     metric_set(lf->m_files, (double)lf->ntracks);
-    uint64_t dropped = logwin_dropped(lf->win);
-    metric_add(lf->m_dropped, dropped - lf->dropped_seen);
-    lf->dropped_seen = dropped;
-    logwin_expire(lf->win, now_ms, emit_resolved, lf);
+    logdetect_end(lf->det);
     if (lf->dirty && lf->state_path) {
         char serr[512];
         if (logfile_state_save(lf->state_path, lf->tracks, lf->ntracks, serr, sizeof serr) == 0)
@@ -562,9 +399,7 @@ static int lf_run(void *instance, int64_t now_ms, const struct finding_sink *sin
             snprintf(err, errlen, "saving offsets: %s", serr);
         }
     }
-    lf->set = NULL;
     lf->cur = NULL;
-    logrules_release(lf->rules, held);
     /* Every readable file was still read: one broken file costs the instance
      * a backoff, never the other files' data. */
     return failed ? -1 : 0;

@@ -16,6 +16,7 @@ extern const struct source_ops source_probe_registry;
 extern const struct source_ops source_kubernetes;
 #ifdef SREBOT_WITH_VECTORSCAN
 extern const struct source_ops source_logfile;
+extern const struct source_ops source_journal;
 #endif
 
 const struct source_ops *const source_registry[] = {
@@ -29,6 +30,7 @@ const struct source_ops *const source_registry[] = {
     &source_kubernetes,
 #ifdef SREBOT_WITH_VECTORSCAN
     &source_logfile,
+    &source_journal,
 #endif
     NULL,
 };
@@ -37,6 +39,7 @@ const struct source_ops *const source_registry[] = {
 static const struct adapter_absent source_absent[] = {
 #ifndef SREBOT_WITH_VECTORSCAN
     {"logfile", "SREBOT_WITH_VECTORSCAN"},
+    {"journal", "SREBOT_WITH_VECTORSCAN"},
 #endif
     {NULL, NULL},
 };

@@ -112,7 +112,8 @@ json_t *sources_specs_from_policy(const struct sources_config *cfg, const json_t
             json_object_set_new(lc, "file_roots", json_string(cfg->file_roots));
         json_t *en = json_object_get(ls, "enabled");
         json_t *iv = json_object_get(ls, "interval_seconds");
-        put_spec(specs, id, "logfile", lc,
+        /* {"journal":{...}}: the systemd journal; {"paths":[...]}: files */
+        put_spec(specs, id, json_object_get(ls, "journal") ? "journal" : "logfile", lc,
                  json_is_integer(iv) ? json_integer_value(iv) * 1000 : 0,
                  en ? json_is_true(en) : 1);
     }

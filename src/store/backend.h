@@ -121,6 +121,9 @@ struct store_ledger_ops {
                                               void (*fn)(const char *, const char *, int,
                                                          int64_t, void *),
                                               void *ud);
+    enum store_status (*prune)(struct store_conn *c, int64_t findings_before_ms,
+                               int64_t incidents_before_ms, unsigned batch,
+                               struct prune_counts *out);
     enum store_status (*incident_due)(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
                                       unsigned limit,
                                       int (*fn)(const struct incident *, void *), void *ud);

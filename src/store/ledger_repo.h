@@ -116,6 +116,20 @@ enum store_status store_incident_counts(struct store_conn *c,
                                                    int64_t n, void *ud),
                                         void *ud);
 
+/* Retention (src/ledger/retention.c): one bounded batch, in a write
+ * transaction. Deletes up to `batch` resolved incidents resolved before
+ * incidents_before_ms with everything recorded about them, and of the `batch`
+ * oldest findings those received before findings_before_ms (a cutoff <= 0
+ * skips that kind). Rows an outbox event still references are kept. */
+struct prune_counts {
+    int64_t findings, incidents, evidence, timeline;
+    int64_t events; /* outbox events older than the findings' cutoff, handled by all */
+    int64_t other;  /* attempts, approvals, notifications, deliveries, threads */
+};
+enum store_status store_ledger_prune(struct store_conn *c, int64_t findings_before_ms,
+                                     int64_t incidents_before_ms, unsigned batch,
+                                     struct prune_counts *out);
+
 /* Open (not resolved) incidents counted by class, state and severity:
  * fn(class, state, severity, count) once per group. */
 enum store_status store_incident_open_counts(struct store_conn *c,

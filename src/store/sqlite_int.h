@@ -111,6 +111,9 @@ enum store_status sq_inc_list(struct store_conn *c, const struct incident_filter
 enum store_status sq_inc_open_counts(struct store_conn *c,
                                      void (*fn)(const char *, const char *, int, int64_t, void *),
                                      void *ud);
+enum store_status sq_ledger_prune(struct store_conn *c, int64_t findings_before_ms,
+                                  int64_t incidents_before_ms, unsigned batch,
+                                  struct prune_counts *out);
 enum store_status sq_inc_counts(struct store_conn *c,
                                 void (*fn)(const char *, const char *, int64_t, void *),
                                 void *ud);

@@ -338,6 +338,7 @@ const struct store_ledger_ops sq_ledger_ops = {
     .incident_get = sq_inc_get,
     .incident_list = sq_inc_list,
     .incident_counts = sq_inc_counts,
+    .prune = sq_ledger_prune,
     .incident_open_counts = sq_inc_open_counts,
     .incident_due = sq_inc_due,
     .findings_of = sq_findings_of,

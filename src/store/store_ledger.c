@@ -128,6 +128,15 @@ enum store_status store_incident_open_counts(struct store_conn *c,
     return c->ops->ledger->incident_open_counts(c, fn, ud);
 }
 
+enum store_status store_ledger_prune(struct store_conn *c, int64_t findings_before_ms,
+                                     int64_t incidents_before_ms, unsigned batch,
+                                     struct prune_counts *out)
+{
+    if (batch == 0 || !out)
+        return STORE_INVALID;
+    return c->ops->ledger->prune(c, findings_before_ms, incidents_before_ms, batch, out);
+}
+
 enum store_status store_incident_due(struct store_conn *c, int64_t now_ms, int64_t quiet_ms,
                                      unsigned limit,
                                      int (*fn)(const struct incident *inc, void *ud), void *ud)
