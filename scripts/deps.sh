@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev
   libvectorscan-dev libyaml-dev libpq-dev)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev cppcheck curl sqlite3 python3
-  openssl chromium python3-yaml)
+  openssl chromium python3-yaml exim4-daemon-light)
 bench_pkgs=(prometheus-alertmanager)
 
 want=("${build_pkgs[@]}")

@@ -8,6 +8,7 @@ extern const struct channel_ops channel_webhook;
 extern const struct channel_ops channel_slack;
 extern const struct channel_ops channel_telegram;
 extern const struct channel_ops channel_teams;
+extern const struct channel_ops channel_email;
 
 const struct channel_ops *const channel_registry[] = {
     &channel_inapp,
@@ -15,6 +16,7 @@ const struct channel_ops *const channel_registry[] = {
     &channel_slack,
     &channel_telegram,
     &channel_teams,
+    &channel_email,
     NULL,
 };
 

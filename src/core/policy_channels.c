@@ -79,8 +79,8 @@ static int check_email(const char *s, const char *path, struct problems *p)
 
 static void settings_email(const json_t *s, const char *path, struct pv_ctx *c)
 {
-    static const char *const known[] = {"smtp_url", "from", "to", "username", "password",
-                                        "starttls", NULL};
+    static const char *const known[] = {"smtp_url", "from",     "to",      "username",
+                                        "password", "starttls", "ca_file", NULL};
     static const char *const schemes[] = {"smtps", "smtp", NULL};
     int b;
     char fpath[PROBLEM_PATH_MAX];
@@ -99,6 +99,11 @@ static void settings_email(const json_t *s, const char *path, struct pv_ctx *c)
     pv_string(s, path, "username", 0, 254, c->p);
     pv_secret_ref(s, path, "password", 0, c->p);
     pv_bool(s, path, "starttls", 0, &b, c->p);
+    const char *ca = pv_string(s, path, "ca_file", 0, 512, c->p);
+    if (ca && ca[0] != '/') {
+        pv_path(fpath, path, "ca_file");
+        problems_add(c->p, fpath, "format", "must be an absolute path");
+    }
 }
 
 /* A chat user's operator name: what approvals and the audit trail record. */

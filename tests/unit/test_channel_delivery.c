@@ -471,6 +471,7 @@ static enum adapter_result echo_send(void *inst, const struct channel_message *m
     json_array_append_new(log, json_pack("{s:s, s:s?, s:s?, s:I}", "kind",
                                          m->kind == CHANNEL_MSG_APPROVAL_REQUEST  ? "request"
                                          : m->kind == CHANNEL_MSG_APPROVAL_RESULT ? "result"
+                                         : m->kind == CHANNEL_MSG_RESOLVED        ? "resolved"
                                                                                  : "other",
                                          "thread", m->thread_ref, "reply", m->reply_ref,
                                          "approval", (json_int_t)m->approval_id));
@@ -541,6 +542,18 @@ static void threads_and_approvals(void **state)
     assert_non_null(json_string_value(json_object_get(res, "reply"))); /* the request's message */
     assert_int_equal(strncmp(json_string_value(json_object_get(res, "reply")), "msg-", 4), 0);
     assert_int_equal(json_array_size(echo_log), 3);
+    /* the notified incident resolves: a "resolved" message in its thread */
+    struct incident inc;
+    p = problems_create();
+    assert_int_equal(ledger_transition(f->ledger, f->incident, ST_RESOLVED, "fixed", 0, 0, "alice",
+                                       &inc, p),
+                     SVC_OK);
+    problems_destroy(p);
+    channel_worker_run_once(w, time_now_ms());
+    assert_int_equal(json_array_size(echo_log), 4);
+    json_t *resolved = json_array_get(echo_log, 3);
+    assert_string_equal(json_string_value(json_object_get(resolved, "kind")), "resolved");
+    assert_string_equal(json_string_value(json_object_get(resolved, "thread")), want);
     channel_worker_destroy(w);
     json_decref(echo_log);
 }
