@@ -12,6 +12,7 @@
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 static enum log_level min_level = LOG_INFO;
 static unsigned rate_per_second = 200;
+static time_t (*clock_fn)(time_t *) = time; /* the limiter's window: log_set_clock */
 
 /* Rate limiter state: a fixed one-second window per (component, level,
  * class), so a chatty component (the access log under load) cannot starve the
@@ -66,6 +67,8 @@ int log_level_parse(const char *s)
 }
 
 void log_set_level(enum log_level level) { min_level = level; }
+
+void log_set_clock(time_t (*fn)(time_t *)) { clock_fn = fn ? fn : time; }
 enum log_level log_get_level(void) { return min_level; }
 void log_set_rate_limit(unsigned per_second) { rate_per_second = per_second; }
 
@@ -83,7 +86,7 @@ static void emit(enum log_level level, enum log_class cls, const char *component
         component = "-";
     pthread_mutex_lock(&lock);
     struct rate_slot *slot = rate_slot(component, (int)level, cls == LOG_SECURITY);
-    time_t now = time(NULL);
+    time_t now = clock_fn(NULL);
     if (now != slot->window_start) {
         slot->window_start = now;
         slot->count = 0;

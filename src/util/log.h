@@ -11,6 +11,7 @@
 #define SREBOT_UTIL_LOG_H
 
 #include <jansson.h>
+#include <time.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -20,6 +21,8 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Lines per second allowed for each level before dropping (0 = unlimited). */
 void log_set_rate_limit(unsigned per_second);
+/* The clock of the rate limiter's one-second window (tests; NULL: time()). */
+void log_set_clock(time_t (*fn)(time_t *));
 
 void log_msg(enum log_level level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -299,6 +299,11 @@ test('open the drawer and transition the incident', async () => {
   // Deep link: a fresh load opens the same drawer.
   await page.reload();
   await page.waitForSelector(`.drawer[data-incident="${state.incA}"] .facts`);
+  // Suppressing needs an end: without one the form says so and sends nothing.
+  await page.click('.transition[data-to=suppressed]');
+  await page.click('#transition-confirm');
+  await page.waitForFunction(() => document.querySelector('.transition-form .field-error')?.textContent.includes('suppression ends'));
+  check((await api('GET', `/incidents/${state.incA}`)).data.state === 'triaged', 'suppressed without an end');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('.drawer'));
 });

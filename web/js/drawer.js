@@ -148,6 +148,7 @@ function transitions(inc, ctx) {
       chosen = to;
       for (const b of buttons) b.setAttribute('aria-pressed', b.dataset.to === to ? 'true' : 'false');
       untilRow.hidden = to !== 'suppressed';
+      until.setAttribute('aria-required', String(to === 'suppressed')); // a suppression always ends
       confirm.disabled = false;
       confirm.textContent = 'Move to ' + to;
       reason.focus();
@@ -157,6 +158,11 @@ function transitions(inc, ctx) {
     onsubmit: async (e) => {
       e.preventDefault();
       if (!chosen) return;
+      if (chosen === 'suppressed' && !(until.value && new Date(until.value) > new Date())) {
+        err.textContent = 'Choose when the suppression ends (a time in the future).';
+        until.focus();
+        return;
+      }
       const body = { to: chosen, reason: reason.value.trim() };
       if (chosen === 'suppressed' && until.value) body.suppress_until = new Date(until.value).toISOString();
       confirm.disabled = true;
