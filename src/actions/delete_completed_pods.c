@@ -64,17 +64,17 @@ static enum adapter_result run(void *instance, const struct runner_request *rq,
         }
         json_decref(list);
     }
+    /* The names, as many as fit; the full list is in the detail. */
     char names[300] = "";
-    size_t i;
+    size_t used = 0, i;
     json_t *n;
     json_array_foreach(deleted, i, n) {
-        if (strlen(names) + json_string_length(n) + 3 >= sizeof names - 8) {
-            strcat(names, ", ...");
+        size_t room = sizeof names - used;
+        if (json_string_length(n) + 2 + sizeof ", ..." > room) {
+            snprintf(names + used, room, ", ...");
             break;
         }
-        if (i)
-            strcat(names, ", ");
-        strcat(names, json_string_value(n));
+        used += (size_t)snprintf(names + used, room, "%s%s", i ? ", " : "", json_string_value(n));
     }
     snprintf(out->changed, sizeof out->changed, "%s %zu completed pod(s) in namespace %s%s%s",
              dry ? "would delete" : "deleted", json_array_size(deleted), t.ns,

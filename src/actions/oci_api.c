@@ -107,3 +107,36 @@ int oci_instance_of(const json_t *node, char *out, size_t outlen)
     snprintf(out, outlen, "%s", pid);
     return 0;
 }
+
+int oci_validate_node(void *instance, const char *target, const json_t *params,
+                      struct problems *p)
+{
+    struct kube_target t;
+    kube_target_parse(target, KT_NODE, &t, p);
+    return problems_any(p) ? -1 : 0;
+}
+
+enum adapter_result oci_node_begin(void *instance, const struct runner_request *rq,
+                                   const char *base_env, const char *service,
+                                   struct kube_target *t, struct oci_cfg *c, json_t **node,
+                                   struct runner_outcome *out)
+{
+    enum adapter_result r = kube_runner_begin(instance, rq, KT_NODE, t, out);
+    if (r != ADAPTER_OK)
+        return r;
+    char err[400];
+    if (oci_config(base_env, service, c, err, sizeof err) != 0) {
+        snprintf(out->error, sizeof out->error, "%.250s", err);
+        return ADAPTER_ERROR;
+    }
+    char path[400];
+    snprintf(path, sizeof path, "/api/v1/nodes/%s", t->name);
+    *node = NULL;
+    long st = kube_runner_call(instance, rq, "GET", path, NULL, NULL, 0, node, err, sizeof err);
+    if (st != 200) {
+        json_decref(*node);
+        *node = NULL;
+        return kube_runner_fail(st, "reading the node", err, out);
+    }
+    return ADAPTER_OK;
+}

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "actions/kube_runner.h"
 #include "actions/runner.h"
 #include "net/client.h"
 
@@ -32,5 +33,16 @@ int oci_call(const struct oci_cfg *c, EVP_PKEY *key, const char *method, const c
              struct net_response *resp, char *err, size_t errlen);
 /* The instance OCID of a node's spec.providerID ("oci://" allowed) into out; -1 when none. */
 int oci_instance_of(const json_t *node, char *out, size_t outlen);
+
+/* Both OCI runners act on a node: validate is the node target alone. */
+int oci_validate_node(void *instance, const char *target, const json_t *params,
+                      struct problems *p);
+/* The start both share: the gate of kube_runner_begin, the API user (oci_config
+ * with base_env / service), and the node read from the cluster (*node, the
+ * caller's reference). ADAPTER_OK, or the outcome with out->error set. */
+enum adapter_result oci_node_begin(void *instance, const struct runner_request *rq,
+                                   const char *base_env, const char *service,
+                                   struct kube_target *t, struct oci_cfg *c, json_t **node,
+                                   struct runner_outcome *out);
 
 #endif

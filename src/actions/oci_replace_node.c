@@ -18,33 +18,17 @@
 
 #define POOL_LABEL "oci.oraclecloud.com/node-pool-id"
 
-static int orn_validate(void *instance, const char *target, const json_t *params,
-                        struct problems *p)
-{
-    struct kube_target t;
-    kube_target_parse(target, KT_NODE, &t, p);
-    return problems_any(p) ? -1 : 0;
-}
-
 static enum adapter_result run(void *instance, const struct runner_request *rq,
                                struct runner_outcome *out, int dry)
 {
     struct kube_target t;
-    enum adapter_result r = kube_runner_begin(instance, rq, KT_NODE, &t, out);
+    struct oci_cfg c;
+    json_t *node;
+    enum adapter_result r =
+        oci_node_begin(instance, rq, "IF_SRE_OCI_CONTAINERENGINE_URL", "containerengine", &t, &c, &node, out);
     if (r != ADAPTER_OK)
         return r;
-    struct oci_cfg c;
     char err[400];
-    if (oci_config("IF_SRE_OCI_CONTAINERENGINE_URL", "containerengine", &c, err, sizeof err) != 0) {
-        snprintf(out->error, sizeof out->error, "%.250s", err);
-        return ADAPTER_ERROR;
-    }
-    char path[400];
-    snprintf(path, sizeof path, "/api/v1/nodes/%s", t.name);
-    json_t *node = NULL;
-    long st = kube_runner_call(instance, rq, "GET", path, NULL, NULL, 0, &node, err, sizeof err);
-    if (st != 200)
-        return kube_runner_fail(st, "reading the node", err, out);
     char ocid[256], pool[256] = "";
     int have = oci_instance_of(node, ocid, sizeof ocid);
     const char *p = json_string_value(
@@ -118,7 +102,7 @@ const struct runner_ops runner_oci_replace_node = {
     .description = "Have OKE replace a node (drain, delete, launch a new one in its pool)",
     .verify = RUNNER_VERIFY_SIGNAL,
     .init = kube_runner_init,
-    .validate = orn_validate,
+    .validate = oci_validate_node,
     .preflight = orn_preflight,
     .execute = orn_execute,
     .destroy = kube_runner_destroy,
